@@ -1,0 +1,2 @@
+//! fanout
+fn main() {}

@@ -1,0 +1,237 @@
+//! The manifest: the YAML a domain team writes, as serde types.
+//!
+//! These types are the user-facing contract and the source of the JSON Schema
+//! (`fanout schema`) and of the manifest reference. They are deliberately loose (strings,
+//! optional fields): [`crate::model`] is where a manifest becomes a checked [`crate::Domain`].
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One domain: the topics it publishes and the queues it consumes with.
+///
+/// Lives in `domains/<domain>.yaml`; the file name must match `domain`.
+/// The two type parameters let the loader read topics and queues one entry at a time, so
+/// that a mistake in one entry does not hide the mistakes in the others.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "fanout domain manifest", bound = "T: JsonSchema, Q: JsonSchema")]
+pub struct DomainManifest<T = TopicManifest, Q = QueueManifest> {
+    /// The domain's name: lowercase letters, digits and single hyphens, starting with a
+    /// letter. It prefixes every physical name (`{stage}-{domain}-{name}`) and the stack name.
+    #[schemars(regex(pattern = r"^[a-z]([a-z0-9]|-[a-z0-9])*$"))]
+    pub domain: String,
+    /// What the domain does; becomes the template's description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The owning team; tagged as `owner` on every resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Extra tags for every resource (string values; quote numbers: `cost-center: "4711"`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// How topics, queues and dead-letter queues are encrypted at rest: `customer-key`
+    /// (default), `service-managed`, or `{ kms_key: <key ARN or alias> }` for a key managed
+    /// elsewhere.
+    #[serde(default)]
+    pub encryption: EncryptionManifest,
+    /// The topics this domain publishes, by name. An empty entry (`name:` or `name: {}`)
+    /// is a standard topic with defaults.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub topics: BTreeMap<String, Option<T>>,
+    /// The queues this domain consumes with, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub queues: BTreeMap<String, Option<Q>>,
+}
+
+/// Encryption at rest: a mode, or a key managed elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EncryptionManifest {
+    Mode(EncryptionMode),
+    Key(ExistingKey),
+}
+
+impl Default for EncryptionManifest {
+    fn default() -> Self {
+        Self::Mode(EncryptionMode::default())
+    }
+}
+
+/// A KMS key managed outside this domain's template.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExistingKey {
+    /// The key's ARN or alias (`alias/team-key`). Its key policy must let
+    /// `sns.amazonaws.com` use it, or SNS cannot deliver to the queues.
+    pub kms_key: String,
+}
+
+/// The encryption modes fanout manages itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum EncryptionMode {
+    /// One customer-managed KMS key per domain (rotation on), whose key policy lets SNS
+    /// deliver to this domain's queues. Passes checkov and cfn-guard.
+    #[default]
+    CustomerKey,
+    /// AWS-managed encryption: SSE-SQS on queues, `alias/aws/sns` on topics. No key to pay
+    /// for, but checkov's CMK checks are recorded as skipped in the template.
+    ServiceManaged,
+}
+
+/// A topic the domain publishes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopicManifest {
+    /// What the topic's events mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A FIFO topic: ordered within a message group, deduplicated. Only FIFO topics may
+    /// feed FIFO queues. Default `false`.
+    #[serde(default)]
+    pub fifo: bool,
+    /// FIFO only: deduplicate by a hash of the message body, so publishers need no
+    /// deduplication ID. Default `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_based_deduplication: Option<bool>,
+}
+
+/// A queue the domain consumes from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueueManifest {
+    /// What the queue feeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A FIFO queue: exactly-once, ordered within a message group. Must subscribe only to
+    /// FIFO topics. Default `false`.
+    #[serde(default)]
+    pub fifo: bool,
+    /// FIFO only: deduplicate by a hash of the body. Default `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_based_deduplication: Option<bool>,
+    /// FIFO only: high-throughput mode (deduplication and throughput limit per message
+    /// group). Default `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high_throughput: Option<bool>,
+    /// How long a received message stays hidden from other consumers: `0s` to `12h`.
+    /// Default `30s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DurationSchema>")]
+    pub visibility_timeout: Option<String>,
+    /// How long an unconsumed message is kept: `60s` to `14d`. Default `4d`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DurationSchema>")]
+    pub retention: Option<String>,
+    /// Long-polling wait of a receive: `0s` to `20s`. Default `20s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DurationSchema>")]
+    pub receive_wait: Option<String>,
+    /// Delay before a new message becomes visible: `0s` to `15m`. Default `0s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DurationSchema>")]
+    pub delay: Option<String>,
+    /// The dead-letter queue: on by default; `false` to opt out, or settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<DeadLetterManifest>,
+    /// The topics this queue subscribes to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<SubscriptionManifest>,
+}
+
+/// A duration with a unit: `30s`, `15m`, `12h`, `4d`.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+#[schemars(transparent)]
+struct DurationSchema(#[schemars(regex(pattern = r"^[0-9]+[smhd]$"))] String);
+
+/// `true`/`false`, or the dead-letter queue's settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum DeadLetterManifest {
+    Enabled(bool),
+    Settings(DeadLetterSettings),
+}
+
+/// Settings of a queue's dead-letter queue.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetterSettings {
+    /// Receives before a message moves to the dead-letter queue: 1 to 1000. Default 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_receive_count: Option<i64>,
+    /// How long dead letters are kept: `60s` to `14d`. Default `14d`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DurationSchema>")]
+    pub retention: Option<String>,
+}
+
+/// A subscription of the queue to a topic.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionManifest {
+    /// `<domain>/<topic>`, or a bare `<topic>` of this domain. Topics of domains outside this
+    /// repo are found through SSM Parameter Store at deploy time.
+    #[schemars(regex(pattern = r"^([a-z]([a-z0-9]|-[a-z0-9])*/)?[a-z]([a-z0-9]|-[a-z0-9])*$"))]
+    pub topic: String,
+    /// Deliver the message body as published, without the SNS envelope. Default `false`.
+    #[serde(default)]
+    pub raw_message_delivery: bool,
+    /// Deliver only the messages that match this SNS filter policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<FilterManifest>,
+}
+
+/// An SNS filter policy, on message attributes or on the message body (set exactly one).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilterManifest {
+    /// A filter policy on message attributes: `{ event_type: [InputsReady] }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A filter policy on the JSON message body (nested objects allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Repo-wide settings in `fanout.yaml` at the repo root; the CLI finds the root by it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "fanout repo settings")]
+pub struct SettingsManifest {
+    /// Prefix of every SSM parameter fanout writes: `{ssm_prefix}/{stage}/{domain}/topics/{topic}/arn`.
+    #[serde(default = "default_ssm_prefix")]
+    pub ssm_prefix: String,
+    /// The stages to synthesize templates for. Default `[dev]`.
+    #[serde(default = "default_stages")]
+    pub stages: Vec<String>,
+}
+
+impl Default for SettingsManifest {
+    fn default() -> Self {
+        Self {
+            ssm_prefix: default_ssm_prefix(),
+            stages: default_stages(),
+        }
+    }
+}
+
+fn default_ssm_prefix() -> String {
+    "/fanout".to_string()
+}
+
+fn default_stages() -> Vec<String> {
+    vec!["dev".to_string()]
+}
+
+/// The JSON Schema of a domain manifest, as `fanout schema` prints it.
+pub fn domain_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(DomainManifest)).unwrap_or_default()
+}
+
+/// The JSON Schema of `fanout.yaml`.
+pub fn settings_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(SettingsManifest)).unwrap_or_default()
+}

@@ -1,0 +1,117 @@
+//! Every name fanout derives: physical AWS names, stack names, SSM names, logical IDs.
+//!
+//! These are the contract between domains and repos: a consumer finds a producer's topic by
+//! the SSM name alone, so changing a rule here breaks deployed consumers.
+
+use crate::name::{Name, TopicRef};
+
+const FIFO_SUFFIX: &str = ".fifo";
+
+/// `{stage}-{domain}`.
+pub fn stack_name(stage: &Name, domain: &Name) -> String {
+    format!("{stage}-{domain}")
+}
+
+/// `{stage}-{domain}-{topic}`, with `.fifo` for a FIFO topic.
+pub fn topic_name(stage: &Name, domain: &Name, topic: &Name, fifo: bool) -> String {
+    with_fifo(format!("{stage}-{domain}-{topic}"), fifo)
+}
+
+/// `{stage}-{domain}-{queue}`, with `.fifo` for a FIFO queue.
+pub fn queue_name(stage: &Name, domain: &Name, queue: &Name, fifo: bool) -> String {
+    with_fifo(format!("{stage}-{domain}-{queue}"), fifo)
+}
+
+/// `{stage}-{domain}-{queue}-dlq`, with `.fifo` for a FIFO dead-letter queue.
+pub fn dead_letter_queue_name(stage: &Name, domain: &Name, queue: &Name, fifo: bool) -> String {
+    with_fifo(format!("{stage}-{domain}-{queue}-dlq"), fifo)
+}
+
+/// `{ssm_prefix}/{stage}/{domain}/topics/{topic}/arn`: where a topic's stack publishes its ARN.
+pub fn topic_arn_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> String {
+    format!("{ssm_prefix}/{stage}/{}/topics/{}/arn", topic.domain, topic.topic)
+}
+
+/// `alias/fanout/{stage}/{domain}`: the alias of a domain's KMS key.
+pub fn key_alias(stage: &Name, domain: &Name) -> String {
+    format!("alias/fanout/{stage}/{domain}")
+}
+
+fn with_fifo(mut name: String, fifo: bool) -> String {
+    if fifo {
+        name.push_str(FIFO_SUFFIX);
+    }
+    name
+}
+
+/// CloudFormation logical IDs, derived from names so they stay stable when unrelated
+/// resources are added or removed.
+pub mod logical_id {
+    use super::{Name, TopicRef};
+
+    pub const KEY: &str = "Key";
+    pub const KEY_ALIAS: &str = "KeyAlias";
+
+    pub fn topic(topic: &Name) -> String {
+        format!("{}Topic", topic.pascal_case())
+    }
+
+    pub fn topic_policy(topic: &Name) -> String {
+        format!("{}TopicPolicy", topic.pascal_case())
+    }
+
+    pub fn topic_arn_parameter(topic: &Name) -> String {
+        format!("{}TopicArnParameter", topic.pascal_case())
+    }
+
+    pub fn queue(queue: &Name) -> String {
+        format!("{}Queue", queue.pascal_case())
+    }
+
+    pub fn dead_letter_queue(queue: &Name) -> String {
+        format!("{}DeadLetterQueue", queue.pascal_case())
+    }
+
+    /// The FIFO dead-letter queue SNS needs when a standard queue subscribes to a FIFO topic.
+    pub fn fifo_dead_letter_queue(queue: &Name) -> String {
+        format!("{}FifoDeadLetterQueue", queue.pascal_case())
+    }
+
+    pub fn queue_policy(queue: &Name) -> String {
+        format!("{}QueuePolicy", queue.pascal_case())
+    }
+
+    pub fn subscription(queue: &Name, topic: &TopicRef) -> String {
+        format!(
+            "{}To{}{}Subscription",
+            queue.pascal_case(),
+            topic.domain.pascal_case(),
+            topic.topic.pascal_case()
+        )
+    }
+
+    /// The template parameter through which a topic of another domain is read from SSM.
+    pub fn topic_arn_lookup(topic: &TopicRef) -> String {
+        format!("{}{}TopicArn", topic.domain.pascal_case(), topic.topic.pascal_case())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(text: &str) -> Name {
+        Name::new(text).unwrap()
+    }
+
+    #[test]
+    fn physical_names_follow_the_contract() {
+        let (stage, domain) = (name("dev"), name("scoring"));
+        assert_eq!(stack_name(&stage, &domain), "dev-scoring");
+        assert_eq!(topic_name(&stage, &domain, &name("scores"), true), "dev-scoring-scores.fifo");
+        assert_eq!(queue_name(&stage, &domain, &name("runs"), false), "dev-scoring-runs");
+        assert_eq!(dead_letter_queue_name(&stage, &domain, &name("runs"), true), "dev-scoring-runs-dlq.fifo");
+        let topic = TopicRef::new(name("ingestion"), name("ready"));
+        assert_eq!(topic_arn_parameter("/fanout", &stage, &topic), "/fanout/dev/ingestion/topics/ready/arn");
+    }
+}

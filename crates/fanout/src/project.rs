@@ -1,0 +1,354 @@
+//! A project: the repo-wide settings and every domain in the repo, checked together.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath, did_you_mean};
+use crate::limits;
+use crate::lower::{locate_all, parse_manifest, parse_settings};
+use crate::manifest::SettingsManifest;
+use crate::model::{Domain, TopicKind};
+use crate::name::{Name, TopicRef};
+use crate::naming;
+use crate::source::SourceMap;
+use crate::synth::synth;
+
+/// Repo-wide settings, from `fanout.yaml`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Prefix of the SSM parameters, like `/fanout`: starts with `/`, no trailing `/`.
+    pub ssm_prefix: String,
+    /// The stages templates are synthesized for.
+    pub stages: Vec<Name>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            ssm_prefix: "/fanout".to_string(),
+            stages: vec![Name::new("dev").unwrap_or_else(|_| unreachable!("`dev` is a valid name"))],
+        }
+    }
+}
+
+impl Settings {
+    /// Checks the settings manifest and builds the settings.
+    pub fn from_manifest(manifest: &SettingsManifest) -> (Option<Settings>, Diagnostics) {
+        let mut diagnostics = Diagnostics::default();
+        let prefix = &manifest.ssm_prefix;
+        let path = FieldPath::root().key("ssm_prefix");
+        let valid_char = |c: char| c.is_ascii_alphanumeric() || "_.-/".contains(c);
+        let lower = prefix.to_ascii_lowercase();
+        if !prefix.starts_with('/') || prefix.ends_with('/') || prefix.contains("//") || !prefix.chars().all(valid_char) {
+            diagnostics.push(
+                Diagnostic::error(path.clone(), format!("invalid SSM prefix `{prefix}`"))
+                    .with_hint("start with `/`, separate levels with single `/`, use letters, digits and `_ . -`: `/fanout`"),
+            );
+        } else if lower.starts_with("/aws") || lower.starts_with("/ssm") {
+            diagnostics.push(
+                Diagnostic::error(path.clone(), format!("SSM names starting with `{}` are reserved by AWS", &prefix[..4]))
+                    .with_hint("choose another prefix, such as `/fanout`"),
+            );
+        } else if prefix.split('/').count() - 1 + 5 > limits::SSM_PARAMETER_LEVELS {
+            diagnostics.push(
+                Diagnostic::error(path.clone(), "the SSM prefix has too many levels")
+                    .with_hint(format!("fanout adds 5 levels; SSM allows {}", limits::SSM_PARAMETER_LEVELS)),
+            );
+        }
+        let mut stages = Vec::new();
+        for (index, stage) in manifest.stages.iter().enumerate() {
+            match Name::new(stage.as_str()) {
+                Ok(name) if stages.contains(&name) => diagnostics.push(
+                    Diagnostic::error(FieldPath::root().key("stages").index(index), format!("stage `{stage}` is listed twice"))
+                        .with_hint("remove the duplicate"),
+                ),
+                Ok(name) => stages.push(name),
+                Err(err) => diagnostics.push(
+                    Diagnostic::error(FieldPath::root().key("stages").index(index), format!("invalid stage name `{stage}`: {err}"))
+                        .with_hint("use lowercase letters, digits and single hyphens: `dev`, `prod`"),
+                ),
+            }
+        }
+        if manifest.stages.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(FieldPath::root().key("stages"), "no stages are listed").with_hint("list at least one: `stages: [dev]`"),
+            );
+        }
+        if diagnostics.has_errors() {
+            return (None, diagnostics);
+        }
+        let settings = Settings {
+            ssm_prefix: prefix.clone(),
+            stages,
+        };
+        (Some(settings), diagnostics)
+    }
+}
+
+/// Every domain of a repo, with the repo's settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Project {
+    pub settings: Settings,
+    pub domains: BTreeMap<Name, Domain>,
+}
+
+/// One manifest file's path and text, as given to [`Project::from_sources`].
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl Project {
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            settings,
+            domains: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a domain, replacing one of the same name.
+    pub fn add(&mut self, domain: Domain) -> &mut Self {
+        self.domains.insert(domain.name.clone(), domain);
+        self
+    }
+
+    /// The kind of a topic in this project, or `None` when its domain is not in the project
+    /// (it is then found through SSM at deploy time) or has no such topic.
+    pub fn topic_kind(&self, topic: &TopicRef) -> Option<TopicKind> {
+        Some(self.domains.get(&topic.domain)?.topics.get(&topic.topic)?.kind)
+    }
+
+    /// Parses, checks and assembles a project from manifest texts: `settings` is
+    /// `fanout.yaml`, if the repo has one; `manifests` are the domain files. Every problem is
+    /// reported with its file, line and column. The project is returned only without errors.
+    pub fn from_sources(settings: Option<&Source>, manifests: &[Source]) -> (Option<Project>, Diagnostics) {
+        let mut diagnostics = Diagnostics::default();
+        let settings = match settings {
+            None => Some(Settings::default()),
+            Some(source) => {
+                let (manifest, mut found) = parse_settings(&source.text, &source.path);
+                let settings = manifest.and_then(|manifest| {
+                    let (settings, mut more) = Settings::from_manifest(&manifest);
+                    locate_all(&mut more, &SourceMap::parse(&source.text), &source.path);
+                    found.extend(more);
+                    settings
+                });
+                diagnostics.extend(found);
+                settings
+            }
+        };
+
+        let mut project = Project::new(settings.clone().unwrap_or_default());
+        let mut files: BTreeMap<Name, (&Path, SourceMap)> = BTreeMap::new();
+        for source in manifests {
+            let (manifest, found) = parse_manifest(&source.text, &source.path);
+            diagnostics.extend(found);
+            let Some(manifest) = manifest else { continue };
+            let (domain, mut found) = Domain::from_manifest(&manifest);
+            let source_map = SourceMap::parse(&source.text);
+            if let Some(domain) = &domain {
+                let stem = source.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+                if stem != domain.name.as_str() {
+                    found.push(
+                        Diagnostic::error(FieldPath::root().key("domain"), format!("domain `{}` is in file `{stem}.yaml`", domain.name))
+                            .with_hint(format!("rename the file to `{}.yaml`, or the domain to `{stem}`", domain.name)),
+                    );
+                }
+                if let Some((other, _)) = files.get(&domain.name) {
+                    found.push(
+                        Diagnostic::error(FieldPath::root().key("domain"), format!("domain `{}` is also defined in `{}`", domain.name, other.display()))
+                            .with_hint("give each domain one manifest"),
+                    );
+                }
+            }
+            locate_all(&mut found, &source_map, &source.path);
+            let failed = found.has_errors();
+            diagnostics.extend(found);
+            if let (Some(domain), false) = (domain, failed) {
+                files.insert(domain.name.clone(), (&source.path, source_map));
+                project.add(domain);
+            }
+        }
+
+        let mut found = project.validate();
+        for diagnostic in found.iter_mut() {
+            let file = diagnostic.domain.as_deref().and_then(|d| Name::new(d).ok()).and_then(|d| files.get(&d));
+            if let Some((path, source_map)) = file {
+                let mut one = Diagnostics::from_iter([diagnostic.clone()]);
+                locate_all(&mut one, source_map, path);
+                if let Some(located) = one.into_iter().next() {
+                    *diagnostic = located;
+                }
+            }
+        }
+        diagnostics.extend(found);
+        diagnostics.sort();
+        let ok = settings.is_some() && !diagnostics.has_errors();
+        (ok.then_some(project), diagnostics)
+    }
+
+    /// The checks that need more than one domain, or the stages: subscribed topics exist and
+    /// have a compatible kind, physical names fit AWS limits in every stage, templates fit
+    /// CloudFormation limits.
+    pub fn validate(&self) -> Diagnostics {
+        let mut diagnostics = Diagnostics::default();
+        for domain in self.domains.values() {
+            let mut found = Diagnostics::default();
+            self.check_subscriptions(domain, &mut found);
+            self.check_physical_names(domain, &mut found);
+            self.check_template_limits(domain, &mut found);
+            for mut diagnostic in found {
+                diagnostic.domain = Some(domain.name.to_string());
+                diagnostics.push(diagnostic);
+            }
+        }
+        diagnostics
+    }
+
+    fn check_subscriptions(&self, domain: &Domain, diagnostics: &mut Diagnostics) {
+        for (queue_name, queue) in &domain.queues {
+            for (index, subscription) in queue.subscriptions.iter().enumerate() {
+                let path = FieldPath::root()
+                    .key("queues")
+                    .key(queue_name.to_string())
+                    .key("subscriptions")
+                    .index(index)
+                    .key("topic");
+                let topic = &subscription.topic;
+                let Some(owner) = self.domains.get(&topic.domain) else {
+                    // A domain of another repo: its topic is found through SSM at deploy.
+                    continue;
+                };
+                let Some(found) = owner.topics.get(&topic.topic) else {
+                    let mut diagnostic = Diagnostic::error(
+                        path,
+                        format!("queue `{queue_name}` subscribes to `{topic}`, but domain `{}` has no topic `{}`", topic.domain, topic.topic),
+                    );
+                    let candidates = owner.topics.keys().map(Name::as_str);
+                    diagnostic = match did_you_mean(topic.topic.as_str(), candidates) {
+                        Some(close) => diagnostic.with_hint(format!("did you mean `{}/{close}`?", topic.domain)),
+                        None if owner.topics.is_empty() => {
+                            diagnostic.with_hint(format!("domain `{}` publishes no topics; add it there first", topic.domain))
+                        }
+                        None => diagnostic.with_hint(format!(
+                            "domain `{}` publishes {}",
+                            topic.domain,
+                            owner.topics.keys().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                        )),
+                    };
+                    diagnostics.push(diagnostic);
+                    continue;
+                };
+                match (queue.kind.is_fifo(), found.kind.is_fifo()) {
+                    (true, false) => diagnostics.push(
+                        Diagnostic::error(path, format!("queue `{queue_name}` is FIFO but subscribes to standard topic `{topic}`"))
+                            .with_hint(format!(
+                                "make the topic FIFO (`fifo: true` in domain `{}`) or make this queue standard; AWS rejects this subscription",
+                                topic.domain
+                            )),
+                    ),
+                    (false, true) => diagnostics.push(
+                        Diagnostic::warning(path, format!("standard queue `{queue_name}` subscribes to FIFO topic `{topic}`: ordering and deduplication are lost"))
+                            .with_hint("make this queue FIFO (`fifo: true`) to keep the order"),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn check_physical_names(&self, domain: &Domain, diagnostics: &mut Diagnostics) {
+        // The longest stage name gives the longest physical names.
+        let Some(stage) = self.settings.stages.iter().max_by_key(|s| s.as_str().len()) else { return };
+        let stack = naming::stack_name(stage, &domain.name);
+        if stack.len() > limits::STACK_NAME {
+            diagnostics.push(
+                Diagnostic::error(FieldPath::root().key("domain"), format!("stack name `{stack}` is {} characters; CloudFormation allows {}", stack.len(), limits::STACK_NAME))
+                    .with_hint("shorten the domain name"),
+            );
+        }
+        for (name, queue) in &domain.queues {
+            let fifo = queue.kind.is_fifo();
+            let needs_fifo_dlq = queue.dead_letter.is_some()
+                && queue.subscriptions.iter().any(|s| self.topic_kind(&s.topic).is_some_and(TopicKind::is_fifo));
+            let longest = if queue.dead_letter.is_some() {
+                naming::dead_letter_queue_name(stage, &domain.name, name, fifo || needs_fifo_dlq)
+            } else {
+                naming::queue_name(stage, &domain.name, name, fifo)
+            };
+            if longest.len() > limits::QUEUE_NAME {
+                diagnostics.push(
+                    Diagnostic::error(
+                        FieldPath::root().key("queues").key(name.to_string()),
+                        format!("queue name `{longest}` is {} characters in stage `{stage}`; SQS allows {}", longest.len(), limits::QUEUE_NAME),
+                    )
+                    .with_hint(format!("shorten the queue or domain name by {} characters", longest.len() - limits::QUEUE_NAME)),
+                );
+            }
+        }
+        for (name, topic) in &domain.topics {
+            let physical = naming::topic_name(stage, &domain.name, name, topic.kind.is_fifo());
+            let path = FieldPath::root().key("topics").key(name.to_string());
+            if physical.len() > limits::TOPIC_NAME {
+                diagnostics.push(
+                    Diagnostic::error(path.clone(), format!("topic name `{physical}` is {} characters; SNS allows {}", physical.len(), limits::TOPIC_NAME))
+                        .with_hint("shorten the topic or domain name"),
+                );
+            }
+            let topic_ref = TopicRef::new(domain.name.clone(), name.clone());
+            let ssm = naming::topic_arn_parameter(&self.settings.ssm_prefix, stage, &topic_ref);
+            if ssm.len() > limits::SSM_PARAMETER_NAME {
+                diagnostics.push(
+                    Diagnostic::error(path, format!("SSM parameter name `{ssm}` is {} characters; SSM allows {}", ssm.len(), limits::SSM_PARAMETER_NAME))
+                        .with_hint("shorten the SSM prefix or the topic name"),
+                );
+            }
+        }
+    }
+
+    fn check_template_limits(&self, domain: &Domain, diagnostics: &mut Diagnostics) {
+        let Some(stage) = self.settings.stages.first() else { return };
+        let template = synth(self, domain, stage);
+        let counts = [
+            ("resources", template.resources.len(), limits::RESOURCES),
+            ("outputs", template.outputs.len(), limits::OUTPUTS),
+            ("parameters", template.parameters.len(), limits::PARAMETERS),
+        ];
+        for (what, count, max) in counts {
+            if count > max {
+                diagnostics.push(
+                    Diagnostic::error(FieldPath::root(), format!("the template of domain `{}` has {count} {what}; CloudFormation allows {max}", domain.name))
+                        .with_hint("split the domain into several domains"),
+                );
+            }
+        }
+        let expected = expected_resource_count(domain, self);
+        if template.resources.len() != expected {
+            diagnostics.push(
+                Diagnostic::error(FieldPath::root(), "two resources of this domain get the same CloudFormation logical ID")
+                    .with_hint("rename topics or queues so that no name ends like another's derived name (`-dead-letter`)"),
+            );
+        }
+    }
+}
+
+/// How many resources `domain`'s template has when no two logical IDs collide.
+fn expected_resource_count(domain: &Domain, project: &Project) -> usize {
+    let key = if domain.encryption == crate::model::Encryption::CustomerKey { 2 } else { 0 };
+    let topics = domain.topics.len() * 3;
+    let queues: usize = domain
+        .queues
+        .values()
+        .map(|queue| {
+            let dead_letter = usize::from(queue.dead_letter.is_some());
+            let fifo_dead_letter = usize::from(
+                queue.dead_letter.is_some()
+                    && !queue.kind.is_fifo()
+                    && queue.subscriptions.iter().any(|s| project.topic_kind(&s.topic).is_some_and(TopicKind::is_fifo)),
+            );
+            2 + dead_letter + fifo_dead_letter + queue.subscriptions.len()
+        })
+        .sum();
+    key + topics + queues
+}

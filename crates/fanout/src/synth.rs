@@ -1,0 +1,424 @@
+//! Synthesis: one domain, one stage → one CloudFormation template.
+//!
+//! Secure by default: a customer-managed key SNS may use only for the topics involved,
+//! TLS-only topic and queue policies, queue policies scoped to the subscribed topics, a
+//! dead-letter queue per queue that also catches what SNS cannot deliver, and `Retain` on
+//! everything that holds messages.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::model::{Domain, Encryption, QueueKind, Queue, TopicKind};
+use crate::name::{Name, TopicRef};
+use crate::naming::{self, logical_id};
+use crate::project::Project;
+use crate::template::{Output, Parameter, Resource, Template, get_att, reference, sub};
+
+const POLICY_VERSION: &str = "2012-10-17";
+const SNS_SERVICE: &str = "sns.amazonaws.com";
+
+/// A topic of another domain that a template reads from SSM at deploy time.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TopicLookup {
+    pub topic: TopicRef,
+    /// The template parameter that receives the ARN.
+    pub parameter: String,
+    /// The SSM parameter name the ARN is read from.
+    pub ssm_name: String,
+    /// Whether a FIFO queue subscribes to it, so the topic must be FIFO.
+    pub requires_fifo: bool,
+    /// Whether a standard queue with a standard dead-letter queue subscribes to it, so the
+    /// topic must be standard (SNS wants a FIFO dead-letter queue for FIFO topics).
+    pub requires_standard: bool,
+}
+
+/// The topics of other domains `domain` subscribes to, read from SSM at deploy.
+pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<TopicLookup> {
+    let mut lookups: BTreeMap<TopicRef, TopicLookup> = BTreeMap::new();
+    for queue in domain.queues.values() {
+        for subscription in &queue.subscriptions {
+            if subscription.topic.domain == domain.name {
+                continue;
+            }
+            let lookup = lookups.entry(subscription.topic.clone()).or_insert_with(|| TopicLookup {
+                topic: subscription.topic.clone(),
+                parameter: logical_id::topic_arn_lookup(&subscription.topic),
+                ssm_name: naming::topic_arn_parameter(&project.settings.ssm_prefix, stage, &subscription.topic),
+                requires_fifo: false,
+                requires_standard: false,
+            });
+            let known_kind = project.topic_kind(&subscription.topic);
+            lookup.requires_fifo |= queue.kind.is_fifo();
+            lookup.requires_standard |= !queue.kind.is_fifo() && queue.dead_letter.is_some() && known_kind.is_none();
+        }
+    }
+    lookups.into_values().collect()
+}
+
+/// Synthesizes `domain`'s template for `stage`.
+pub fn synth(project: &Project, domain: &Domain, stage: &Name) -> Template {
+    Synth::new(project, domain, stage).run()
+}
+
+struct Synth<'a> {
+    project: &'a Project,
+    domain: &'a Domain,
+    stage: &'a Name,
+    template: Template,
+    tags: Vec<Value>,
+}
+
+impl<'a> Synth<'a> {
+    fn new(project: &'a Project, domain: &'a Domain, stage: &'a Name) -> Self {
+        let mut tags: BTreeMap<&str, &str> = domain.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        tags.insert("domain", domain.name.as_str());
+        tags.insert("stage", stage.as_str());
+        if let Some(owner) = &domain.owner {
+            tags.insert("owner", owner);
+        }
+        let tags = tags.into_iter().map(|(key, value)| json!({ "Key": key, "Value": value })).collect();
+        Self {
+            project,
+            domain,
+            stage,
+            template: Template {
+                format_version: "2010-09-09",
+                description: Some(
+                    domain
+                        .description
+                        .clone()
+                        .unwrap_or_else(|| format!("fanout domain {}", domain.name)),
+                ),
+                ..Template::default()
+            },
+            tags,
+        }
+    }
+
+    fn run(mut self) -> Template {
+        for lookup in topic_lookups(self.project, self.domain, self.stage) {
+            self.template.parameters.insert(
+                lookup.parameter,
+                Parameter {
+                    kind: "AWS::SSM::Parameter::Value<String>".to_string(),
+                    default: Some(lookup.ssm_name),
+                    description: Some(format!("ARN of topic {}, read from SSM Parameter Store at deploy", lookup.topic)),
+                },
+            );
+        }
+        if self.domain.encryption == Encryption::CustomerKey {
+            self.key();
+        }
+        for (name, topic) in &self.domain.topics {
+            self.topic(name, topic.kind, topic.description.as_deref());
+        }
+        for (name, queue) in &self.domain.queues {
+            self.queue(name, queue);
+        }
+        self.template
+    }
+
+    fn resource(&mut self, logical_id: String, resource: Resource) {
+        self.template.resources.insert(logical_id, resource);
+    }
+
+    fn output(&mut self, logical_id: String, description: String, value: Value) {
+        self.template.outputs.insert(logical_id, Output { description, value });
+    }
+
+    /// The ARN of a topic, as the template can name it without creating a cycle: own topics
+    /// by their known name (a key policy that `Ref`s a topic using the key is a cycle), other
+    /// domains' topics through their SSM lookup parameter.
+    fn topic_arn(&self, topic: &TopicRef) -> Value {
+        if topic.domain == self.domain.name {
+            let fifo = self.domain.topics.get(&topic.topic).is_some_and(|t| t.kind.is_fifo());
+            let name = naming::topic_name(self.stage, &self.domain.name, &topic.topic, fifo);
+            sub(&format!("arn:${{AWS::Partition}}:sns:${{AWS::Region}}:${{AWS::AccountId}}:{name}"))
+        } else {
+            reference(&logical_id::topic_arn_lookup(topic))
+        }
+    }
+
+    /// Every topic SNS may use the domain key for: the domain's own and the subscribed ones.
+    fn key_source_arns(&self) -> Vec<Value> {
+        let mut topics: Vec<TopicRef> = self
+            .domain
+            .topics
+            .keys()
+            .map(|topic| TopicRef::new(self.domain.name.clone(), topic.clone()))
+            .collect();
+        for queue in self.domain.queues.values() {
+            topics.extend(queue.subscriptions.iter().map(|s| s.topic.clone()));
+        }
+        topics.sort();
+        topics.dedup();
+        topics.iter().map(|topic| self.topic_arn(topic)).collect()
+    }
+
+    fn key(&mut self) {
+        let mut statements = vec![json!({
+            "Sid": "AccountAdministersKey",
+            "Effect": "Allow",
+            "Principal": { "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
+            "Action": "kms:*",
+            "Resource": "*",
+        })];
+        let source_arns = self.key_source_arns();
+        if !source_arns.is_empty() {
+            statements.push(json!({
+                "Sid": "SnsUsesKeyForDomainTopics",
+                "Effect": "Allow",
+                "Principal": { "Service": SNS_SERVICE },
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": { "ArnEquals": { "aws:SourceArn": source_arns } },
+            }));
+        }
+        let key = Resource::new(
+            "AWS::KMS::Key",
+            json!({
+                "Description": format!("Encrypts the topics and queues of domain {} ({})", self.domain.name, self.stage),
+                "EnableKeyRotation": true,
+                "KeyPolicy": { "Version": POLICY_VERSION, "Statement": statements },
+                "Tags": self.tags,
+            }),
+        )
+        .retained();
+        self.resource(logical_id::KEY.to_string(), key);
+        let alias = Resource::new(
+            "AWS::KMS::Alias",
+            json!({
+                "AliasName": naming::key_alias(self.stage, &self.domain.name),
+                "TargetKeyId": reference(logical_id::KEY),
+            }),
+        );
+        self.resource(logical_id::KEY_ALIAS.to_string(), alias);
+        self.output(
+            "KeyArn".to_string(),
+            format!("ARN of the KMS key of domain {}", self.domain.name),
+            get_att(logical_id::KEY, "Arn"),
+        );
+    }
+
+    /// `KmsMasterKeyId` for topics and queues, `None` for SSE-SQS.
+    fn kms_key(&self, for_queue: bool) -> Option<Value> {
+        match &self.domain.encryption {
+            Encryption::CustomerKey => Some(get_att(logical_id::KEY, "Arn")),
+            Encryption::ServiceManaged if for_queue => None,
+            Encryption::ServiceManaged => Some(json!("alias/aws/sns")),
+            Encryption::ExistingKey(key) => Some(json!(key)),
+        }
+    }
+
+    fn topic(&mut self, name: &Name, kind: TopicKind, description: Option<&str>) {
+        let topic_id = logical_id::topic(name);
+        let physical = naming::topic_name(self.stage, &self.domain.name, name, kind.is_fifo());
+        let mut properties = json!({ "TopicName": physical, "Tags": self.tags });
+        if let TopicKind::Fifo(fifo) = kind {
+            properties["FifoTopic"] = json!(true);
+            properties["ContentBasedDeduplication"] = json!(fifo.content_based_deduplication);
+        }
+        if let Some(key) = self.kms_key(false) {
+            properties["KmsMasterKeyId"] = key;
+        }
+        self.resource(topic_id.clone(), Resource::new("AWS::SNS::Topic", properties).retained());
+
+        let policy = json!({
+            "Topics": [reference(&topic_id)],
+            "PolicyDocument": {
+                "Version": POLICY_VERSION,
+                "Statement": [
+                    {
+                        "Sid": "AccountUsesTopic",
+                        "Effect": "Allow",
+                        "Principal": { "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
+                        "Action": ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Publish", "sns:Subscribe"],
+                        "Resource": reference(&topic_id),
+                    },
+                    {
+                        "Sid": "DenyPublishWithoutTls",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sns:Publish",
+                        "Resource": reference(&topic_id),
+                        "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+                    },
+                ],
+            },
+        });
+        self.resource(logical_id::topic_policy(name), Resource::new("AWS::SNS::TopicPolicy", policy));
+
+        let topic_ref = TopicRef::new(self.domain.name.clone(), name.clone());
+        let ssm_name = naming::topic_arn_parameter(&self.project.settings.ssm_prefix, self.stage, &topic_ref);
+        let mut parameter_tags = serde_json::Map::new();
+        for tag in &self.tags {
+            if let (Some(key), Some(value)) = (tag["Key"].as_str(), tag.get("Value")) {
+                parameter_tags.insert(key.to_string(), value.clone());
+            }
+        }
+        let mut parameter = json!({
+            "Name": ssm_name,
+            "Type": "String",
+            "Value": reference(&topic_id),
+            "Description": format!("ARN of topic {topic_ref}, for subscribers in other stacks"),
+            "Tags": parameter_tags,
+        });
+        if let Some(description) = description {
+            parameter["Description"] = json!(truncate(&format!("ARN of topic {topic_ref}: {description}"), 1024));
+        }
+        self.resource(logical_id::topic_arn_parameter(name), Resource::new("AWS::SSM::Parameter", parameter));
+        self.output(format!("{}Arn", topic_id), format!("ARN of topic {topic_ref}"), reference(&topic_id));
+    }
+
+    fn queue_resource(&self, physical: String, kind: QueueKind, retention: u32, extra: Value) -> Resource {
+        let mut properties = json!({
+            "QueueName": physical,
+            "MessageRetentionPeriod": retention,
+            "Tags": self.tags,
+        });
+        if let QueueKind::Fifo(fifo) = kind {
+            properties["FifoQueue"] = json!(true);
+            properties["ContentBasedDeduplication"] = json!(fifo.content_based_deduplication);
+            if fifo.high_throughput {
+                properties["DeduplicationScope"] = json!("messageGroup");
+                properties["FifoThroughputLimit"] = json!("perMessageGroupId");
+            }
+        }
+        match self.kms_key(true) {
+            Some(key) => properties["KmsMasterKeyId"] = key,
+            None => properties["SqsManagedSseEnabled"] = json!(true),
+        }
+        if let (Value::Object(properties), Value::Object(extra)) = (&mut properties, extra) {
+            properties.extend(extra);
+        }
+        let resource = Resource::new("AWS::SQS::Queue", properties).retained();
+        if self.domain.encryption == Encryption::ServiceManaged {
+            resource.with_metadata(json!({
+                "checkov": { "skip": [{
+                    "id": "CKV_AWS_27",
+                    "comment": "encryption: service-managed in the manifest: SSE-SQS instead of a customer-managed key",
+                }] },
+            }))
+        } else {
+            resource
+        }
+    }
+
+    fn queue(&mut self, name: &Name, queue: &Queue) {
+        let queue_id = logical_id::queue(name);
+        let domain = &self.domain.name;
+        let fifo = queue.kind.is_fifo();
+        let mut targets = vec![get_att(&queue_id, "Arn")];
+        let mut queue_refs = vec![reference(&queue_id)];
+
+        let mut extra = json!({
+            "VisibilityTimeout": queue.visibility_timeout.as_secs(),
+            "ReceiveMessageWaitTimeSeconds": queue.receive_wait.as_secs(),
+            "DelaySeconds": queue.delay.as_secs(),
+        });
+        let mut dead_letter_arn = None;
+        let mut fifo_dead_letter_arn = None;
+        if let Some(dead_letter) = queue.dead_letter {
+            let dlq_id = logical_id::dead_letter_queue(name);
+            extra["RedrivePolicy"] = json!({
+                "deadLetterTargetArn": get_att(&dlq_id, "Arn"),
+                "maxReceiveCount": dead_letter.max_receive_count,
+            });
+            let physical = naming::dead_letter_queue_name(self.stage, domain, name, fifo);
+            let dlq = self.queue_resource(physical, queue.kind, dead_letter.retention.as_secs(), json!({}));
+            self.resource(dlq_id.clone(), dlq);
+            self.output(format!("{dlq_id}Arn"), format!("ARN of the dead-letter queue of queue {domain}/{name}"), get_att(&dlq_id, "Arn"));
+            self.output(format!("{dlq_id}Url"), format!("URL of the dead-letter queue of queue {domain}/{name}"), reference(&dlq_id));
+            targets.push(get_att(&dlq_id, "Arn"));
+            queue_refs.push(reference(&dlq_id));
+            dead_letter_arn = Some(get_att(&dlq_id, "Arn"));
+
+            // SNS puts what it cannot deliver from a FIFO topic only into a FIFO queue.
+            let fifo_topic_on_standard_queue = !fifo
+                && queue
+                    .subscriptions
+                    .iter()
+                    .any(|s| self.project.topic_kind(&s.topic).is_some_and(TopicKind::is_fifo));
+            if fifo_topic_on_standard_queue {
+                let fifo_id = logical_id::fifo_dead_letter_queue(name);
+                let physical = naming::dead_letter_queue_name(self.stage, domain, name, true);
+                let kind = QueueKind::Fifo(Default::default());
+                let fifo_dlq = self.queue_resource(physical, kind, dead_letter.retention.as_secs(), json!({}));
+                self.resource(fifo_id.clone(), fifo_dlq);
+                self.output(
+                    format!("{fifo_id}Arn"),
+                    format!("ARN of the FIFO dead-letter queue of the FIFO-topic subscriptions of queue {domain}/{name}"),
+                    get_att(&fifo_id, "Arn"),
+                );
+                targets.push(get_att(&fifo_id, "Arn"));
+                queue_refs.push(reference(&fifo_id));
+                fifo_dead_letter_arn = Some(get_att(&fifo_id, "Arn"));
+            }
+        }
+        let physical = naming::queue_name(self.stage, domain, name, fifo);
+        let resource = self.queue_resource(physical, queue.kind, queue.retention.as_secs(), extra);
+        self.resource(queue_id.clone(), resource);
+        self.output(format!("{queue_id}Url"), format!("URL of queue {domain}/{name}"), reference(&queue_id));
+        self.output(format!("{queue_id}Arn"), format!("ARN of queue {domain}/{name}"), get_att(&queue_id, "Arn"));
+
+        let mut statements = vec![json!({
+            "Sid": "DenyWithoutTls",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sqs:*",
+            "Resource": targets,
+            "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+        })];
+        for subscription in &queue.subscriptions {
+            statements.push(json!({
+                "Sid": format!("SnsDeliversFrom{}{}", subscription.topic.domain.pascal_case(), subscription.topic.topic.pascal_case()),
+                "Effect": "Allow",
+                "Principal": { "Service": SNS_SERVICE },
+                "Action": "sqs:SendMessage",
+                "Resource": targets,
+                "Condition": { "ArnEquals": { "aws:SourceArn": self.topic_arn(&subscription.topic) } },
+            }));
+        }
+        let policy_id = logical_id::queue_policy(name);
+        let policy = json!({
+            "Queues": queue_refs,
+            "PolicyDocument": { "Version": POLICY_VERSION, "Statement": statements },
+        });
+        self.resource(policy_id.clone(), Resource::new("AWS::SQS::QueuePolicy", policy));
+
+        for subscription in &queue.subscriptions {
+            let topic_arn = if subscription.topic.domain == *domain {
+                reference(&logical_id::topic(&subscription.topic.topic))
+            } else {
+                reference(&logical_id::topic_arn_lookup(&subscription.topic))
+            };
+            let mut properties = json!({
+                "TopicArn": topic_arn,
+                "Protocol": "sqs",
+                "Endpoint": get_att(&queue_id, "Arn"),
+                "RawMessageDelivery": subscription.raw_message_delivery,
+            });
+            if let Some(filter) = &subscription.filter {
+                properties["FilterPolicy"] = Value::Object(filter.policy.clone());
+                properties["FilterPolicyScope"] = json!(filter.scope.as_cfn());
+            }
+            let topic_is_fifo = self.project.topic_kind(&subscription.topic).is_some_and(TopicKind::is_fifo);
+            let redrive_target = if topic_is_fifo && !fifo { &fifo_dead_letter_arn } else { &dead_letter_arn };
+            if let Some(target) = redrive_target {
+                properties["RedrivePolicy"] = json!({ "deadLetterTargetArn": target });
+            }
+            // Delivery works only once the queue policy lets SNS in.
+            let resource = Resource::new("AWS::SNS::Subscription", properties).depends_on(policy_id.clone());
+            self.resource(logical_id::subscription(name, &subscription.topic), resource);
+        }
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
