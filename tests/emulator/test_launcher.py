@@ -1,0 +1,361 @@
+"""Proves tests/emulator/launch_ministack.py: loopback start-up and the CloudFormation fixes.
+
+Run with the emulator venv (scripts/bootstrap-tools builds it):
+
+    .tools/ministack/bin/python -m unittest discover -s tests/emulator -v
+
+Starts one launcher on a free loopback port for the whole module, with AUTH=true.
+Each test uses its own 12-digit access key, which the emulator treats as its own isolated
+account, so tests share the server but not state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LAUNCHER = os.path.join(HERE, "launch_ministack.py")
+REGION = "us-east-1"
+START_TIMEOUT_S = 30
+STACK_TIMEOUT_S = 60
+
+_server: subprocess.Popen | None = None
+_endpoint = ""
+_scratch = ""
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_log() -> str:
+    try:
+        with open(os.path.join(_scratch, "ministack.log"), encoding="utf-8", errors="replace") as f:
+            return f.read()[-4000:]
+    except OSError:
+        return "(no log)"
+
+
+def setUpModule() -> None:
+    global _server, _endpoint, _scratch
+    _scratch = tempfile.mkdtemp(prefix="fanout-emulator-test-")
+    port = _free_loopback_port()
+    _endpoint = f"http://127.0.0.1:{port}"
+    log = open(os.path.join(_scratch, "ministack.log"), "w")
+    started = time.monotonic()
+    _server = subprocess.Popen(
+        [sys.executable, LAUNCHER, "--port", str(port), "--state-dir", os.path.join(_scratch, "state")],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    deadline = started + START_TIMEOUT_S
+    while True:
+        if _server.poll() is not None:
+            raise RuntimeError(f"launcher exited with {_server.returncode}:\n{_server_log()}")
+        try:
+            with urllib.request.urlopen(f"{_endpoint}/_ministack/health", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            tearDownModule()
+            raise RuntimeError(f"emulator not healthy after {START_TIMEOUT_S} s:\n{_server_log()}")
+        time.sleep(0.05)
+    print(f"\nemulator healthy after {time.monotonic() - started:.2f} s on {_endpoint}", file=sys.stderr)
+
+
+def tearDownModule() -> None:
+    # Stop exactly the process this module started, by its PID.
+    if _server is not None and _server.poll() is None:
+        _server.terminate()
+        try:
+            _server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _server.kill()
+            _server.wait()
+    if _scratch:
+        shutil.rmtree(_scratch, ignore_errors=True)
+
+
+def client(service: str, account: str):
+    """A client for one isolated emulator account (AUTH=true: the access key is the account)."""
+    assert len(account) == 12 and account.isdigit()
+    return boto3.session.Session(
+        aws_access_key_id=account,
+        aws_secret_access_key="test",
+        region_name=REGION,
+    ).client(
+        service,
+        endpoint_url=_endpoint,
+        config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
+    )
+
+
+def deploy(account: str, stack_name: str, template: dict) -> str:
+    """Create a stack and wait for a terminal status; returns that status."""
+    cfn = client("cloudformation", account)
+    cfn.create_stack(StackName=stack_name, TemplateBody=json.dumps(template))
+    return wait_for_stack(cfn, stack_name)
+
+
+def update(account: str, stack_name: str, template: dict) -> str:
+    cfn = client("cloudformation", account)
+    cfn.update_stack(StackName=stack_name, TemplateBody=json.dumps(template))
+    return wait_for_stack(cfn, stack_name)
+
+
+def wait_for_stack(cfn, stack_name: str) -> str:
+    deadline = time.monotonic() + STACK_TIMEOUT_S
+    while True:
+        status = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+        if not status.endswith("_IN_PROGRESS"):
+            return status
+        if time.monotonic() > deadline:
+            raise AssertionError(f"stack {stack_name} still {status} after {STACK_TIMEOUT_S} s")
+        time.sleep(0.2)
+
+
+def outputs(account: str, stack_name: str) -> dict[str, str]:
+    stack = client("cloudformation", account).describe_stacks(StackName=stack_name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def failure_events(account: str, stack_name: str) -> list[str]:
+    events = client("cloudformation", account).describe_stack_events(StackName=stack_name)["StackEvents"]
+    return [
+        f"{e['LogicalResourceId']} {e['ResourceStatus']}: {e.get('ResourceStatusReason', '')}"
+        for e in events
+        if e["ResourceStatus"].endswith("_FAILED")
+    ]
+
+
+def queue_with_sns_policy(queue_props: dict, topic_arn) -> dict:
+    """Queue + the queue policy SNS needs to deliver (enforced under AUTH=true)."""
+    return {
+        "Queue": {"Type": "AWS::SQS::Queue", "Properties": queue_props},
+        "QueuePolicy": {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [{"Ref": "Queue"}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "sns.amazonaws.com"},
+                            "Action": "sqs:SendMessage",
+                            "Resource": {"Fn::GetAtt": ["Queue", "Arn"]},
+                            "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+                        }
+                    ],
+                },
+            },
+        },
+        "Subscription": {
+            "Type": "AWS::SNS::Subscription",
+            "DependsOn": "QueuePolicy",
+            "Properties": {
+                "Protocol": "sqs",
+                "TopicArn": topic_arn,
+                "Endpoint": {"Fn::GetAtt": ["Queue", "Arn"]},
+                "RawMessageDelivery": True,
+            },
+        },
+    }
+
+
+def receive_all(sqs, queue_url: str) -> list[str]:
+    """Receive, delete and return every message, until a receive comes back empty.
+    Deleting matters: a FIFO queue holds back a group while a message of it is in flight."""
+    bodies = []
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=30
+        ).get("Messages", [])
+        if not messages:
+            return bodies
+        for m in messages:
+            bodies.append(m["Body"])
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+
+
+class LauncherTest(unittest.TestCase):
+    def test_health_answers_on_loopback(self):
+        with urllib.request.urlopen(f"{_endpoint}/_ministack/health", timeout=5) as response:
+            self.assertEqual(response.status, 200)
+        self.assertTrue(_endpoint.startswith("http://127.0.0.1:"))
+
+    def test_refuses_other_ministack_version(self):
+        # Run the launcher in an interpreter where the installed version reads differently.
+        code = (
+            "import importlib.metadata, runpy, sys;"
+            "importlib.metadata.version = lambda name: '0.0.1';"
+            f"sys.argv = [{LAUNCHER!r}, '--port', '1'];"
+            f"runpy.run_path({LAUNCHER!r}, run_name='__main__')"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
+        )
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("ministack 1.5.33 is required, found 0.0.1", result.stderr)
+
+    def test_fifo_topic_from_stack_requires_group_and_deduplicates(self):
+        account = "111111111111"
+        template = {
+            "Resources": {
+                "Topic": {
+                    "Type": "AWS::SNS::Topic",
+                    "Properties": {"TopicName": "x.fifo", "FifoTopic": True, "ContentBasedDeduplication": True},
+                },
+                # KmsMasterKeyId must reach the topic's attributes like CreateTopic stores it.
+                "EncryptedTopic": {
+                    "Type": "AWS::SNS::Topic",
+                    "Properties": {"TopicName": "encrypted", "KmsMasterKeyId": "alias/aws/sns"},
+                },
+                **queue_with_sns_policy(
+                    {"QueueName": "inbox.fifo", "FifoQueue": True}, {"Ref": "Topic"}
+                ),
+            },
+            "Outputs": {"TopicArn": {"Value": {"Ref": "Topic"}}, "QueueUrl": {"Value": {"Ref": "Queue"}}},
+        }
+        status = deploy(account, "fifo", template)
+        self.assertEqual(status, "CREATE_COMPLETE", failure_events(account, "fifo"))
+        out = outputs(account, "fifo")
+        sns, sqs = client("sns", account), client("sqs", account)
+
+        attributes = sns.get_topic_attributes(TopicArn=out["TopicArn"])["Attributes"]
+        self.assertEqual(attributes.get("FifoTopic"), "true")
+        self.assertEqual(attributes.get("ContentBasedDeduplication"), "true")
+        encrypted = sns.get_topic_attributes(TopicArn=f"arn:aws:sns:{REGION}:{account}:encrypted")["Attributes"]
+        self.assertEqual(encrypted.get("KmsMasterKeyId"), "alias/aws/sns")
+        self.assertNotIn("FifoTopic", encrypted)
+
+        with self.assertRaises(ClientError) as raised:
+            sns.publish(TopicArn=out["TopicArn"], Message="no group")
+        self.assertIn("MessageGroupId", str(raised.exception))
+
+        first = sns.publish(TopicArn=out["TopicArn"], Message="hello", MessageGroupId="g1")
+        second = sns.publish(TopicArn=out["TopicArn"], Message="hello", MessageGroupId="g1")
+        self.assertIn("SequenceNumber", first)
+        self.assertEqual(first["MessageId"], second["MessageId"], "the repeat was not deduplicated")
+        self.assertEqual(receive_all(sqs, out["QueueUrl"]), ["hello"])
+
+    def test_unnamed_fifo_topic_gets_fifo_name_and_updates_in_place(self):
+        account = "121212121212"
+
+        def template(cbd: bool) -> dict:
+            return {
+                "Resources": {
+                    "Topic": {
+                        "Type": "AWS::SNS::Topic",
+                        "Properties": {"FifoTopic": True, "ContentBasedDeduplication": cbd},
+                    }
+                },
+                "Outputs": {"TopicArn": {"Value": {"Ref": "Topic"}}},
+            }
+
+        self.assertEqual(deploy(account, "unnamed", template(True)), "CREATE_COMPLETE",
+                         failure_events(account, "unnamed"))
+        arn = outputs(account, "unnamed")["TopicArn"]
+        self.assertTrue(arn.endswith(".fifo"), arn)
+
+        self.assertEqual(update(account, "unnamed", template(False)), "UPDATE_COMPLETE",
+                         failure_events(account, "unnamed"))
+        self.assertEqual(outputs(account, "unnamed")["TopicArn"], arn, "the topic was replaced")
+        sns = client("sns", account)
+        self.assertEqual(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["ContentBasedDeduplication"], "false")
+        with self.assertRaises(ClientError) as raised:
+            sns.publish(TopicArn=arn, Message="m", MessageGroupId="g")
+        self.assertIn("MessageDeduplicationId", str(raised.exception))
+
+    def test_fifo_topic_with_standard_name_fails_the_stack(self):
+        account = "131313131313"
+        template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic",
+                                            "Properties": {"TopicName": "plain", "FifoTopic": True}}}}
+        self.assertEqual(deploy(account, "badname", template), "ROLLBACK_COMPLETE")
+        self.assertTrue(any("must end with .fifo" in e for e in failure_events(account, "badname")),
+                        failure_events(account, "badname"))
+
+    def test_subscription_to_missing_topic_fails_and_rolls_back(self):
+        account = "222222222222"
+        missing = f"arn:aws:sns:{REGION}:{account}:does-not-exist"
+        template = {"Resources": queue_with_sns_policy({"QueueName": "orphan"}, missing)}
+        self.assertEqual(deploy(account, "dangling", template), "ROLLBACK_COMPLETE")
+        failures = failure_events(account, "dangling")
+        self.assertTrue(
+            any(e.startswith("Subscription CREATE_FAILED") and "does-not-exist" in e for e in failures), failures
+        )
+        self.assertEqual(client("sqs", account).list_queues().get("QueueUrls", []), [], "rollback left the queue")
+
+    def test_cross_account_subscription_delivers_and_respects_topic_policy(self):
+        producer, consumer, stranger = "333333333333", "444444444444", "555555555555"
+        topic_arn = f"arn:aws:sns:{REGION}:{producer}:events"
+        producer_template = {
+            "Resources": {
+                "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "events"}},
+                "TopicPolicy": {
+                    "Type": "AWS::SNS::TopicPolicy",
+                    "Properties": {
+                        "Topics": [{"Ref": "Topic"}],
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Principal": {"AWS": f"arn:aws:iam::{consumer}:root"},
+                                    "Action": "sns:Subscribe",
+                                    "Resource": {"Ref": "Topic"},
+                                }
+                            ],
+                        },
+                    },
+                },
+            }
+        }
+        self.assertEqual(deploy(producer, "producer", producer_template), "CREATE_COMPLETE",
+                         failure_events(producer, "producer"))
+
+        consumer_template = {
+            "Resources": queue_with_sns_policy({"QueueName": "inbox"}, topic_arn),
+            "Outputs": {"QueueUrl": {"Value": {"Ref": "Queue"}}},
+        }
+        self.assertEqual(deploy(consumer, "consumer", consumer_template), "CREATE_COMPLETE",
+                         failure_events(consumer, "consumer"))
+        client("sns", producer).publish(TopicArn=topic_arn, Message="across")
+        self.assertEqual(receive_all(client("sqs", consumer), outputs(consumer, "consumer")["QueueUrl"]), ["across"])
+
+        # An account the topic policy does not name may not subscribe, as on AWS.
+        self.assertEqual(deploy(stranger, "stranger", consumer_template), "ROLLBACK_COMPLETE")
+        self.assertTrue(any("not authorized" in e for e in failure_events(stranger, "stranger")),
+                        failure_events(stranger, "stranger"))
+
+        # Deleting the consumer stack removes its subscription from the producer's topic.
+        cfn = client("cloudformation", consumer)
+        cfn.delete_stack(StackName="consumer")
+        deadline = time.monotonic() + STACK_TIMEOUT_S
+        while client("sns", producer).list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]:
+            self.assertLess(time.monotonic(), deadline, "subscription left on the producer's topic")
+            time.sleep(0.2)
+
+
+if __name__ == "__main__":
+    unittest.main()
