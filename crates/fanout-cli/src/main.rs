@@ -1,2 +1,95 @@
-//! fanout
-fn main() {}
+//! The `fanout` command: flags are parsed here once, then each command runs with checked
+//! settings. This is the only code of fanout that prints.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+mod render;
+mod workspace;
+
+use commands::{graph::GraphArgs, schema::SchemaArgs, synth::SynthArgs, validate::ValidateArgs};
+
+/// Turn event fan-out between domain teams into reviewed, deployable AWS infrastructure.
+///
+/// Each domain describes the SNS topics it publishes and the SQS queues it consumes with in
+/// `domains/<domain>.yaml`; fanout checks them together and writes one CloudFormation
+/// template per domain and stage into `templates/`.
+#[derive(Debug, Parser)]
+#[command(name = "fanout", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Start with `fanout validate`, then `fanout synth`. Exit codes: 0 success, 1 action needed, 2 usage or environment error")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    #[command(flatten)]
+    global: GlobalArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Run as if started in this folder
+    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
+    pub directory: Option<std::path::PathBuf>,
+
+    /// When to color output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print only errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check every domain manifest; exit 1 if any has errors
+    Validate(ValidateArgs),
+    /// Write `templates/<stage>/<domain>.json` for every domain and stage
+    Synth(SynthArgs),
+    /// Print the fan-out topology as a Mermaid or Graphviz graph
+    Graph(GraphArgs),
+    /// Print the JSON Schema of domain manifests (or of `fanout.yaml`)
+    Schema(SchemaArgs),
+}
+
+/// How a command ended, for the exit code: the one place that decides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 1: the command ran and the user must act (invalid manifests, stale templates).
+    ActionNeeded,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let choice = match cli.global.color {
+        ColorChoice::Auto => anstream::ColorChoice::Auto,
+        ColorChoice::Always => anstream::ColorChoice::Always,
+        ColorChoice::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let result = match cli.command {
+        Command::Validate(args) => commands::validate::run(&cli.global, &args),
+        Command::Synth(args) => commands::synth::run(&cli.global, &args),
+        Command::Graph(args) => commands::graph::run(&cli.global, &args),
+        Command::Schema(args) => commands::schema::run(&args),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::ActionNeeded) => ExitCode::from(1),
+        Err(err) => {
+            render::error(&err);
+            ExitCode::from(2)
+        }
+    }
+}

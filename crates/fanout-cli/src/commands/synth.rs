@@ -1,0 +1,187 @@
+//! `fanout synth`: write (or with `--check`, compare) `templates/<stage>/<domain>.json`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use fanout::{Name, Project};
+
+use crate::commands::load_checked;
+use crate::workspace::Workspace;
+use crate::{GlobalArgs, Outcome, render};
+
+#[derive(Debug, clap::Args)]
+pub struct SynthArgs {
+    /// Only these stages [default: every stage in `fanout.yaml`]
+    #[arg(long = "stage", value_name = "STAGE")]
+    pub stages: Vec<String>,
+
+    /// Write nothing; exit 1 if any template is stale, missing or extra
+    #[arg(long)]
+    pub check: bool,
+
+    /// The folder of domain manifests [default: `domains/` of the repo]
+    #[arg(long, value_name = "DIR")]
+    pub manifests: Option<PathBuf>,
+
+    /// The folder to write templates into [default: `templates/` of the repo]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// What happened to one template file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Status {
+    Unchanged,
+    Stale,
+    Missing,
+    Extra,
+}
+
+pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
+    let workspace = Workspace::discover(global, args.manifests.as_deref())?;
+    let Some(project) = load_checked(global, &workspace)? else {
+        return Ok(Outcome::ActionNeeded);
+    };
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => workspace.root.join("templates"),
+    };
+    let stages = select_stages(&project, &args.stages)?;
+
+    let mut jobs = Vec::new();
+    for stage in &stages {
+        for domain in project.domains.keys() {
+            jobs.push((stage, domain, out.join(stage.as_str()).join(format!("{domain}.json"))));
+        }
+    }
+    let results = run_parallel(&jobs, |(stage, domain, path)| {
+        let template = fanout::synth(&project, &project.domains[*domain], stage);
+        sync_file(path, &template.to_json(), args.check)
+    })?;
+    let mut report: Vec<(Status, PathBuf)> = jobs.iter().zip(results).map(|((_, _, path), status)| (status, path.clone())).collect();
+
+    // Templates of domains or stages that no longer exist.
+    let expected: BTreeSet<&PathBuf> = jobs.iter().map(|(_, _, path)| path).collect();
+    // With `--stage`, only those stages' folders are ours to compare; else every folder is.
+    let scope: Vec<&str> = if args.stages.is_empty() { Vec::new() } else { stages.iter().map(Name::as_str).collect() };
+    for path in existing_templates(&out, scope)? {
+        if !expected.contains(&path) {
+            if !args.check {
+                std::fs::remove_file(&path).with_context(|| format!("Cannot remove `{}`", path.display()))?;
+            }
+            report.push((Status::Extra, path));
+        }
+    }
+    report.sort();
+
+    let changed: Vec<&(Status, PathBuf)> = report.iter().filter(|(status, _)| *status != Status::Unchanged).collect();
+    if args.check {
+        for (status, path) in &changed {
+            let what = match status {
+                Status::Stale => "stale",
+                Status::Missing => "missing",
+                Status::Extra => "extra",
+                Status::Unchanged => continue,
+            };
+            eprintln!("{what}: {}", path.display());
+        }
+        if !changed.is_empty() {
+            eprintln!(
+                "error: {} in `{}` not what the manifests say\n  hint: run `fanout synth` and commit the result",
+                if changed.len() == 1 { "1 template is".to_string() } else { format!("{} templates are", changed.len()) },
+                out.display()
+            );
+            return Ok(Outcome::ActionNeeded);
+        }
+        render::note(global.quiet, format_args!("{} in `{}` up to date", render::plural(jobs.len(), "template"), out.display()));
+        return Ok(Outcome::Success);
+    }
+    for (status, path) in &changed {
+        let what = match status {
+            Status::Stale => "updated",
+            Status::Missing => "created",
+            Status::Extra => "removed",
+            Status::Unchanged => continue,
+        };
+        render::note(global.quiet, format_args!("{what} {}", path.display()));
+    }
+    render::note(
+        global.quiet,
+        format_args!("Synthesized {} into `{}` ({} changed)", render::plural(jobs.len(), "template"), out.display(), changed.len()),
+    );
+    Ok(Outcome::Success)
+}
+
+fn select_stages(project: &Project, wanted: &[String]) -> anyhow::Result<Vec<Name>> {
+    if wanted.is_empty() {
+        return Ok(project.settings.stages.clone());
+    }
+    let mut stages = Vec::new();
+    for stage in wanted {
+        match project.settings.stages.iter().find(|s| s.as_str() == stage) {
+            Some(stage) => stages.push(stage.clone()),
+            None => bail!(
+                "Stage `{stage}` is not configured\n  hint: the stages in `fanout.yaml` are {}",
+                project.settings.stages.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+    Ok(stages)
+}
+
+/// Brings `path` to `contents` (or, when checking, only compares), writing only on change.
+fn sync_file(path: &Path, contents: &str, check: bool) -> anyhow::Result<Status> {
+    let status = match std::fs::read(path) {
+        Ok(existing) if existing == contents.as_bytes() => return Ok(Status::Unchanged),
+        Ok(_) => Status::Stale,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Status::Missing,
+        Err(err) => return Err(err).with_context(|| format!("Cannot read `{}`", path.display())),
+    };
+    if !check {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("Cannot create `{}`", parent.display()))?;
+        }
+        std::fs::write(path, contents).with_context(|| format!("Cannot write `{}`", path.display()))?;
+    }
+    Ok(status)
+}
+
+/// The `*.json` files in `out/<stage>/`, for the given stages or, when empty, every stage folder.
+fn existing_templates(out: &Path, stages: Vec<&str>) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(out) else { return Ok(found) };
+    for entry in entries {
+        let dir = entry.with_context(|| format!("Cannot read `{}`", out.display()))?.path();
+        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        if !dir.is_dir() || !(stages.is_empty() || stages.contains(&name.as_str())) {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).with_context(|| format!("Cannot read `{}`", dir.display()))? {
+            let path = file.with_context(|| format!("Cannot read `{}`", dir.display()))?.path();
+            if path.extension().is_some_and(|ext| ext == "json") {
+                found.push(path);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Runs `work` over `jobs` on every core, keeping the results in job order.
+fn run_parallel<J: Sync, R: Send>(jobs: &[J], work: impl Fn(&J) -> anyhow::Result<R> + Sync) -> anyhow::Result<Vec<R>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len().max(1));
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let work = &work;
+    let chunks: Vec<anyhow::Result<Vec<R>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(work).collect())).collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_else(|_| Err(anyhow::anyhow!("A synthesis thread stopped unexpectedly"))))
+            .collect()
+    });
+    let mut results = Vec::with_capacity(jobs.len());
+    for chunk in chunks {
+        results.extend(chunk?);
+    }
+    Ok(results)
+}

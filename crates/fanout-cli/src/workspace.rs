@@ -1,0 +1,92 @@
+//! Where the repo is: its root, settings file, manifests and templates folders.
+
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, bail};
+use fanout::load::{self, MANIFEST_DIR, SETTINGS_FILE};
+use fanout::{Diagnostics, Project};
+
+use crate::GlobalArgs;
+
+/// The folders a command works on, as paths relative to the working directory where possible
+/// so that diagnostics read `domains/scoring.yaml:14:9`.
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub settings: Option<PathBuf>,
+    pub manifests: PathBuf,
+}
+
+impl Workspace {
+    /// Finds the repo from the working directory (or `-C`), with an optional manifests folder.
+    pub fn discover(global: &GlobalArgs, manifests: Option<&Path>) -> anyhow::Result<Self> {
+        let cwd = std::env::current_dir().context("Cannot read the working directory")?;
+        let start = match &global.directory {
+            Some(dir) => cwd.join(dir),
+            None => cwd.clone(),
+        };
+        if !start.is_dir() {
+            bail!("`{}` is not a folder", start.display());
+        }
+        let root = match manifests {
+            // Explicit manifests: the settings file, if any, sits beside or above them.
+            Some(dir) => load::find_root(&start.join(dir)).unwrap_or_else(|| start.clone()),
+            None => load::find_root(&start).with_context(|| {
+                format!(
+                    "No `{SETTINGS_FILE}` or `{MANIFEST_DIR}/` folder in `{}` or above it\n  hint: run fanout in a repo with domain manifests in `{MANIFEST_DIR}/`, or pass `-C <repo>`",
+                    start.display()
+                )
+            })?,
+        };
+        let settings = root.join(SETTINGS_FILE);
+        let manifests = match manifests {
+            Some(dir) => start.join(dir),
+            None => root.join(MANIFEST_DIR),
+        };
+        if !manifests.is_dir() {
+            bail!("The manifests folder `{}` does not exist", relative(&cwd, &manifests).display());
+        }
+        Ok(Self {
+            settings: settings.is_file().then(|| relative(&cwd, &settings)),
+            manifests: relative(&cwd, &manifests),
+            root: relative(&cwd, &root),
+        })
+    }
+
+    /// Loads and checks every manifest.
+    pub fn load(&self) -> anyhow::Result<(Option<Project>, Diagnostics)> {
+        Ok(load::load_project(self.settings.as_deref(), &self.manifests)?)
+    }
+}
+
+/// `path` relative to `base` when one is inside the other's tree, else `path` unchanged.
+pub fn relative(base: &Path, path: &Path) -> PathBuf {
+    let path = normalize(path);
+    let base = normalize(base);
+    let common = base.components().zip(path.components()).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return path;
+    }
+    let mut out = PathBuf::new();
+    for _ in base.components().skip(common) {
+        out.push("..");
+    }
+    for part in path.components().skip(common) {
+        out.push(part);
+    }
+    out
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
