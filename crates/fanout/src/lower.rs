@@ -165,8 +165,10 @@ fn type_error(path: FieldPath, message: &str) -> Diagnostic {
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let names = backticked(rest);
         if let Some((unknown, expected)) = names.split_first() {
-            let field = path.key(unknown.clone());
-            let place = if path.is_root() { "a domain".to_string() } else { format!("`{path}`") };
+            // The path ends at the unknown key itself.
+            let field = if path.field() == Some(unknown.as_str()) { path.clone() } else { path.key(unknown.clone()) };
+            let parent = field.parent();
+            let place = if parent.is_root() { "the top level".to_string() } else { format!("`{parent}`") };
             let diagnostic = Diagnostic::error(field, format!("unknown field `{unknown}` in {place}"));
             return match did_you_mean(unknown, expected.iter().map(String::as_str)) {
                 Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
@@ -182,11 +184,24 @@ fn type_error(path: FieldPath, message: &str) -> Diagnostic {
             .with_hint(field_hint(&field).unwrap_or("add it"));
     }
     let field = path.field().unwrap_or("").to_string();
-    let diagnostic = Diagnostic::error(path, message.replace("invalid type: ", "wrong type: "));
-    match field_hint(&field) {
-        Some(hint) => diagnostic.with_hint(hint),
-        None => diagnostic,
-    }
+    // A map entry (`tags.cost-center`) is explained by its map's hint.
+    let top = match path.segments().first() {
+        Some(crate::diagnostic::Segment::Key(key)) => key.clone(),
+        _ => String::new(),
+    };
+    let hint = if path.is_root() {
+        "a manifest is a mapping that starts with `domain: <name>`"
+    } else {
+        field_hint(&field)
+            .or_else(|| field_hint(&top))
+            .unwrap_or("compare this field with the manifest reference (`fanout schema`)")
+    };
+    let message = if message.starts_with("data did not match any variant") {
+        format!("invalid value for `{field}`")
+    } else {
+        message.replace("invalid type: ", "wrong type: ")
+    };
+    Diagnostic::error(path, message).with_hint(hint)
 }
 
 /// How to write a field correctly, for type errors.
@@ -661,7 +676,7 @@ impl Lower {
     }
 }
 
-fn lowercase_first(text: &str) -> String {
+pub(crate) fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),

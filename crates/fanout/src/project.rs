@@ -64,7 +64,7 @@ impl Settings {
                 ),
                 Ok(name) => stages.push(name),
                 Err(err) => diagnostics.push(
-                    Diagnostic::error(FieldPath::root().key("stages").index(index), format!("invalid stage name `{stage}`: {err}"))
+                    Diagnostic::error(FieldPath::root().key("stages").index(index), format!("invalid stage name `{stage}`: {}", crate::lower::lowercase_first(&err.to_string())))
                         .with_hint("use lowercase letters, digits and single hyphens: `dev`, `prod`"),
                 ),
             }
