@@ -95,6 +95,9 @@ impl MarkedEventReceiver for Walker {
                 }
                 if let Some(Frame::Map { path, key: key @ None }) = self.stack.last_mut() {
                     self.map.keys.entry(path.key(value.clone())).or_insert(position(marker));
+                    // A block mapping's start marker lies past its first key; the key is
+                    // where a reader sees the mapping begin.
+                    self.map.values.entry(path.clone()).or_insert(position(marker));
                     *key = Some(value);
                 } else {
                     self.value_started(marker);
@@ -107,7 +110,7 @@ impl MarkedEventReceiver for Walker {
             }
             Event::MappingStart(..) => {
                 // A mapping used as a key has no field path; its contents are not recorded.
-                let path = self.value_started(marker).unwrap_or_default();
+                let path = self.next_value_path().unwrap_or_default();
                 self.stack.push(Frame::Map { path, key: None });
             }
             Event::SequenceStart(..) => {
