@@ -51,7 +51,8 @@ pub fn diagnostics(diagnostics: &Diagnostics, quiet: bool) {
     let (errors, warnings) = (diagnostics.error_count(), diagnostics.warning_count());
     if errors > 0 {
         let mut out = anstream::stderr().lock();
-        let _ = writeln!(out, "{ERROR}error{ERROR:#}: {} and {}", plural(errors, "error"), plural(warnings, "warning"));
+        let warnings = if warnings > 0 { format!(" and {}", plural(warnings, "warning")) } else { String::new() };
+        let _ = writeln!(out, "{ERROR}error{ERROR:#}: found {}{warnings}", plural(errors, "error"));
     }
 }
 

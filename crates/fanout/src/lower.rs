@@ -238,18 +238,23 @@ fn quote_all(names: &[String]) -> String {
 impl Domain {
     /// Checks a manifest on its own (no other domains needed) and builds the model.
     ///
-    /// Returns every problem found; warnings come back with the domain when there are no
-    /// errors.
+    /// Returns every problem found; the domain comes back only without errors.
     pub fn from_manifest(manifest: &DomainManifest) -> (Option<Domain>, Diagnostics) {
-        let mut cx = Lower::default();
-        let domain = cx.domain(manifest);
-        let mut diagnostics = cx.diagnostics;
-        let name = manifest.domain.clone();
-        for diagnostic in diagnostics.iter_mut() {
-            diagnostic.domain.get_or_insert_with(|| name.clone());
-        }
+        let (domain, diagnostics) = lower_partially(manifest);
         if diagnostics.has_errors() { (None, diagnostics) } else { (domain, diagnostics) }
     }
+}
+
+/// Like [`Domain::from_manifest`], but returns whatever domain could be built even with
+/// errors (broken entries left out), so cross-domain checks can still report on it.
+pub(crate) fn lower_partially(manifest: &DomainManifest) -> (Option<Domain>, Diagnostics) {
+    let mut cx = Lower::default();
+    let domain = cx.domain(manifest);
+    let mut diagnostics = cx.diagnostics;
+    for diagnostic in diagnostics.iter_mut() {
+        diagnostic.domain.get_or_insert_with(|| manifest.domain.clone());
+    }
+    (domain, diagnostics)
 }
 
 #[derive(Default)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath, did_you_mean};
 use crate::limits;
-use crate::lower::{locate_all, parse_manifest, parse_settings};
+use crate::lower::{locate_all, lower_partially, parse_manifest, parse_settings};
 use crate::manifest::SettingsManifest;
 use crate::model::{Domain, TopicKind};
 use crate::name::{Name, TopicRef};
@@ -145,7 +145,7 @@ impl Project {
             let (manifest, found) = parse_manifest(&source.text, &source.path);
             diagnostics.extend(found);
             let Some(manifest) = manifest else { continue };
-            let (domain, mut found) = Domain::from_manifest(&manifest);
+            let (domain, mut found) = lower_partially(&manifest);
             let source_map = SourceMap::parse(&source.text);
             if let Some(domain) = &domain {
                 let stem = source.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
@@ -163,9 +163,12 @@ impl Project {
                 }
             }
             locate_all(&mut found, &source_map, &source.path);
-            let failed = found.has_errors();
             diagnostics.extend(found);
-            if let (Some(domain), false) = (domain, failed) {
+            // A domain with errors still takes part in the cross-domain checks, so one run
+            // reports everything; the project as a whole is then not returned.
+            if let Some(domain) = domain
+                && !files.contains_key(&domain.name)
+            {
                 files.insert(domain.name.clone(), (&source.path, source_map));
                 project.add(domain);
             }

@@ -88,9 +88,10 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
         }
         if !changed.is_empty() {
             eprintln!(
-                "error: {} in `{}` not what the manifests say\n  hint: run `fanout synth` and commit the result",
-                if changed.len() == 1 { "1 template is".to_string() } else { format!("{} templates are", changed.len()) },
-                out.display()
+                "error: {} in `{}` {} not match the manifests\n  hint: run `fanout synth` and commit the result",
+                render::plural(changed.len(), "template"),
+                out.display(),
+                if changed.len() == 1 { "does" } else { "do" },
             );
             return Ok(Outcome::ActionNeeded);
         }

@@ -1,0 +1,187 @@
+//! The `fanout` command as a user sees it: exit code, stdout and stderr, as snapshots.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repo's own folder, whose `domains/` is the seed scenario.
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `fanout` in `dir` and renders what it did.
+fn fanout(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("fanout runs");
+    let code = output.status.code().map_or("signal".to_string(), |c| c.to_string());
+    let text = format!(
+        "exit: {code}\n--- stdout\n{}--- stderr\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    text.replace(&dir.display().to_string(), "[DIR]")
+}
+
+/// A scratch repo with `fanout.yaml` and the given domain manifests.
+fn repo(manifests: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("fanout.yaml"), "stages: [dev]\n").expect("write settings");
+    std::fs::create_dir(dir.path().join("domains")).expect("create domains/");
+    for (name, text) in manifests {
+        std::fs::write(dir.path().join("domains").join(name), text).expect("write manifest");
+    }
+    dir
+}
+
+const INGESTION: &str = "domain: ingestion\ntopics:\n  raw-events:\n    fifo: true\n";
+const SCORING: &str = "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    subscriptions:\n      - topic: ingestion/raw-events\n";
+
+#[test]
+fn help_lists_the_commands() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["--help"]));
+}
+
+#[test]
+fn synth_help_explains_check() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["synth", "--help"]));
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["synth", "--chek"]));
+}
+
+#[test]
+fn validate_accepts_the_seed_domains() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["validate"]));
+}
+
+#[test]
+fn validate_reports_every_error_with_position_and_hint() {
+    let scoring = "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    visibility_timeout: 13h\n    subscriptions:\n      - topic: ingestion/raw-event\n";
+    let typo = "domain: typo\ntopics:\n  events:\n    fifo_topic: true\n";
+    let dir = repo(&[("ingestion.yaml", INGESTION), ("scoring.yaml", scoring), ("typo.yaml", typo)]);
+    insta::assert_snapshot!(fanout(dir.path(), &["validate"]));
+}
+
+#[test]
+fn validate_json_is_one_document_on_stdout() {
+    let scoring = "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    subscriptions:\n      - topic: ingestion/raw-event\n";
+    let dir = repo(&[("ingestion.yaml", INGESTION), ("scoring.yaml", scoring)]);
+    insta::assert_snapshot!(fanout(dir.path(), &["validate", "--format", "json"]));
+}
+
+#[test]
+fn validate_outside_a_repo_is_an_environment_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    insta::assert_snapshot!(fanout(dir.path(), &["validate"]));
+}
+
+#[test]
+fn validate_from_a_subfolder_finds_the_repo() {
+    let dir = repo(&[("ingestion.yaml", INGESTION)]);
+    let sub = dir.path().join("services/api");
+    std::fs::create_dir_all(&sub).expect("create subfolder");
+    insta::assert_snapshot!(fanout(&sub, &["validate"]), @r"
+    exit: 0
+    --- stdout
+    --- stderr
+    Checked 1 domain in `../../domains`: valid
+    ");
+}
+
+#[test]
+fn synth_writes_templates_then_check_passes() {
+    let dir = repo(&[("ingestion.yaml", INGESTION), ("scoring.yaml", SCORING)]);
+    insta::assert_snapshot!(fanout(dir.path(), &["synth"]), @r"
+    exit: 0
+    --- stdout
+    --- stderr
+    created templates/dev/ingestion.json
+    created templates/dev/scoring.json
+    Synthesized 2 templates into `templates` (2 changed)
+    ");
+    insta::assert_snapshot!(fanout(dir.path(), &["synth", "--check"]), @r"
+    exit: 0
+    --- stdout
+    --- stderr
+    2 templates in `templates` up to date
+    ");
+    // A second synth rewrites nothing.
+    insta::assert_snapshot!(fanout(dir.path(), &["synth"]), @r"
+    exit: 0
+    --- stdout
+    --- stderr
+    Synthesized 2 templates into `templates` (0 changed)
+    ");
+}
+
+#[test]
+fn synth_check_names_stale_missing_and_extra_templates() {
+    let dir = repo(&[("ingestion.yaml", INGESTION), ("scoring.yaml", SCORING)]);
+    fanout(dir.path(), &["synth"]);
+    // Stale: a manifest changed. Missing: a domain added. Extra: a domain removed.
+    let changed = INGESTION.replace("fifo: true", "fifo: true\n    content_based_deduplication: true");
+    std::fs::write(dir.path().join("domains/ingestion.yaml"), changed).expect("write");
+    std::fs::write(dir.path().join("domains/billing.yaml"), "domain: billing\n").expect("write");
+    std::fs::remove_file(dir.path().join("domains/scoring.yaml")).expect("remove");
+    insta::assert_snapshot!(fanout(dir.path(), &["synth", "--check"]), @r"
+    exit: 1
+    --- stdout
+    --- stderr
+    stale: templates/dev/ingestion.json
+    missing: templates/dev/billing.json
+    extra: templates/dev/scoring.json
+    error: 3 templates in `templates` do not match the manifests
+      hint: run `fanout synth` and commit the result
+    ");
+    // synth brings them in line, removing the template of the deleted domain.
+    insta::assert_snapshot!(fanout(dir.path(), &["synth"]), @r"
+    exit: 0
+    --- stdout
+    --- stderr
+    updated templates/dev/ingestion.json
+    created templates/dev/billing.json
+    removed templates/dev/scoring.json
+    Synthesized 2 templates into `templates` (3 changed)
+    ");
+    assert!(!dir.path().join("templates/dev/scoring.json").exists());
+}
+
+#[test]
+fn synth_refuses_an_unconfigured_stage() {
+    let dir = repo(&[("ingestion.yaml", INGESTION)]);
+    insta::assert_snapshot!(fanout(dir.path(), &["synth", "--stage", "prod"]), @r"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: Stage `prod` is not configured
+      hint: the stages in `fanout.yaml` are `dev`
+    ");
+}
+
+#[test]
+fn synth_with_errors_writes_nothing() {
+    let dir = repo(&[("scoring.yaml", SCORING.replace("fifo: true", "fifo: maybe").as_str())]);
+    let out = fanout(dir.path(), &["synth"]);
+    assert!(out.starts_with("exit: 1"), "{out}");
+    assert!(!dir.path().join("templates").exists());
+}
+
+#[test]
+fn graph_draws_the_seed_topology() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["graph"]));
+    insta::assert_snapshot!(fanout(&repo_root(), &["graph", "--format", "dot"]));
+}
+
+#[test]
+fn schema_is_json() {
+    let out = Command::new(env!("CARGO_BIN_EXE_fanout")).arg("schema").output().expect("fanout runs");
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(schema["title"], "fanout domain manifest");
+    assert!(schema["properties"]["queues"].is_object());
+}
