@@ -1,0 +1,173 @@
+//! Everything that can go wrong while talking to AWS, as one error type.
+//!
+//! Each message says what failed in the user's terms; [`Error::hint`] says what to do and
+//! [`Error::is_environment`] tells the CLI whether the command itself could not run
+//! (credentials, endpoint) or the user must act on the result.
+
+use std::time::Duration;
+
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+
+type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("No AWS credentials found{}", profile.as_ref().map(|p| format!(" for profile `{p}`")).unwrap_or_default())]
+    NoCredentials {
+        profile: Option<String>,
+        #[source]
+        source: Source,
+    },
+    #[error("No AWS region is configured")]
+    NoRegion,
+    #[error("Cannot reach AWS at `{endpoint}` ({operation})")]
+    Unreachable {
+        endpoint: String,
+        operation: &'static str,
+        #[source]
+        source: Source,
+    },
+    #[error("AWS rejected the credentials ({operation}): {message}")]
+    AccessDenied { operation: &'static str, message: String },
+    #[error("Topic `{topic}` is not deployed to stage `{stage}`: SSM parameter `{ssm_name}` does not exist")]
+    MissingTopic { topic: String, stage: String, domain: String, ssm_name: String },
+    #[error("Topic `{topic}` must be a {} topic, but SSM parameter `{ssm_name}` holds `{arn}`", if *fifo { "FIFO" } else { "standard" })]
+    TopicKind { topic: String, ssm_name: String, arn: String, fifo: bool },
+    #[error("Stack `{stack}` is `UPDATE_ROLLBACK_FAILED`: CloudFormation could not roll back its last update")]
+    UpdateRollbackFailed { stack: String },
+    #[error("Stack `{stack}` is `{status}` and cannot be deployed")]
+    StackFailed { stack: String, status: String },
+    #[error("Timed out after {}s waiting for {what} of stack `{stack}`", waited.as_secs())]
+    Timeout { stack: String, what: &'static str, waited: Duration },
+    #[error("CloudFormation could not create change set `{change_set}` for stack `{stack}`: {reason}")]
+    ChangeSetFailed { stack: String, change_set: String, reason: String },
+    #[error("Stack `{stack}` was not deleted: {reason}")]
+    DeleteFailed { stack: String, reason: String },
+    #[error("Cannot upload the template of stack `{stack}` to bucket `{bucket}`: {message}")]
+    TemplateUpload { stack: String, bucket: String, message: String },
+    #[error("The template of stack `{stack}` is {size} bytes; CloudFormation accepts up to {max} bytes inline")]
+    TemplateTooLarge { stack: String, size: usize, max: usize },
+    #[error("SSM parameter `{name}` does not exist")]
+    ParameterNotFound { name: String },
+    #[error("AWS {operation} failed: {message}")]
+    Aws {
+        operation: &'static str,
+        code: Option<String>,
+        message: String,
+        #[source]
+        source: Option<Source>,
+    },
+    #[error(transparent)]
+    Cycle(#[from] crate::order::CycleError),
+}
+
+impl Error {
+    /// Whether the command could not run at all (exit 2) rather than a result the user must
+    /// act on (exit 1).
+    pub fn is_environment(&self) -> bool {
+        matches!(self, Self::NoCredentials { .. } | Self::NoRegion | Self::Unreachable { .. } | Self::AccessDenied { .. })
+    }
+
+    /// What to do about it, for a `hint:` line.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::NoCredentials { .. } => {
+                "set `AWS_PROFILE` or pass `--profile`, or set `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`".to_string()
+            }
+            Self::NoRegion => "set `AWS_REGION` or pass `--region`".to_string(),
+            Self::Unreachable { .. } => {
+                "check the network, or `AWS_ENDPOINT_URL` when deploying to an emulator (is it running?)".to_string()
+            }
+            Self::AccessDenied { .. } => "check the credentials and the permissions of the role".to_string(),
+            Self::MissingTopic { domain, stage, .. } => format!("deploy domain `{domain}` to stage `{stage}` first"),
+            Self::TopicKind { fifo: true, .. } => {
+                "a FIFO queue can subscribe only to a FIFO topic; make the topic FIFO or this queue standard".to_string()
+            }
+            Self::TopicKind { fifo: false, .. } => {
+                "SNS needs a FIFO dead-letter queue for a FIFO topic; make this queue FIFO".to_string()
+            }
+            Self::UpdateRollbackFailed { stack } => format!(
+                "fix the cause in the stack events, then run `aws cloudformation continue-update-rollback --stack-name {stack}` (skip resources that cannot roll back with `--resources-to-skip`) and deploy again"
+            ),
+            Self::StackFailed { stack, .. } => {
+                format!("inspect the stack events, then delete the stack (`fanout destroy`, or `aws cloudformation delete-stack --stack-name {stack}`) and deploy again")
+            }
+            Self::Timeout { .. } => "the operation may still finish; check the stack in the console and deploy again".to_string(),
+            Self::TemplateTooLarge { .. } => "pass `--template-bucket` to deploy through S3".to_string(),
+            Self::ParameterNotFound { .. } => "deploy the domain that publishes the topic to this stage first".to_string(),
+            _ => return None,
+        })
+    }
+}
+
+/// The error for a failed SDK call of `operation` against `endpoint`.
+pub(crate) fn from_sdk<E, R>(operation: &'static str, endpoint: &str, err: SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Error::Unreachable {
+            endpoint: endpoint.to_string(),
+            operation,
+            source: Box::new(err),
+        },
+        SdkError::ServiceError(ref service) => {
+            let inner = service.err();
+            let code = inner.code().map(str::to_string);
+            let message = inner.message().unwrap_or("no message").to_string();
+            match code.as_deref() {
+                Some(
+                    "AccessDenied" | "AccessDeniedException" | "InvalidClientTokenId" | "UnrecognizedClientException"
+                    | "SignatureDoesNotMatch" | "ExpiredToken" | "ExpiredTokenException",
+                ) => Error::AccessDenied { operation, message },
+                _ => Error::Aws {
+                    operation,
+                    code,
+                    message,
+                    source: Some(Box::new(err)),
+                },
+            }
+        }
+        other => Error::Aws {
+            operation,
+            code: None,
+            message: describe(&other),
+            source: Some(Box::new(other)),
+        },
+    }
+}
+
+/// The innermost message of an error chain: the SDK's own `Display` is terse ("service error").
+pub(crate) fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        message = inner.to_string();
+        cause = inner.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_follow_the_house_style() {
+        let err = Error::MissingTopic {
+            topic: "ingestion/scoring-inputs-ready".into(),
+            stage: "dev".into(),
+            domain: "ingestion".into(),
+            ssm_name: "/fanout/dev/ingestion/topics/scoring-inputs-ready/arn".into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "Topic `ingestion/scoring-inputs-ready` is not deployed to stage `dev`: SSM parameter `/fanout/dev/ingestion/topics/scoring-inputs-ready/arn` does not exist"
+        );
+        assert_eq!(err.hint().as_deref(), Some("deploy domain `ingestion` to stage `dev` first"));
+        assert!(!err.is_environment());
+        let kind = Error::TopicKind { topic: "a/b".into(), ssm_name: "/p".into(), arn: "arn:aws:sns:us-east-1:1:b".into(), fifo: true };
+        assert_eq!(kind.to_string(), "Topic `a/b` must be a FIFO topic, but SSM parameter `/p` holds `arn:aws:sns:us-east-1:1:b`");
+    }
+}

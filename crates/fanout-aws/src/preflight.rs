@@ -1,0 +1,106 @@
+//! Pre-flight: find every topic of another domain a stack subscribes to, in SSM, before
+//! anything is created, and check that it is the kind of topic the queues need.
+
+use aws_sdk_ssm::error::SdkError;
+use fanout::{Name, TopicLookup};
+
+use crate::client::Aws;
+use crate::error::{Error, from_sdk};
+
+/// A topic lookup and the ARN SSM holds for it now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    pub lookup: TopicLookup,
+    pub arn: String,
+}
+
+const FIFO_SUFFIX: &str = ".fifo";
+
+/// Whether the topic ARN found for `lookup` has the kind its subscribers need.
+pub fn check_kind(lookup: &TopicLookup, arn: &str) -> Result<(), Error> {
+    let fifo = arn.ends_with(FIFO_SUFFIX);
+    let wrong = |fifo| Error::TopicKind {
+        topic: lookup.topic.to_string(),
+        ssm_name: lookup.ssm_name.clone(),
+        arn: arn.to_string(),
+        fifo,
+    };
+    if lookup.requires_fifo && !fifo {
+        return Err(wrong(true));
+    }
+    if lookup.requires_standard && fifo {
+        return Err(wrong(false));
+    }
+    Ok(())
+}
+
+/// The error for a topic that is not in SSM.
+pub fn missing(lookup: &TopicLookup, stage: &Name) -> Error {
+    Error::MissingTopic {
+        topic: lookup.topic.to_string(),
+        stage: stage.to_string(),
+        domain: lookup.topic.domain.to_string(),
+        ssm_name: lookup.ssm_name.clone(),
+    }
+}
+
+/// The value of SSM parameter `name`, or `None` when it does not exist.
+pub async fn parameter(aws: &Aws, name: &str) -> Result<Option<String>, Error> {
+    match aws.ssm.get_parameter().name(name).send().await {
+        Ok(output) => Ok(output.parameter().and_then(|p| p.value()).map(str::to_string)),
+        Err(SdkError::ServiceError(err)) if err.err().is_parameter_not_found() => Ok(None),
+        Err(err) => Err(from_sdk("GetParameter", &aws.endpoint(), err)),
+    }
+}
+
+/// Looks up every topic in `lookups`. Missing topics are errors, and so are topics of the
+/// wrong kind.
+pub async fn resolve(aws: &Aws, stage: &Name, lookups: &[TopicLookup]) -> Result<Vec<Resolved>, Error> {
+    let mut resolved = Vec::new();
+    for lookup in lookups {
+        let arn = parameter(aws, &lookup.ssm_name).await?.ok_or_else(|| missing(lookup, stage))?;
+        check_kind(lookup, &arn)?;
+        resolved.push(Resolved { lookup: lookup.clone(), arn });
+    }
+    Ok(resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fanout::TopicRef;
+
+    fn lookup(requires_fifo: bool, requires_standard: bool) -> TopicLookup {
+        let name = |n: &str| Name::new(n).unwrap();
+        TopicLookup {
+            topic: TopicRef::new(name("ingestion"), name("ready")),
+            parameter: "IngestionReadyTopicArn".into(),
+            ssm_name: "/fanout/dev/ingestion/topics/ready/arn".into(),
+            requires_fifo,
+            requires_standard,
+        }
+    }
+
+    #[test]
+    fn fifo_queue_needs_fifo_topic() {
+        assert!(check_kind(&lookup(true, false), "arn:aws:sns:us-east-1:1:dev-ingestion-ready.fifo").is_ok());
+        let err = check_kind(&lookup(true, false), "arn:aws:sns:us-east-1:1:dev-ingestion-ready").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Topic `ingestion/ready` must be a FIFO topic, but SSM parameter `/fanout/dev/ingestion/topics/ready/arn` holds `arn:aws:sns:us-east-1:1:dev-ingestion-ready`"
+        );
+    }
+
+    #[test]
+    fn standard_dead_letter_queue_needs_standard_topic() {
+        assert!(check_kind(&lookup(false, true), "arn:aws:sns:us-east-1:1:t").is_ok());
+        assert!(check_kind(&lookup(false, true), "arn:aws:sns:us-east-1:1:t.fifo").is_err());
+        assert!(check_kind(&lookup(false, false), "arn:aws:sns:us-east-1:1:t.fifo").is_ok());
+    }
+
+    #[test]
+    fn missing_topic_names_the_fix() {
+        let err = missing(&lookup(true, false), &Name::new("dev").unwrap());
+        assert_eq!(err.hint().as_deref(), Some("deploy domain `ingestion` to stage `dev` first"));
+    }
+}
