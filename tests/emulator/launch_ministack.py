@@ -13,8 +13,14 @@ Why a launcher instead of the `ministack` command:
 - AUTH=true by default, so queue and topic policies are enforced on delivery as on AWS; with it,
   any 12-digit access key id is its own isolated account.
 - ministack 1.5.33's CloudFormation provisioner deviates from AWS in ways that would let broken
-  templates pass our end-to-end tests. The patches below make the provisioner behave like
-  ministack's own SNS API (which is correct) and like CloudFormation.
+  templates pass our end-to-end tests. The patches in apply_patches() make it behave like
+  ministack's own SNS API (CreateTopic, Subscribe) and like CloudFormation:
+  * AWS::SNS::Topic honours FifoTopic, ContentBasedDeduplication and KmsMasterKeyId (create and
+    in-place update), names an unnamed FIFO topic `*.fifo`, and gets CreateTopic's default
+    policy, which admits the owner's account only (the provisioner's admitted every account);
+  * AWS::SNS::Subscription fails the resource (so the stack rolls back) when the topic does not
+    exist, its policy denies sns:Subscribe, or the sqs/lambda Endpoint is not an ARN; a topic in
+    another account gets the subscription attached (the provisioner left it dangling).
   They reach into ministack internals, so the launcher refuses any other ministack version.
 """
 
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import json
 import os
 import re
 import shutil
@@ -147,6 +154,21 @@ def apply_patches() -> None:
         else:
             attributes.pop("KmsMasterKeyId", None)
 
+    def restrict_default_policy(topic):
+        # The provisioner's default topic policy allows SNS:Publish/Subscribe to Principal "*"
+        # without the AWS:SourceOwner condition that CreateTopic (and AWS) put on it, so under
+        # AUTH=true any account could subscribe to or publish on a stack's topic that has no
+        # AWS::SNS::TopicPolicy, and a missing cross-account grant would go unnoticed.
+        try:
+            policy = json.loads(topic["attributes"].get("Policy") or "")
+        except ValueError:
+            return
+        if policy.get("Id") != "__default_policy_ID":
+            return
+        for statement in policy.get("Statement", []):
+            statement.setdefault("Condition", {"StringEquals": {"AWS:SourceOwner": prov.get_account_id()}})
+        topic["attributes"]["Policy"] = json.dumps(policy)
+
     def topic_create(logical_id, props, stack_name):
         props = with_generated_fifo_name(props, stack_name, logical_id)
         name = props.get("TopicName") or ""
@@ -156,7 +178,9 @@ def apply_patches() -> None:
                 "Invalid parameter: Topic names with FIFO attribute must end with .fifo suffix"
             )
         arn, attrs = original_topic_create(logical_id, props, stack_name)
-        apply_topic_attributes(sns._topics[arn], props, creating=True)
+        topic = sns._topics[arn]
+        apply_topic_attributes(topic, props, creating=True)
+        restrict_default_policy(topic)
         return arn, attrs
 
     def topic_update(physical_id, old_props, new_props, stack_name, logical_id=None):
@@ -183,6 +207,9 @@ def apply_patches() -> None:
         # another account in this region and checks that its policy allows sns:Subscribe.
         topic_arn = props.get("TopicArn", "")
         topic, error = sns._get_topic(str(topic_arn), "sns:Subscribe")
+        # Subscribe also rejects an sqs/lambda Endpoint that is not an ARN of that service; the
+        # provisioner stored it, and delivery then dropped every message.
+        error = error or sns._validate_subscription_endpoint(props.get("Protocol", ""), props.get("Endpoint", ""))
         if error is not None:
             raise ValueError(f"Resource handler returned message: {error_message(error)}")
         if topic["arn"] == topic_arn and topic_arn in sns._topics:

@@ -306,6 +306,36 @@ class LauncherTest(unittest.TestCase):
         )
         self.assertEqual(client("sqs", account).list_queues().get("QueueUrls", []), [], "rollback left the queue")
 
+    def test_subscription_with_invalid_endpoint_fails(self):
+        account = "232323232323"
+        template = {
+            "Resources": {
+                "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "t"}},
+                "Subscription": {
+                    "Type": "AWS::SNS::Subscription",
+                    "Properties": {"Protocol": "sqs", "TopicArn": {"Ref": "Topic"}, "Endpoint": "not-an-arn"},
+                },
+            }
+        }
+        self.assertEqual(deploy(account, "badendpoint", template), "ROLLBACK_COMPLETE")
+        self.assertTrue(any("not-an-arn" in e for e in failure_events(account, "badendpoint")),
+                        failure_events(account, "badendpoint"))
+
+    def test_stack_topic_without_policy_is_closed_to_other_accounts(self):
+        owner, other = "242424242424", "252525252525"
+        topic_arn = f"arn:aws:sns:{REGION}:{owner}:private"
+        template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "private"}}}}
+        self.assertEqual(deploy(owner, "private", template), "CREATE_COMPLETE", failure_events(owner, "private"))
+        # Like a topic from CreateTopic: the default policy admits the owner's account only.
+        self.assertEqual(deploy(other, "intruder", {"Resources": queue_with_sns_policy({"QueueName": "q"}, topic_arn)}),
+                         "ROLLBACK_COMPLETE")
+        self.assertTrue(any("not authorized" in e for e in failure_events(other, "intruder")),
+                        failure_events(other, "intruder"))
+        with self.assertRaises(ClientError) as raised:
+            client("sns", other).publish(TopicArn=topic_arn, Message="m")
+        self.assertEqual(raised.exception.response["Error"]["Code"], "AuthorizationError")
+        client("sns", owner).publish(TopicArn=topic_arn, Message="m")
+
     def test_cross_account_subscription_delivers_and_respects_topic_policy(self):
         producer, consumer, stranger = "333333333333", "444444444444", "555555555555"
         topic_arn = f"arn:aws:sns:{REGION}:{producer}:events"
