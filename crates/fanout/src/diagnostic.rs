@@ -9,17 +9,22 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+/// How bad a [`Diagnostic`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Works, but probably not as meant; the CLI exits 0.
     Warning,
+    /// AWS or CloudFormation would reject it; nothing is synthesized.
     Error,
 }
 
 /// One step of a [`FieldPath`]: a mapping key or a sequence index.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Segment {
+    /// A mapping key: a field name, or a topic or queue name.
     Key(String),
+    /// A position in a sequence, from 0.
     Index(usize),
 }
 
@@ -28,10 +33,18 @@ pub enum Segment {
 pub struct FieldPath(Vec<Segment>);
 
 impl FieldPath {
+    /// The whole document.
+    ///
+    /// ```
+    /// use fanout::FieldPath;
+    /// let path = FieldPath::root().key("queues").key("inbox").key("subscriptions").index(0);
+    /// assert_eq!(path.to_string(), "queues.inbox.subscriptions[0]");
+    /// ```
     pub fn root() -> Self {
         Self::default()
     }
 
+    /// The path of the field `key` inside this one.
     #[must_use]
     pub fn key(&self, key: impl Into<String>) -> Self {
         let mut path = self.clone();
@@ -39,6 +52,7 @@ impl FieldPath {
         path
     }
 
+    /// The path of item `index` of this sequence.
     #[must_use]
     pub fn index(&self, index: usize) -> Self {
         let mut path = self.clone();
@@ -46,10 +60,12 @@ impl FieldPath {
         path
     }
 
+    /// The keys and indexes from the root.
     pub fn segments(&self) -> &[Segment] {
         &self.0
     }
 
+    /// Whether this is the whole document.
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }
@@ -93,8 +109,11 @@ impl Serialize for FieldPath {
 /// A position in a manifest file; line and column count from 1.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
+    /// The manifest file, as it was given to the loader.
     pub file: PathBuf,
+    /// The line, from 1.
     pub line: usize,
+    /// The column, from 1.
     pub column: usize,
 }
 
@@ -107,19 +126,25 @@ impl fmt::Display for Location {
 /// A problem found in a domain: its severity, a message, the field, and a hint to fix it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// Whether it stops the domain from being built.
     pub severity: Severity,
     /// The domain the problem belongs to, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// The field the problem is in, whichever door the domain came through.
     pub path: FieldPath,
+    /// What is wrong, starting in lowercase, literals in backticks.
     pub message: String,
+    /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Where in a manifest file the field is written; `None` for domains built in Rust.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
 }
 
 impl Diagnostic {
+    /// An error at `path`.
     pub fn error(path: FieldPath, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Error,
@@ -131,6 +156,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning at `path`.
     pub fn warning(path: FieldPath, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Warning,
@@ -138,18 +164,21 @@ impl Diagnostic {
         }
     }
 
+    /// Adds how to fix it.
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 
+    /// Names the domain it belongs to.
     #[must_use]
     pub fn in_domain(mut self, domain: impl Into<String>) -> Self {
         self.domain = Some(domain.into());
         self
     }
 
+    /// Whether it is an error, not a warning.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -191,34 +220,47 @@ impl fmt::Display for Diagnostic {
 pub struct Diagnostics(Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// Adds one.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.0.push(diagnostic);
     }
 
+    /// Adds all of `other`.
     pub fn extend(&mut self, other: Diagnostics) {
         self.0.extend(other.0);
     }
 
+    /// Whether any is an error.
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)
     }
 
+    /// How many are errors.
     pub fn error_count(&self) -> usize {
         self.0.iter().filter(|d| d.is_error()).count()
     }
 
+    /// How many are warnings.
     pub fn warning_count(&self) -> usize {
         self.0.len() - self.error_count()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The diagnostics, in order.
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
         self.0.iter()
     }
 
+    /// The diagnostics, in order, to change them (the loader adds positions this way).
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, Diagnostic> {
         self.0.iter_mut()
     }
@@ -230,6 +272,22 @@ impl Diagnostics {
         });
     }
 }
+
+impl fmt::Display for Diagnostics {
+    /// Every diagnostic as the CLI prints it without color, separated by blank lines.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, diagnostic) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            writeln!(f, "{diagnostic}")?;
+        }
+        Ok(())
+    }
+}
+
+/// So that `?` carries diagnostics into `Box<dyn Error>` or `anyhow::Error`.
+impl std::error::Error for Diagnostics {}
 
 impl IntoIterator for Diagnostics {
     type Item = Diagnostic;

@@ -21,10 +21,36 @@ pub struct Duration(u32);
 pub struct DurationError(String);
 
 impl Duration {
+    /// A duration of `secs` seconds.
     pub const fn from_secs(secs: u32) -> Self {
         Self(secs)
     }
 
+    /// A duration of `mins` minutes; saturates at [`u32::MAX`] seconds instead of
+    /// overflowing, so a huge value is reported as out of range, never a panic.
+    ///
+    /// ```
+    /// assert_eq!(fanout::Duration::from_mins(15).to_string(), "15m");
+    /// ```
+    pub const fn from_mins(mins: u32) -> Self {
+        Self(mins.saturating_mul(60))
+    }
+
+    /// A duration of `hours` hours; saturates like [`Duration::from_mins`].
+    pub const fn from_hours(hours: u32) -> Self {
+        Self(hours.saturating_mul(3_600))
+    }
+
+    /// A duration of `days` days; saturates like [`Duration::from_mins`].
+    ///
+    /// ```
+    /// assert_eq!(fanout::Duration::from_days(4), "4d".parse().unwrap());
+    /// ```
+    pub const fn from_days(days: u32) -> Self {
+        Self(days.saturating_mul(86_400))
+    }
+
+    /// The duration in whole seconds, as CloudFormation properties take it.
     pub const fn as_secs(self) -> u32 {
         self.0
     }

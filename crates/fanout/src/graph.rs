@@ -7,9 +7,12 @@ use crate::model::{FilterScope, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::project::Project;
 
+/// The graph languages [`render`] writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GraphFormat {
+    /// A Mermaid flowchart, which GitHub renders in Markdown.
     Mermaid,
+    /// Graphviz `dot`.
     Dot,
 }
 

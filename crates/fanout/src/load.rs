@@ -12,18 +12,33 @@ pub const MANIFEST_DIR: &str = "domains";
 /// The largest manifest fanout reads; a domain manifest is a few kilobytes.
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 
+/// Why the manifests could not be read: problems of the files, not of their content
+/// (those are [`Diagnostics`]).
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The file or folder could not be read.
     #[error("Cannot read `{}`", path.display())]
     Read {
+        /// The file or folder.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
+    /// The file is larger than [`MAX_MANIFEST_BYTES`].
     #[error("`{}` is {size} bytes; manifests may be at most {MAX_MANIFEST_BYTES} bytes", path.display())]
-    TooLarge { path: PathBuf, size: u64 },
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// The file is not text.
     #[error("`{}` is not valid UTF-8", path.display())]
-    NotUtf8 { path: PathBuf },
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 /// The repo root for `start`: the nearest folder at or above it that holds `fanout.yaml`,
@@ -74,6 +89,21 @@ pub fn manifest_paths(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 /// Loads and checks the project: `settings` is the path of `fanout.yaml` if there is one,
 /// `manifests` the folder of domain manifests.
+///
+/// The project comes back only without errors; the diagnostics carry file, line and column.
+///
+/// ```
+/// use std::path::Path;
+///
+/// let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+/// let (project, diagnostics) =
+///     fanout::load::load_project(Some(&repo.join("fanout.yaml")), &repo.join("domains"))?;
+/// assert!(!diagnostics.has_errors(), "{diagnostics}");
+/// let project = project.expect("no errors, so a project");
+/// let template = project.template("scoring", "dev")?;
+/// assert!(template.resources.contains_key("ScoringRunsQueue"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load_project(settings: Option<&Path>, manifests: &Path) -> Result<(Option<Project>, Diagnostics), LoadError> {
     let settings = settings.map(read_source).transpose()?;
     let sources = manifest_paths(manifests)?

@@ -157,7 +157,7 @@ fn deserialize<T: DeserializeOwned>(
 }
 
 /// A readable diagnostic for a serde error message, with a fix where one is known.
-fn type_error(path: FieldPath, message: &str) -> Diagnostic {
+pub(crate) fn type_error(path: FieldPath, message: &str) -> Diagnostic {
     let mut message = message.to_string();
     if let Some(at) = message.find(" at line ") {
         message.truncate(at);

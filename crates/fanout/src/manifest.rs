@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 /// One domain: the topics it publishes and the queues it consumes with.
 ///
 /// Lives in `domains/<domain>.yaml`; the file name must match `domain`.
-/// The two type parameters let the loader read topics and queues one entry at a time, so
-/// that a mistake in one entry does not hide the mistakes in the others.
+//
+// The two type parameters let the loader read topics and queues one entry at a time, so
+// that a mistake in one entry does not hide the mistakes in the others.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "fanout domain manifest", bound = "T: JsonSchema, Q: JsonSchema")]
@@ -49,7 +50,9 @@ pub struct DomainManifest<T = TopicManifest, Q = QueueManifest> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum EncryptionManifest {
+    /// `customer-key` or `service-managed`.
     Mode(EncryptionMode),
+    /// `{ kms_key: <key ARN or alias> }`.
     Key(ExistingKey),
 }
 
@@ -95,6 +98,7 @@ pub struct TopicManifest {
     /// FIFO only: deduplicate by a hash of the message body, so publishers need no
     /// deduplication ID. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = false))]
     pub content_based_deduplication: Option<bool>,
 }
 
@@ -111,30 +115,33 @@ pub struct QueueManifest {
     pub fifo: bool,
     /// FIFO only: deduplicate by a hash of the body. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = false))]
     pub content_based_deduplication: Option<bool>,
     /// FIFO only: high-throughput mode (deduplication and throughput limit per message
     /// group). Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = false))]
     pub high_throughput: Option<bool>,
     /// How long a received message stays hidden from other consumers: `0s` to `12h`.
     /// Default `30s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<DurationSchema>")]
+    #[schemars(with = "Option<DurationSchema>", extend("default" = "30s"))]
     pub visibility_timeout: Option<String>,
     /// How long an unconsumed message is kept: `60s` to `14d`. Default `4d`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<DurationSchema>")]
+    #[schemars(with = "Option<DurationSchema>", extend("default" = "4d"))]
     pub retention: Option<String>,
     /// Long-polling wait of a receive: `0s` to `20s`. Default `20s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<DurationSchema>")]
+    #[schemars(with = "Option<DurationSchema>", extend("default" = "20s"))]
     pub receive_wait: Option<String>,
     /// Delay before a new message becomes visible: `0s` to `15m`. Default `0s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<DurationSchema>")]
+    #[schemars(with = "Option<DurationSchema>", extend("default" = "0s"))]
     pub delay: Option<String>,
     /// The dead-letter queue: on by default; `false` to opt out, or settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = true))]
     pub dead_letter: Option<DeadLetterManifest>,
     /// The topics this queue subscribes to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -151,7 +158,9 @@ struct DurationSchema(#[schemars(regex(pattern = r"^[0-9]+[smhd]$"))] String);
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum DeadLetterManifest {
+    /// `true` for the default settings, `false` for no dead-letter queue.
     Enabled(bool),
+    /// A dead-letter queue with these settings.
     Settings(DeadLetterSettings),
 }
 
@@ -161,10 +170,11 @@ pub enum DeadLetterManifest {
 pub struct DeadLetterSettings {
     /// Receives before a message moves to the dead-letter queue: 1 to 1000. Default 5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = 5))]
     pub max_receive_count: Option<i64>,
     /// How long dead letters are kept: `60s` to `14d`. Default `14d`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<DurationSchema>")]
+    #[schemars(with = "Option<DurationSchema>", extend("default" = "14d"))]
     pub retention: Option<String>,
 }
 
@@ -235,3 +245,5 @@ pub fn domain_schema() -> serde_json::Value {
 pub fn settings_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(SettingsManifest)).unwrap_or_default()
 }
+
+pub use crate::reference::{EXAMPLE_MANIFEST, EXAMPLE_SETTINGS, reference_markdown};

@@ -10,14 +10,25 @@ use crate::duration::Duration;
 use crate::name::{Name, TopicRef};
 
 /// A domain: the topics it publishes and the queues it consumes with.
+///
+/// Get one from a manifest ([`Domain::from_manifest`], or a whole folder with
+/// [`crate::load::load_project`]) or build one in Rust ([`Domain::builder`]); both run the
+/// same checks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Domain {
+    /// The domain's name; prefixes physical names and the stack name.
     pub name: Name,
+    /// What the domain does; the template's description.
     pub description: Option<String>,
+    /// The owning team, tagged as `owner`.
     pub owner: Option<String>,
+    /// Extra tags for every resource.
     pub tags: BTreeMap<String, String>,
+    /// How everything is encrypted at rest.
     pub encryption: Encryption,
+    /// The topics it publishes, by name.
     pub topics: BTreeMap<Name, Topic>,
+    /// The queues it consumes with, by name.
     pub queues: BTreeMap<Name, Queue>,
 }
 
@@ -33,20 +44,27 @@ pub enum Encryption {
     ExistingKey(String),
 }
 
+/// An SNS topic a domain publishes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Topic {
+    /// What its events mean.
     pub description: Option<String>,
+    /// Standard or FIFO, with the FIFO-only settings.
     pub kind: TopicKind,
 }
 
+/// Whether a topic is standard or FIFO.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TopicKind {
+    /// At-least-once delivery, best-effort order.
     #[default]
     Standard,
+    /// Ordered within a message group, deduplicated.
     Fifo(FifoTopic),
 }
 
 impl TopicKind {
+    /// Whether this is [`TopicKind::Fifo`].
     pub fn is_fifo(self) -> bool {
         matches!(self, Self::Fifo(_))
     }
@@ -55,26 +73,39 @@ impl TopicKind {
 /// Settings only a FIFO topic has.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FifoTopic {
+    /// Deduplicate by a hash of the message body.
     pub content_based_deduplication: bool,
 }
 
+/// An SQS queue a domain consumes from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Queue {
+    /// What the queue feeds.
     pub description: Option<String>,
+    /// Standard or FIFO, with the FIFO-only settings.
     pub kind: QueueKind,
+    /// How long a received message stays hidden from other consumers.
     pub visibility_timeout: Duration,
+    /// How long an unconsumed message is kept.
     pub retention: Duration,
+    /// Long-polling wait of a receive.
     pub receive_wait: Duration,
+    /// Delay before a new message becomes visible.
     pub delay: Duration,
     /// `None` when the domain opted out with `dead_letter: false`.
     pub dead_letter: Option<DeadLetter>,
+    /// The topics it subscribes to, in the order written.
     pub subscriptions: Vec<Subscription>,
 }
 
 impl Queue {
+    /// `30s`, the SQS default.
     pub const DEFAULT_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(30);
+    /// `4d`, the SQS default.
     pub const DEFAULT_RETENTION: Duration = Duration::from_secs(4 * 86_400);
+    /// `20s`: long polling, the cheapest way to wait for messages.
     pub const DEFAULT_RECEIVE_WAIT: Duration = Duration::from_secs(20);
+    /// `0s`.
     pub const DEFAULT_DELAY: Duration = Duration::from_secs(0);
 }
 
@@ -93,14 +124,18 @@ impl Default for Queue {
     }
 }
 
+/// Whether a queue is standard or FIFO.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum QueueKind {
+    /// At-least-once delivery, best-effort order.
     #[default]
     Standard,
+    /// Exactly-once processing, ordered within a message group.
     Fifo(FifoQueue),
 }
 
 impl QueueKind {
+    /// Whether this is [`QueueKind::Fifo`].
     pub fn is_fifo(self) -> bool {
         matches!(self, Self::Fifo(_))
     }
@@ -109,6 +144,7 @@ impl QueueKind {
 /// Settings only a FIFO queue has.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FifoQueue {
+    /// Deduplicate by a hash of the message body.
     pub content_based_deduplication: bool,
     /// Deduplication and throughput limit per message group instead of per queue.
     pub high_throughput: bool,
@@ -118,12 +154,16 @@ pub struct FifoQueue {
 /// where SNS puts messages it cannot deliver to the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeadLetter {
+    /// Receives before a message moves to the dead-letter queue: 1 to 1000.
     pub max_receive_count: u16,
+    /// How long dead letters are kept: `60s` to `14d`.
     pub retention: Duration,
 }
 
 impl DeadLetter {
+    /// 5 receives.
     pub const DEFAULT_MAX_RECEIVE_COUNT: u16 = 5;
+    /// `14d`, the most SQS allows, to leave time to look at what failed.
     pub const DEFAULT_RETENTION: Duration = Duration::from_secs(14 * 86_400);
 }
 
@@ -136,23 +176,32 @@ impl Default for DeadLetter {
     }
 }
 
+/// A subscription of a queue to a topic.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Subscription {
+    /// The topic, in this domain or another.
     pub topic: TopicRef,
+    /// Deliver the body as published, without the SNS envelope.
     pub raw_message_delivery: bool,
+    /// Deliver only what matches this filter policy.
     pub filter: Option<Filter>,
 }
 
 /// An SNS filter policy and what it applies to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Filter {
+    /// What the policy looks at.
     pub scope: FilterScope,
+    /// The SNS filter policy.
     pub policy: serde_json::Map<String, serde_json::Value>,
 }
 
+/// What an SNS filter policy looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FilterScope {
+    /// The message attributes.
     MessageAttributes,
+    /// The JSON message body.
     MessageBody,
 }
 

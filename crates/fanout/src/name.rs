@@ -22,14 +22,24 @@ pub struct Name(String);
 /// Why a string is not a valid [`Name`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
+    /// The name is empty.
     #[error("Name is empty")]
     Empty,
+    /// The name is longer than [`MAX_NAME_LEN`].
     #[error("Name `{0}` is longer than {MAX_NAME_LEN} characters")]
     TooLong(String),
+    /// The name starts with something other than a lowercase letter.
     #[error("Name `{0}` must start with a lowercase letter")]
     BadStart(String),
+    /// The name contains a character other than `a-z`, `0-9` and `-`.
     #[error("Name `{name}` contains `{ch}`; use lowercase letters, digits and `-`")]
-    BadChar { name: String, ch: char },
+    BadChar {
+        /// The name.
+        name: String,
+        /// The first character that is not allowed.
+        ch: char,
+    },
+    /// The name ends with `-` or has `--`.
     #[error("Name `{0}` has an empty segment; use single hyphens between words, not at the end")]
     EmptySegment(String),
 }
@@ -65,6 +75,7 @@ impl Name {
         Ok(Self(name))
     }
 
+    /// The name as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -118,35 +129,53 @@ impl fmt::Display for Name {
 /// A reference to a topic: `<domain>/<topic>`, or a bare `<topic>` of the referring domain.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TopicRef {
+    /// The domain that publishes the topic.
     pub domain: Name,
+    /// The topic's name in that domain.
     pub topic: Name,
 }
 
 /// Why a string is not a valid topic reference.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TopicRefError {
+    /// More than one `/`.
     #[error("Topic reference `{0}` has more than one `/`; write `<domain>/<topic>`")]
     TooManySlashes(String),
+    /// The part before `/` is not a valid [`Name`].
     #[error("Domain of topic reference `{reference}` is invalid: {source}")]
     Domain {
+        /// The whole reference.
         reference: String,
+        /// Why the domain part is invalid.
         #[source]
         source: NameError,
     },
+    /// The topic part is not a valid [`Name`].
     #[error("Topic of topic reference `{reference}` is invalid: {source}")]
     Topic {
+        /// The whole reference.
         reference: String,
+        /// Why the topic part is invalid.
         #[source]
         source: NameError,
     },
 }
 
 impl TopicRef {
+    /// The topic `topic` of domain `domain`.
     pub fn new(domain: Name, topic: Name) -> Self {
         Self { domain, topic }
     }
 
     /// Parses `domain/topic`, or `topic` relative to `home`.
+    ///
+    /// ```
+    /// use fanout::{Name, TopicRef};
+    /// let home = Name::new("billing")?;
+    /// assert_eq!(TopicRef::parse("scoring/scores-published", &home)?.to_string(), "scoring/scores-published");
+    /// assert_eq!(TopicRef::parse("invoices-issued", &home)?.to_string(), "billing/invoices-issued");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(reference: &str, home: &Name) -> Result<Self, TopicRefError> {
         let (domain, topic) = match reference.split_once('/') {
             None => (home.clone(), reference),

@@ -49,25 +49,32 @@ fn with_fifo(mut name: String, fifo: bool) -> String {
 pub mod logical_id {
     use super::{Name, TopicRef};
 
+    /// The domain's KMS key.
     pub const KEY: &str = "Key";
+    /// The alias of the domain's KMS key.
     pub const KEY_ALIAS: &str = "KeyAlias";
 
+    /// A topic: `ScoresPublishedTopic`.
     pub fn topic(topic: &Name) -> String {
         format!("{}Topic", topic.pascal_case())
     }
 
+    /// A topic's policy.
     pub fn topic_policy(topic: &Name) -> String {
         format!("{}TopicPolicy", topic.pascal_case())
     }
 
+    /// The SSM parameter that publishes a topic's ARN.
     pub fn topic_arn_parameter(topic: &Name) -> String {
         format!("{}TopicArnParameter", topic.pascal_case())
     }
 
+    /// A queue: `ScoringRunsQueue`.
     pub fn queue(queue: &Name) -> String {
         format!("{}Queue", queue.pascal_case())
     }
 
+    /// A queue's dead-letter queue.
     pub fn dead_letter_queue(queue: &Name) -> String {
         format!("{}DeadLetterQueue", queue.pascal_case())
     }
@@ -77,10 +84,12 @@ pub mod logical_id {
         format!("{}FifoDeadLetterQueue", queue.pascal_case())
     }
 
+    /// A queue's policy, which lets the subscribed topics deliver.
     pub fn queue_policy(queue: &Name) -> String {
         format!("{}QueuePolicy", queue.pascal_case())
     }
 
+    /// The subscription of `queue` to `topic`.
     pub fn subscription(queue: &Name, topic: &TopicRef) -> String {
         format!(
             "{}To{}{}Subscription",

@@ -12,6 +12,7 @@ use crate::name::{Name, TopicRef};
 use crate::naming;
 use crate::source::SourceMap;
 use crate::synth::synth;
+use crate::template::Template;
 
 /// Repo-wide settings, from `fanout.yaml`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +33,26 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Settings from Rust, with the checks `fanout.yaml` gets: `ssm_prefix` like `/fanout`,
+    /// and the stages to synthesize.
+    ///
+    /// ```
+    /// let settings = fanout::Settings::new("/fanout", ["dev", "prod"])?;
+    /// assert_eq!(settings.stages.len(), 2);
+    /// assert!(fanout::Settings::new("fanout/", ["Dev"]).is_err());
+    /// # Ok::<(), fanout::Diagnostics>(())
+    /// ```
+    pub fn new<S: Into<String>>(ssm_prefix: impl Into<String>, stages: impl IntoIterator<Item = S>) -> Result<Settings, Diagnostics> {
+        let manifest = SettingsManifest {
+            ssm_prefix: ssm_prefix.into(),
+            stages: stages.into_iter().map(Into::into).collect(),
+        };
+        match Settings::from_manifest(&manifest) {
+            (Some(settings), _) => Ok(settings),
+            (None, diagnostics) => Err(diagnostics),
+        }
+    }
+
     /// Checks the settings manifest and builds the settings.
     pub fn from_manifest(manifest: &SettingsManifest) -> (Option<Settings>, Diagnostics) {
         let mut diagnostics = Diagnostics::default();
@@ -86,20 +107,69 @@ impl Settings {
 }
 
 /// Every domain of a repo, with the repo's settings.
+///
+/// Load one from manifests ([`crate::load::load_project`], [`Project::from_sources`]) or
+/// assemble one from domains built in Rust ([`Project::new`], [`Project::add`]); either way
+/// [`Project::validate`] runs the checks that need more than one domain.
+///
+/// ```
+/// use fanout::build::{DomainBuilder, QueueBuilder, TopicBuilder};
+/// use fanout::{Project, Settings};
+///
+/// let mut project = Project::new(Settings::new("/fanout", ["dev", "prod"])?);
+/// project.add(DomainBuilder::new("ingestion").topic(TopicBuilder::standard("raw-events")).build()?);
+/// project.add(
+///     DomainBuilder::new("scoring")
+///         .queue(QueueBuilder::fifo("inbox").subscribe("ingestion/raw-events"))
+///         .build()?,
+/// );
+/// let diagnostics = project.validate();
+/// assert_eq!(
+///     diagnostics.iter().next().map(|d| d.message.as_str()),
+///     Some("queue `inbox` is FIFO but subscribes to standard topic `ingestion/raw-events`"),
+/// );
+/// # Ok::<(), fanout::Diagnostics>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Project {
+    /// The repo's settings.
     pub settings: Settings,
+    /// The domains, by name.
     pub domains: BTreeMap<Name, Domain>,
 }
 
 /// One manifest file's path and text, as given to [`Project::from_sources`].
 #[derive(Clone, Debug)]
 pub struct Source {
+    /// The path diagnostics name; need not exist.
     pub path: PathBuf,
+    /// The file's text.
     pub text: String,
 }
 
+/// A domain or stage a project does not have, asked for by name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    /// No domain of that name.
+    #[error("Domain `{domain}` is not in the project; it has {known}")]
+    UnknownDomain {
+        /// The name asked for.
+        domain: String,
+        /// The domains there are, quoted.
+        known: String,
+    },
+    /// No stage of that name in the settings.
+    #[error("Stage `{stage}` is not configured; the stages are {known}")]
+    UnknownStage {
+        /// The name asked for.
+        stage: String,
+        /// The stages there are, quoted.
+        known: String,
+    },
+}
+
 impl Project {
+    /// A project without domains.
     pub fn new(settings: Settings) -> Self {
         Self {
             settings,
@@ -111,6 +181,25 @@ impl Project {
     pub fn add(&mut self, domain: Domain) -> &mut Self {
         self.domains.insert(domain.name.clone(), domain);
         self
+    }
+
+    /// Synthesizes the template of the domain named `domain` for the configured stage named
+    /// `stage`: [`synth()`](crate::synth()) with the lookups done. Validate first
+    /// ([`Project::validate`]); a template of an invalid project may not deploy.
+    pub fn template(&self, domain: &str, stage: &str) -> Result<Template, LookupError> {
+        let quoted = |names: Vec<&Name>| match names.is_empty() {
+            true => "none".to_string(),
+            false => names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", "),
+        };
+        let found = self.domains.values().find(|d| d.name.as_str() == domain).ok_or_else(|| LookupError::UnknownDomain {
+            domain: domain.to_string(),
+            known: quoted(self.domains.keys().collect()),
+        })?;
+        let stage = self.settings.stages.iter().find(|s| s.as_str() == stage).ok_or_else(|| LookupError::UnknownStage {
+            stage: stage.to_string(),
+            known: quoted(self.settings.stages.iter().collect()),
+        })?;
+        Ok(synth(self, found, stage))
     }
 
     /// The kind of a topic in this project, or `None` when its domain is not in the project

@@ -21,6 +21,7 @@ const SNS_SERVICE: &str = "sns.amazonaws.com";
 /// A topic of another domain that a template reads from SSM at deploy time.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TopicLookup {
+    /// The topic looked up.
     pub topic: TopicRef,
     /// The template parameter that receives the ARN.
     pub parameter: String,
@@ -57,6 +58,22 @@ pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<To
 }
 
 /// Synthesizes `domain`'s template for `stage`.
+///
+/// The project gives the settings (the SSM prefix) and the other domains, whose topics'
+/// kinds decide some resources. Check the project first ([`Project::validate`]): synthesis
+/// itself never fails, but only a valid project gives a template AWS accepts.
+/// [`Project::template`] does the lookups by name.
+///
+/// ```
+/// use fanout::build::{DomainBuilder, TopicBuilder};
+/// use fanout::{Name, Project, Settings};
+///
+/// let domain = DomainBuilder::new("billing").topic(TopicBuilder::standard("invoices-issued")).build()?;
+/// let project = Project::new(Settings::default());
+/// let template = fanout::synth(&project, &domain, &Name::new("dev")?);
+/// assert!(template.to_json().contains("dev-billing-invoices-issued"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn synth(project: &Project, domain: &Domain, stage: &Name) -> Template {
     Synth::new(project, domain, stage).run()
 }

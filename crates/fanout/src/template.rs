@@ -8,46 +8,63 @@ use serde_json::{Value, json};
 /// A CloudFormation template. Maps are ordered, so rendering is deterministic.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Template {
+    /// `2010-09-09`, the only version there is.
     #[serde(rename = "AWSTemplateFormatVersion")]
     pub format_version: &'static str,
+    /// The domain's description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Parameters by logical ID: the ARNs of other domains' topics, read from SSM.
     #[serde(rename = "Parameters", skip_serializing_if = "BTreeMap::is_empty")]
     pub parameters: BTreeMap<String, Parameter>,
+    /// Resources by logical ID.
     #[serde(rename = "Resources")]
     pub resources: BTreeMap<String, Resource>,
+    /// Outputs by logical ID: ARNs and URLs for the domain's code.
     #[serde(rename = "Outputs", skip_serializing_if = "BTreeMap::is_empty")]
     pub outputs: BTreeMap<String, Output>,
 }
 
+/// A template parameter.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Parameter {
+    /// The parameter type, like `AWS::SSM::Parameter::Value<String>`.
     #[serde(rename = "Type")]
     pub kind: String,
+    /// The default value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    /// What it is for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
+/// A template resource.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Resource {
+    /// The resource type, like `AWS::SQS::Queue`.
     #[serde(rename = "Type")]
     pub kind: String,
+    /// `Retain` for resources that hold messages.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_policy: Option<&'static str>,
+    /// `Retain` for resources that hold messages.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_replace_policy: Option<&'static str>,
+    /// Logical IDs created before this resource.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
+    /// Metadata for tools, such as checkov skips.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
+    /// The resource's properties.
     pub properties: Value,
 }
 
 impl Resource {
+    /// A resource of type `kind`.
     pub fn new(kind: &str, properties: Value) -> Self {
         Self {
             kind: kind.to_string(),
@@ -68,12 +85,14 @@ impl Resource {
         self
     }
 
+    /// Creates the resource after `logical_id`.
     #[must_use]
     pub fn depends_on(mut self, logical_id: impl Into<String>) -> Self {
         self.depends_on.push(logical_id.into());
         self
     }
 
+    /// Sets the metadata.
     #[must_use]
     pub fn with_metadata(mut self, metadata: Value) -> Self {
         self.metadata = Some(metadata);
@@ -81,15 +100,24 @@ impl Resource {
     }
 }
 
+/// A template output.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Output {
+    /// What it is.
     pub description: String,
+    /// Its value, usually a `Ref` or `Fn::GetAtt`.
     pub value: Value,
 }
 
 impl Template {
-    /// The template as pretty JSON with a final newline: the bytes written to `templates/`.
+    /// The template as pretty JSON with a final newline: the bytes `fanout synth` writes to
+    /// `templates/<stage>/<domain>.json`.
+    ///
+    /// ```
+    /// let template = fanout::Template { format_version: "2010-09-09", ..Default::default() };
+    /// assert!(template.to_json().starts_with("{\n  \"AWSTemplateFormatVersion\": \"2010-09-09\""));
+    /// ```
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
@@ -97,6 +125,11 @@ impl Template {
     }
 
     /// The template as YAML, for readers who prefer it; JSON stays the deployed form.
+    ///
+    /// ```
+    /// let template = fanout::Template { format_version: "2010-09-09", ..Default::default() };
+    /// assert!(template.to_yaml().starts_with("AWSTemplateFormatVersion: 2010-09-09"));
+    /// ```
     pub fn to_yaml(&self) -> String {
         serde_yaml::to_string(self).unwrap_or_default()
     }

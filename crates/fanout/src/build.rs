@@ -1,0 +1,526 @@
+//! The Rust door into the model: builders that describe a domain the way a manifest does.
+//!
+//! A [`DomainBuilder`] writes a [`DomainManifest`] and hands it to [`Domain::from_manifest`],
+//! so a domain built in Rust passes exactly the checks a manifest passes and gets the same
+//! [`Diagnostic`]s: same messages, same field paths (`queues.inbox.visibility_timeout`),
+//! no file positions. The two doors cannot drift apart because there is one set of checks.
+//!
+//! Where a Rust type can rule a mistake out, it does: the FIFO-only settings exist only on
+//! [`TopicBuilder<Fifo>`] and [`QueueBuilder<Fifo>`], durations are [`Duration`]s, and a
+//! subscription has at most one filter. Everything else (names, ranges, limits) is checked
+//! when [`DomainBuilder::build`] runs; no method here panics, whatever it is given.
+//!
+//! ```
+//! use fanout::build::{DomainBuilder, QueueBuilder, SubscriptionBuilder, TopicBuilder};
+//! use fanout::Duration;
+//!
+//! let billing = DomainBuilder::new("billing")
+//!     .owner("team-billing")
+//!     .topic(TopicBuilder::standard("invoices-issued").description("An invoice was sent"))
+//!     .queue(
+//!         QueueBuilder::fifo("scores")
+//!             .visibility_timeout(Duration::from_mins(5))
+//!             .subscribe(SubscriptionBuilder::from("scoring/scores-published").raw_message_delivery(true)),
+//!     )
+//!     .build()?;
+//! assert_eq!(billing.queues.len(), 1);
+//! # Ok::<(), fanout::Diagnostics>(())
+//! ```
+//!
+//! A setting a topic or queue of that kind cannot have does not compile:
+//!
+//! ```compile_fail
+//! use fanout::build::TopicBuilder;
+//! // `content_based_deduplication` exists only on FIFO topics.
+//! let topic = TopicBuilder::standard("events").content_based_deduplication(true);
+//! ```
+
+use std::collections::btree_map::Entry;
+use std::marker::PhantomData;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
+use crate::duration::Duration;
+use crate::lower::type_error;
+use crate::manifest::{
+    DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode, ExistingKey,
+    FilterManifest, QueueManifest, SubscriptionManifest, TopicManifest,
+};
+use crate::model::{DeadLetter, Domain, Encryption};
+use crate::name::TopicRef;
+
+/// Marks a [`TopicBuilder`] or [`QueueBuilder`] as standard: at-least-once, best-effort order.
+#[derive(Clone, Copy, Debug)]
+pub enum Standard {}
+
+/// Marks a [`TopicBuilder`] or [`QueueBuilder`] as FIFO: ordered within a message group,
+/// deduplicated; the FIFO-only settings are methods of this kind alone.
+#[derive(Clone, Copy, Debug)]
+pub enum Fifo {}
+
+/// Builds a [`Domain`]: the topics it publishes and the queues it consumes with.
+///
+/// Methods take and return the builder, so a domain reads as one expression; in a loop,
+/// reassign it (`domain = domain.queue(...)`) or pass an iterator to [`DomainBuilder::queues`].
+#[derive(Clone, Debug)]
+pub struct DomainBuilder {
+    manifest: DomainManifest,
+    /// Problems only the builder can see, such as a topic added twice.
+    problems: Diagnostics,
+}
+
+impl Domain {
+    /// Starts building a domain named `name`; the same as [`DomainBuilder::new`].
+    pub fn builder(name: impl Into<String>) -> DomainBuilder {
+        DomainBuilder::new(name)
+    }
+}
+
+impl DomainBuilder {
+    /// Starts a domain named `name`. The name is checked by [`DomainBuilder::build`], like
+    /// every other field, so an invalid one is reported with the rest.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            manifest: DomainManifest {
+                domain: name.into(),
+                description: None,
+                owner: None,
+                tags: Default::default(),
+                encryption: EncryptionManifest::default(),
+                topics: Default::default(),
+                queues: Default::default(),
+            },
+            problems: Diagnostics::default(),
+        }
+    }
+
+    /// What the domain does; becomes the template's description.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.manifest.description = Some(description.into());
+        self
+    }
+
+    /// The owning team; tagged as `owner` on every resource.
+    #[must_use]
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.manifest.owner = Some(owner.into());
+        self
+    }
+
+    /// Adds a tag to every resource, replacing an earlier tag with the same key.
+    #[must_use]
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.manifest.tags.insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds several tags, as [`DomainBuilder::tag`] does one.
+    #[must_use]
+    pub fn tags<K: Into<String>, V: Into<String>>(mut self, tags: impl IntoIterator<Item = (K, V)>) -> Self {
+        self.manifest.tags.extend(tags.into_iter().map(|(key, value)| (key.into(), value.into())));
+        self
+    }
+
+    /// How topics, queues and dead-letter queues are encrypted at rest; default
+    /// [`Encryption::CustomerKey`].
+    #[must_use]
+    pub fn encryption(mut self, encryption: Encryption) -> Self {
+        self.manifest.encryption = match encryption {
+            Encryption::CustomerKey => EncryptionManifest::Mode(EncryptionMode::CustomerKey),
+            Encryption::ServiceManaged => EncryptionManifest::Mode(EncryptionMode::ServiceManaged),
+            Encryption::ExistingKey(kms_key) => EncryptionManifest::Key(ExistingKey { kms_key }),
+        };
+        self
+    }
+
+    /// Adds a topic the domain publishes. A second topic of the same name is reported by
+    /// [`DomainBuilder::build`]; the first one stays.
+    #[must_use]
+    pub fn topic<K>(mut self, topic: TopicBuilder<K>) -> Self {
+        match self.manifest.topics.entry(topic.name) {
+            Entry::Vacant(entry) => {
+                entry.insert(Some(topic.manifest));
+            }
+            Entry::Occupied(entry) => {
+                let name = entry.key().clone();
+                self.twice(FieldPath::root().key("topics").key(name.clone()), "topic", &name);
+            }
+        }
+        self
+    }
+
+    /// Adds every topic of `topics`.
+    #[must_use]
+    pub fn topics<K>(self, topics: impl IntoIterator<Item = TopicBuilder<K>>) -> Self {
+        topics.into_iter().fold(self, Self::topic)
+    }
+
+    /// Adds a queue the domain consumes with. A second queue of the same name is reported
+    /// by [`DomainBuilder::build`]; the first one stays.
+    #[must_use]
+    pub fn queue<K>(mut self, queue: QueueBuilder<K>) -> Self {
+        let path = FieldPath::root().key("queues").key(queue.name.clone());
+        if self.manifest.queues.contains_key(&queue.name) {
+            self.twice(path, "queue", &queue.name);
+            return self;
+        }
+        let mut manifest = queue.manifest;
+        for (index, subscription) in queue.subscriptions.into_iter().enumerate() {
+            if let Some((field, message)) = subscription.filter_problem {
+                let field_path = path.key("subscriptions").index(index).key("filter").key(field);
+                self.problems.push(type_error(field_path, &message));
+            }
+            manifest.subscriptions.push(subscription.manifest);
+        }
+        self.manifest.queues.insert(queue.name, Some(manifest));
+        self
+    }
+
+    /// Adds every queue of `queues`: a queue per tenant or region, built in a loop.
+    ///
+    /// ```
+    /// use fanout::build::{DomainBuilder, QueueBuilder};
+    ///
+    /// let regions = ["eu-west-1", "us-east-1"];
+    /// let domain = DomainBuilder::new("billing")
+    ///     .queues(regions.iter().map(|region| {
+    ///         QueueBuilder::fifo(format!("scores-{region}")).subscribe("scoring/scores-published")
+    ///     }))
+    ///     .build()?;
+    /// assert_eq!(domain.queues.len(), 2);
+    /// # Ok::<(), fanout::Diagnostics>(())
+    /// ```
+    #[must_use]
+    pub fn queues<K>(self, queues: impl IntoIterator<Item = QueueBuilder<K>>) -> Self {
+        queues.into_iter().fold(self, Self::queue)
+    }
+
+    fn twice(&mut self, path: FieldPath, what: &str, name: &str) {
+        self.problems.push(
+            Diagnostic::error(path, format!("{what} `{name}` is added twice"))
+                .with_hint(format!("add each {what} once; a manifest, too, names each {what} once"))
+                .in_domain(self.manifest.domain.clone()),
+        );
+    }
+
+    /// The manifest this builder describes: write it with `serde_yaml` to get the YAML a
+    /// team would otherwise write by hand. Problems only the builder sees (a topic added
+    /// twice, a filter policy that is not a mapping) are not in it; [`DomainBuilder::build`]
+    /// reports them.
+    pub fn to_manifest(&self) -> DomainManifest {
+        self.manifest.clone()
+    }
+
+    /// Checks the domain, with the checks a manifest gets, and builds it; the error holds
+    /// every problem found. Warnings are dropped on success; see
+    /// [`DomainBuilder::build_with_warnings`] to keep them.
+    pub fn build(&self) -> Result<Domain, Diagnostics> {
+        match self.build_with_warnings() {
+            (Some(domain), _) => Ok(domain),
+            (None, diagnostics) => Err(diagnostics),
+        }
+    }
+
+    /// Like [`DomainBuilder::build`], but returns the warnings too, as
+    /// [`Domain::from_manifest`] does: the domain comes back only without errors.
+    pub fn build_with_warnings(&self) -> (Option<Domain>, Diagnostics) {
+        let (domain, found) = Domain::from_manifest(&self.manifest);
+        let mut diagnostics = self.problems.clone();
+        diagnostics.extend(found);
+        if diagnostics.has_errors() { (None, diagnostics) } else { (domain, diagnostics) }
+    }
+}
+
+/// Builds a topic: [`TopicBuilder::standard`] or [`TopicBuilder::fifo`].
+#[derive(Clone, Debug)]
+pub struct TopicBuilder<K> {
+    name: String,
+    manifest: TopicManifest,
+    kind: PhantomData<K>,
+}
+
+impl TopicBuilder<Standard> {
+    /// A standard topic named `name`.
+    pub fn standard(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            manifest: TopicManifest::default(),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl TopicBuilder<Fifo> {
+    /// A FIFO topic named `name` (`.fifo` is added to the physical name). Only FIFO topics
+    /// may feed FIFO queues.
+    pub fn fifo(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            manifest: TopicManifest {
+                fifo: true,
+                ..TopicManifest::default()
+            },
+            kind: PhantomData,
+        }
+    }
+
+    /// Deduplicate by a hash of the message body, so publishers need no deduplication ID.
+    /// Default `false`.
+    #[must_use]
+    pub fn content_based_deduplication(mut self, on: bool) -> Self {
+        self.manifest.content_based_deduplication = Some(on);
+        self
+    }
+}
+
+impl<K> TopicBuilder<K> {
+    /// What the topic's events mean.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.manifest.description = Some(description.into());
+        self
+    }
+
+    /// The topic's name, as given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Builds a queue: [`QueueBuilder::standard`] or [`QueueBuilder::fifo`].
+///
+/// A queue has a dead-letter queue unless [`QueueBuilder::without_dead_letter`] is called.
+#[derive(Clone, Debug)]
+pub struct QueueBuilder<K> {
+    name: String,
+    manifest: QueueManifest,
+    subscriptions: Vec<SubscriptionBuilder>,
+    kind: PhantomData<K>,
+}
+
+impl QueueBuilder<Standard> {
+    /// A standard queue named `name`.
+    pub fn standard(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            manifest: QueueManifest::default(),
+            subscriptions: Vec::new(),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl QueueBuilder<Fifo> {
+    /// A FIFO queue named `name` (`.fifo` is added to the physical name). It may subscribe
+    /// only to FIFO topics.
+    pub fn fifo(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            manifest: QueueManifest {
+                fifo: true,
+                ..QueueManifest::default()
+            },
+            subscriptions: Vec::new(),
+            kind: PhantomData,
+        }
+    }
+
+    /// Deduplicate by a hash of the message body. Default `false`.
+    #[must_use]
+    pub fn content_based_deduplication(mut self, on: bool) -> Self {
+        self.manifest.content_based_deduplication = Some(on);
+        self
+    }
+
+    /// High-throughput mode: deduplication and throughput limit per message group instead
+    /// of per queue. Default `false`.
+    #[must_use]
+    pub fn high_throughput(mut self, on: bool) -> Self {
+        self.manifest.high_throughput = Some(on);
+        self
+    }
+}
+
+impl<K> QueueBuilder<K> {
+    /// What the queue feeds.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.manifest.description = Some(description.into());
+        self
+    }
+
+    /// How long a received message stays hidden from other consumers: `0s` to `12h`.
+    /// Default [`Queue::DEFAULT_VISIBILITY_TIMEOUT`](crate::Queue::DEFAULT_VISIBILITY_TIMEOUT).
+    #[must_use]
+    pub fn visibility_timeout(mut self, timeout: Duration) -> Self {
+        self.manifest.visibility_timeout = Some(timeout.to_string());
+        self
+    }
+
+    /// How long an unconsumed message is kept: `60s` to `14d`.
+    /// Default [`Queue::DEFAULT_RETENTION`](crate::Queue::DEFAULT_RETENTION).
+    #[must_use]
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.manifest.retention = Some(retention.to_string());
+        self
+    }
+
+    /// Long-polling wait of a receive: `0s` to `20s`.
+    /// Default [`Queue::DEFAULT_RECEIVE_WAIT`](crate::Queue::DEFAULT_RECEIVE_WAIT).
+    #[must_use]
+    pub fn receive_wait(mut self, wait: Duration) -> Self {
+        self.manifest.receive_wait = Some(wait.to_string());
+        self
+    }
+
+    /// Delay before a new message becomes visible: `0s` to `15m`.
+    /// Default [`Queue::DEFAULT_DELAY`](crate::Queue::DEFAULT_DELAY).
+    #[must_use]
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.manifest.delay = Some(delay.to_string());
+        self
+    }
+
+    /// The settings of the queue's dead-letter queue (it has one by default).
+    ///
+    /// ```
+    /// use fanout::build::QueueBuilder;
+    /// use fanout::model::DeadLetter;
+    ///
+    /// let queue = QueueBuilder::standard("inbox")
+    ///     .dead_letter(DeadLetter { max_receive_count: 3, ..DeadLetter::default() });
+    /// # let _ = queue;
+    /// ```
+    #[must_use]
+    pub fn dead_letter(mut self, dead_letter: DeadLetter) -> Self {
+        self.manifest.dead_letter = Some(DeadLetterManifest::Settings(DeadLetterSettings {
+            max_receive_count: Some(i64::from(dead_letter.max_receive_count)),
+            retention: Some(dead_letter.retention.to_string()),
+        }));
+        self
+    }
+
+    /// No dead-letter queue: messages that fail `maxReceiveCount` times stay in the queue
+    /// until they expire, and SNS drops what it cannot deliver.
+    #[must_use]
+    pub fn without_dead_letter(mut self) -> Self {
+        self.manifest.dead_letter = Some(DeadLetterManifest::Enabled(false));
+        self
+    }
+
+    /// Subscribes the queue to a topic: a `"<domain>/<topic>"` or bare `"<topic>"` string,
+    /// a [`TopicRef`], or a [`SubscriptionBuilder`] with delivery settings.
+    ///
+    /// ```
+    /// use fanout::build::{QueueBuilder, SubscriptionBuilder};
+    /// use serde_json::json;
+    ///
+    /// let queue = QueueBuilder::standard("inbox")
+    ///     .subscribe("ingestion/raw-events")
+    ///     .subscribe(
+    ///         SubscriptionBuilder::from("scoring/scores-published")
+    ///             .filter_attributes(json!({ "segment": ["premium"] })),
+    ///     );
+    /// # let _ = queue;
+    /// ```
+    #[must_use]
+    pub fn subscribe(mut self, subscription: impl Into<SubscriptionBuilder>) -> Self {
+        self.subscriptions.push(subscription.into());
+        self
+    }
+
+    /// The queue's name, as given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Builds a subscription of a queue to a topic; made with `SubscriptionBuilder::from` a
+/// `"<domain>/<topic>"` string or a [`TopicRef`].
+#[derive(Clone, Debug)]
+pub struct SubscriptionBuilder {
+    manifest: SubscriptionManifest,
+    /// A filter policy that is not a mapping: the field and serde's message.
+    filter_problem: Option<(&'static str, String)>,
+}
+
+impl SubscriptionBuilder {
+    fn to_topic(topic: String) -> Self {
+        Self {
+            manifest: SubscriptionManifest {
+                topic,
+                ..SubscriptionManifest::default()
+            },
+            filter_problem: None,
+        }
+    }
+
+    /// Deliver the message body as published, without the SNS envelope. Default `false`.
+    #[must_use]
+    pub fn raw_message_delivery(mut self, on: bool) -> Self {
+        self.manifest.raw_message_delivery = on;
+        self
+    }
+
+    /// Deliver only messages whose attributes match `policy`, an SNS filter policy such as
+    /// `json!({ "event_type": ["InputsReady"] })`. Replaces an earlier filter.
+    #[must_use]
+    pub fn filter_attributes(self, policy: serde_json::Value) -> Self {
+        self.filter("attributes", policy)
+    }
+
+    /// Deliver only messages whose JSON body matches `policy` (nested objects allowed).
+    /// Replaces an earlier filter.
+    #[must_use]
+    pub fn filter_body(self, policy: serde_json::Value) -> Self {
+        self.filter("body", policy)
+    }
+
+    fn filter(mut self, field: &'static str, policy: serde_json::Value) -> Self {
+        self.filter_problem = None;
+        // The same conversion, and so the same message, as a manifest's field gets.
+        let policy = match serde_json::from_value::<serde_json::Map<String, serde_json::Value>>(policy) {
+            Ok(policy) => policy,
+            Err(err) => {
+                self.filter_problem = Some((field, err.to_string()));
+                self.manifest.filter = None;
+                return self;
+            }
+        };
+        self.manifest.filter = Some(match field {
+            "attributes" => FilterManifest {
+                attributes: Some(policy),
+                body: None,
+            },
+            _ => FilterManifest {
+                attributes: None,
+                body: Some(policy),
+            },
+        });
+        self
+    }
+}
+
+impl From<&str> for SubscriptionBuilder {
+    fn from(topic: &str) -> Self {
+        Self::to_topic(topic.to_string())
+    }
+}
+
+impl From<String> for SubscriptionBuilder {
+    fn from(topic: String) -> Self {
+        Self::to_topic(topic)
+    }
+}
+
+impl From<&TopicRef> for SubscriptionBuilder {
+    fn from(topic: &TopicRef) -> Self {
+        Self::to_topic(topic.to_string())
+    }
+}
+
+impl From<TopicRef> for SubscriptionBuilder {
+    fn from(topic: TopicRef) -> Self {
+        Self::from(&topic)
+    }
+}
