@@ -20,10 +20,11 @@ pub enum Error {
     },
     #[error("No AWS region is configured")]
     NoRegion,
-    #[error("Cannot reach AWS at `{endpoint}` ({operation})")]
+    #[error("Cannot reach AWS at `{endpoint}` ({operation}): {cause}")]
     Unreachable {
         endpoint: String,
         operation: &'static str,
+        cause: String,
         #[source]
         source: Source,
     },
@@ -110,6 +111,7 @@ where
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Error::Unreachable {
             endpoint: endpoint.to_string(),
             operation,
+            cause: describe(&err),
             source: Box::new(err),
         },
         SdkError::ServiceError(ref service) => {

@@ -289,7 +289,7 @@ fn stack_event(event: &cfn::StackEvent) -> StackEvent {
         logical_id: event.logical_resource_id().unwrap_or_default().to_string(),
         resource_type: event.resource_type().unwrap_or_default().to_string(),
         status: event.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
-        reason: event.resource_status_reason().map(str::to_string),
+        reason: event.resource_status_reason().filter(|r| !r.is_empty()).map(str::to_string),
         physical_id: event.physical_resource_id().map(str::to_string),
     }
 }

@@ -9,6 +9,7 @@ mod commands;
 mod render;
 mod workspace;
 
+use commands::{deploy::DeployArgs, destroy::DestroyArgs, diff::DiffArgs, lookup::LookupArgs};
 use commands::{graph::GraphArgs, schema::SchemaArgs, synth::SynthArgs, validate::ValidateArgs};
 
 /// Turn event fan-out between domain teams into reviewed, deployable AWS infrastructure.
@@ -40,6 +41,9 @@ pub struct GlobalArgs {
     /// Print only errors
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub aws: commands::aws::AwsArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -59,6 +63,14 @@ enum Command {
     Graph(GraphArgs),
     /// Print the JSON Schema of domain manifests (or of `fanout.yaml`)
     Schema(SchemaArgs),
+    /// Deploy domains to a stage through CloudFormation change sets, producers first
+    Deploy(DeployArgs),
+    /// Show what `deploy` would change, without changing anything
+    Diff(DiffArgs),
+    /// Delete one domain's stack; queues, topics and keys are retained
+    Destroy(DestroyArgs),
+    /// Print a topic's ARN from SSM Parameter Store
+    Lookup(LookupArgs),
 }
 
 /// How a command ended, for the exit code: the one place that decides it.
@@ -83,6 +95,10 @@ fn main() -> ExitCode {
         Command::Synth(args) => commands::synth::run(&cli.global, &args),
         Command::Graph(args) => commands::graph::run(&cli.global, &args),
         Command::Schema(args) => commands::schema::run(&args),
+        Command::Deploy(args) => commands::deploy::run(&cli.global, &args),
+        Command::Diff(args) => commands::diff::run(&cli.global, &args),
+        Command::Destroy(args) => commands::destroy::run(&cli.global, &args),
+        Command::Lookup(args) => commands::lookup::run(&cli.global, &args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -1,6 +1,11 @@
 //! One module per command; each takes checked arguments and returns an [`crate::Outcome`].
 
+pub mod aws;
+pub mod deploy;
+pub mod destroy;
+pub mod diff;
 pub mod graph;
+pub mod lookup;
 pub mod schema;
 pub mod synth;
 pub mod validate;

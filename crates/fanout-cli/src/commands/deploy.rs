@@ -1,0 +1,95 @@
+//! `fanout deploy`: deploy domains to a stage through change sets, producers first.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anstyle::{AnsiColor, Style};
+use fanout_aws::{DeployOptions, Mode, Outcome as StackOutcome};
+
+use crate::commands::aws::{self, Display, Printer};
+use crate::commands::validate::Format;
+use crate::{GlobalArgs, Outcome};
+
+const GOOD: Style = AnsiColor::Green.on_default().bold();
+
+#[derive(Debug, clap::Args)]
+pub struct DeployArgs {
+    /// The stage to deploy to, one of `stages` in `fanout.yaml`
+    #[arg(long, value_name = "STAGE")]
+    pub stage: String,
+
+    /// The domains to deploy [default: every domain of the repo]
+    #[arg(value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+
+    /// Deploy even when queues, topics, keys or topic SSM parameters would be replaced or removed
+    #[arg(long)]
+    pub allow_replacement: bool,
+
+    /// How many independent stacks deploy at once
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32), value_name = "N")]
+    pub concurrency: u16,
+
+    /// The S3 bucket for templates over 51,200 bytes, created if absent
+    #[arg(long, env = "FANOUT_TEMPLATE_BUCKET", value_name = "BUCKET")]
+    pub template_bucket: Option<String>,
+
+    /// Output format: `json` prints JSON Lines (events and results) on stdout
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<Outcome> {
+    let Some((project, stage, domains)) = aws::load_selection(global, &args.stage, &args.domains)? else {
+        return Ok(Outcome::ActionNeeded);
+    };
+    let options = DeployOptions {
+        mode: Mode::Deploy,
+        allow_replacement: args.allow_replacement,
+        template_bucket: args.template_bucket.clone(),
+        concurrency: usize::from(args.concurrency),
+        ..DeployOptions::default()
+    };
+    let json = args.format == Format::Json;
+    let printer = Arc::new(Printer::new(Display::choose(global, json), args.allow_replacement));
+    let reports = aws::runtime()?.block_on(async {
+        let client = aws::connect(global).await?;
+        let reporter: Arc<dyn fanout_aws::Reporter> = printer.clone();
+        fanout_aws::deploy_all(&client, &project, &stage, &domains, &options, reporter).await.map_err(aws::with_hint)
+    });
+    printer.finish();
+    let reports = reports?;
+
+    for report in &reports {
+        if json {
+            printer.json(&aws::report_json(report));
+            continue;
+        }
+        aws::report_problem(report, args.allow_replacement);
+        if global.quiet {
+            continue;
+        }
+        let mut err = anstream::stderr().lock();
+        match &report.result {
+            Ok(StackOutcome::NoChanges { outputs }) => {
+                let _ = writeln!(err, "{GOOD}ok{GOOD:#}: stack `{}`: no changes", report.stack);
+                print_outputs(&report.stack, outputs);
+            }
+            Ok(StackOutcome::Deployed { status, outputs, .. }) => {
+                let _ = writeln!(err, "{GOOD}ok{GOOD:#}: stack `{}`: {status}", report.stack);
+                print_outputs(&report.stack, outputs);
+            }
+            _ => {}
+        }
+    }
+    aws::check_environment(&reports)?;
+    Ok(if reports.iter().all(fanout_aws::StackReport::succeeded) { Outcome::Success } else { Outcome::ActionNeeded })
+}
+
+/// The stack outputs on stdout, one `stack output value` line each: data, not progress.
+fn print_outputs(stack: &str, outputs: &std::collections::BTreeMap<String, String>) {
+    let mut out = std::io::stdout().lock();
+    for (key, value) in outputs {
+        let _ = writeln!(out, "{stack}\t{key}\t{value}");
+    }
+}

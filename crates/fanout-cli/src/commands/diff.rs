@@ -1,0 +1,98 @@
+//! `fanout diff`: what `deploy` would change, with the guard's findings, changing nothing.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use fanout_aws::{DeployOptions, Mode, Outcome as StackOutcome};
+
+use crate::commands::aws::{self, Display, Printer};
+use crate::{GlobalArgs, Outcome};
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The stage to compare with, one of `stages` in `fanout.yaml`
+    #[arg(long, value_name = "STAGE")]
+    pub stage: String,
+
+    /// The domains to compare [default: every domain of the repo]
+    #[arg(value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+
+    /// Output format: `markdown` for a pull-request comment, `json` for one JSON document
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Exit 1 when any stack would change
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
+    let Some((project, stage, domains)) = aws::load_selection(global, &args.stage, &args.domains)? else {
+        return Ok(Outcome::ActionNeeded);
+    };
+    let options = DeployOptions { mode: Mode::Diff, ..DeployOptions::default() };
+    // The plan is the result; progress would repeat it.
+    let printer = Arc::new(Printer::new(Display::Silent, false));
+    let reports = aws::runtime()?.block_on(async {
+        let client = aws::connect(global).await?;
+        let reporter: Arc<dyn fanout_aws::Reporter> = printer;
+        fanout_aws::deploy_all(&client, &project, &stage, &domains, &options, reporter).await.map_err(aws::with_hint)
+    })?;
+    aws::check_environment(&reports)?;
+
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            let stacks: Vec<serde_json::Value> = reports.iter().map(aws::report_json).collect();
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({ "stage": stage, "stacks": stacks }))?);
+        }
+        Format::Markdown => {
+            let _ = writeln!(out, "## fanout diff: stage `{stage}`\n");
+            for report in &reports {
+                match &report.result {
+                    Ok(StackOutcome::Planned { plan, findings, new_stack }) => {
+                        let _ = write!(out, "{}", aws::plan_markdown(&report.stack, plan, findings, *new_stack));
+                    }
+                    Ok(StackOutcome::NoChanges { .. }) => {
+                        let _ = writeln!(out, "### `{}`\n\nNo changes.\n", report.stack);
+                    }
+                    Ok(_) => {}
+                    Err(err) => {
+                        let _ = writeln!(out, "### `{}`\n\n**Error**: {err}\n", report.stack);
+                    }
+                }
+            }
+        }
+        Format::Text => {
+            for report in &reports {
+                match &report.result {
+                    Ok(StackOutcome::Planned { plan, findings, new_stack }) => {
+                        let new = if *new_stack { " (new stack)" } else { "" };
+                        let _ = write!(out, "{}{new}: {}", report.stack, aws::plan_text(plan, findings, false));
+                    }
+                    Ok(StackOutcome::NoChanges { .. }) => {
+                        let _ = writeln!(out, "{}: no changes", report.stack);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    drop(out);
+    let failed = reports.iter().any(|r| r.result.is_err());
+    if args.format != Format::Json {
+        for report in reports.iter().filter(|r| r.result.is_err()) {
+            aws::report_problem(report, false);
+        }
+    }
+    let changes = reports.iter().any(|r| r.result.as_ref().is_ok_and(StackOutcome::has_changes));
+    Ok(if failed || (args.exit_code && changes) { Outcome::ActionNeeded } else { Outcome::Success })
+}

@@ -1,0 +1,53 @@
+//! `fanout lookup`: print a topic's ARN from SSM, as subscribers find it.
+
+use anyhow::Context;
+use fanout::{Name, TopicRef};
+
+use crate::commands::aws;
+use crate::commands::load_checked;
+use crate::workspace::Workspace;
+use crate::{GlobalArgs, Outcome, render};
+
+#[derive(Debug, clap::Args)]
+pub struct LookupArgs {
+    /// The stage, one of `stages` in `fanout.yaml`
+    #[arg(long, value_name = "STAGE")]
+    pub stage: String,
+
+    /// The topic, as `DOMAIN/TOPIC`
+    #[arg(value_name = "DOMAIN/TOPIC")]
+    pub topic: String,
+}
+
+fn parse_topic(text: &str) -> anyhow::Result<TopicRef> {
+    let (domain, topic) = text
+        .split_once('/')
+        .with_context(|| format!("`{text}` is not a topic reference\n  hint: write `DOMAIN/TOPIC`, like `ingestion/scoring-inputs-ready`"))?;
+    let name = |part: &str| Name::new(part).with_context(|| format!("Invalid name `{part}` in `{text}`"));
+    Ok(TopicRef::new(name(domain)?, name(topic)?))
+}
+
+pub fn run(global: &GlobalArgs, args: &LookupArgs) -> anyhow::Result<Outcome> {
+    let topic = parse_topic(&args.topic)?;
+    let workspace = Workspace::discover(global, None)?;
+    let Some(project) = load_checked(global, &workspace)? else {
+        return Ok(Outcome::ActionNeeded);
+    };
+    let stage = aws::stage(&project, &args.stage)?;
+    let prefix = project.settings.ssm_prefix.clone();
+    let found = aws::runtime()?.block_on(async {
+        let client = aws::connect(global).await?;
+        Ok::<_, anyhow::Error>(fanout_aws::lookup(&client, &prefix, &stage, &topic).await)
+    })?;
+    match found {
+        Ok(arn) => {
+            println!("{arn}");
+            Ok(Outcome::Success)
+        }
+        Err(err) if err.is_environment() => Err(aws::with_hint(err)),
+        Err(err) => {
+            render::error(&aws::with_hint(err));
+            Ok(Outcome::ActionNeeded)
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! End-to-end: `fanout deploy`, `diff`, `destroy` and `lookup` against the AWS emulator,
+//! proven by messages crossing domains. Each test starts its own emulator and works in its
+//! own account, so the tests run in parallel and leave nothing behind.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod emulator;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_sns::types::MessageAttributeValue;
+use emulator::{Account, Emulator, Repo, Run};
+
+fn attribute(value: &str) -> MessageAttributeValue {
+    MessageAttributeValue::builder().data_type("String").string_value(value).build().unwrap()
+}
+
+/// Receives from `queue_url` until `want` messages arrived or `timeout` passed, deleting
+/// each; returns the bodies in arrival order.
+async fn receive(sqs: &aws_sdk_sqs::Client, queue_url: &str, want: usize, timeout: Duration) -> Vec<String> {
+    let deadline = Instant::now() + timeout;
+    let mut bodies = Vec::new();
+    while bodies.len() < want && Instant::now() < deadline {
+        let output = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        for message in output.messages() {
+            bodies.push(message.body().unwrap_or_default().to_string());
+            sqs.delete_message().queue_url(queue_url).receipt_handle(message.receipt_handle().unwrap()).send().await.unwrap();
+        }
+    }
+    bodies
+}
+
+async fn queue_url(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    sqs.get_queue_url().queue_name(name).send().await.unwrap().queue_url().unwrap().to_string()
+}
+
+fn assert_exit(run: &Run, code: i32) {
+    assert_eq!(run.code, code, "{run}");
+}
+
+#[tokio::test]
+async fn seed_domains_deploy_in_order_and_deliver_fifo_messages_exactly_once_in_order() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000001");
+    let repo = Repo::seed();
+
+    let run = account.fanout(repo.path(), &["deploy", "--stage", "dev"]);
+    assert_exit(&run, 0);
+    let order: Vec<usize> = ["dev-ingestion", "dev-scoring", "dev-reporting"]
+        .iter()
+        .map(|stack| run.stderr.find(&format!("ok: stack `{stack}`: CREATE_COMPLETE")).unwrap_or_else(|| panic!("{stack}: {run}")))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{run}");
+    let first_event = |stack: &str| run.stderr.find(&format!("{stack} ")).unwrap();
+    assert!(first_event("dev-ingestion") < first_event("dev-scoring") && first_event("dev-scoring") < first_event("dev-reporting"), "{run}");
+
+    let lookup = account.fanout(repo.path(), &["lookup", "--stage", "dev", "ingestion/scoring-inputs-ready"]);
+    assert_exit(&lookup, 0);
+    let topic_arn = lookup.stdout.trim().to_string();
+    assert_eq!(topic_arn, "arn:aws:sns:us-east-1:100000000001:dev-ingestion-scoring-inputs-ready.fifo");
+
+    let config = account.config().await;
+    let (sns, sqs) = (aws_sdk_sns::Client::new(&config), aws_sdk_sqs::Client::new(&config));
+    for i in 0..100 {
+        let group = if i % 2 == 0 { "customer-a" } else { "customer-b" };
+        sns.publish()
+            .topic_arn(&topic_arn)
+            .message(format!("{group}:{i}"))
+            .message_group_id(group)
+            .message_attributes("event_type", attribute("InputsReady"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let runs = queue_url(&sqs, "dev-scoring-scoring-runs.fifo").await;
+    let mut bodies = receive(&sqs, &runs, 100, Duration::from_secs(60)).await;
+    // Nothing more arrives: exactly once.
+    bodies.extend(receive(&sqs, &runs, 1, Duration::from_secs(2)).await);
+    assert_eq!(bodies.len(), 100, "{bodies:?}");
+    let mut groups: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for body in &bodies {
+        let (group, index) = body.split_once(':').unwrap();
+        groups.entry(group).or_default().push(index.parse().unwrap());
+    }
+    assert_eq!(groups["customer-a"], (0..100).step_by(2).collect::<Vec<u32>>());
+    assert_eq!(groups["customer-b"], (1..100).step_by(2).collect::<Vec<u32>>());
+
+    // reporting admits only premium and enterprise scores.
+    let scores = account.fanout(repo.path(), &["lookup", "--stage", "dev", "scoring/scores-published"]).stdout.trim().to_string();
+    for (i, segment) in ["premium", "basic", "enterprise", "basic", "premium"].iter().enumerate() {
+        sns.publish()
+            .topic_arn(&scores)
+            .message(format!("{segment}:{i}"))
+            .message_group_id("scores")
+            .message_attributes("segment", attribute(segment))
+            .send()
+            .await
+            .unwrap();
+    }
+    let updates = queue_url(&sqs, "dev-reporting-score-updates.fifo").await;
+    let mut received = receive(&sqs, &updates, 3, Duration::from_secs(30)).await;
+    received.extend(receive(&sqs, &updates, 1, Duration::from_secs(2)).await);
+    assert_eq!(received, ["premium:0", "enterprise:2", "premium:4"]);
+}
+
+#[tokio::test]
+async fn consumer_before_producer_fails_in_pre_flight_and_creates_nothing() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000002");
+    let repo = Repo::seed();
+
+    let run = account.fanout(repo.path(), &["deploy", "--stage", "dev", "scoring"]);
+    assert_exit(&run, 1);
+    assert!(
+        run.stderr.contains(
+            "error: stack `dev-scoring`: Topic `ingestion/scoring-inputs-ready` is not deployed to stage `dev`: SSM parameter `/fanout/dev/ingestion/topics/scoring-inputs-ready/arn` does not exist\n  hint: deploy domain `ingestion` to stage `dev` first"
+        ),
+        "{run}"
+    );
+    let config = account.config().await;
+    let stacks = aws_sdk_cloudformation::Client::new(&config).list_stacks().send().await.unwrap();
+    assert!(stacks.stack_summaries().is_empty(), "{:?}", stacks.stack_summaries());
+    let queues = aws_sdk_sqs::Client::new(&config).list_queues().send().await.unwrap();
+    assert!(queues.queue_urls().is_empty(), "{:?}", queues.queue_urls());
+}
+
+#[tokio::test]
+async fn unchanged_redeploy_reports_no_changes_and_leaves_no_change_set() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000003");
+    let repo = Repo::seed();
+    assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion"]), 0);
+
+    let again = account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion"]);
+    assert_exit(&again, 0);
+    assert!(again.stderr.contains("ok: stack `dev-ingestion`: no changes"), "{again}");
+    assert!(!again.stderr.contains("executing"), "{again}");
+
+    let diff = account.fanout(repo.path(), &["diff", "--stage", "dev", "ingestion", "--exit-code"]);
+    assert_exit(&diff, 0);
+    assert_eq!(diff.stdout, "dev-ingestion: no changes\n");
+
+    // Only the executed change set of the first deploy remains (the emulator keeps executed
+    // change sets; AWS removes them).
+    let config = account.config().await;
+    let change_sets = aws_sdk_cloudformation::Client::new(&config).list_change_sets().stack_name("dev-ingestion").send().await.unwrap();
+    let left: Vec<_> = change_sets
+        .summaries()
+        .iter()
+        .filter(|c| c.execution_status().map(|s| s.as_str()) != Some("EXECUTE_COMPLETE"))
+        .map(|c| (c.change_set_name().unwrap_or_default().to_string(), c.status().map(|s| s.as_str().to_string())))
+        .collect();
+    assert!(left.is_empty(), "change sets left behind: {left:?}");
+}
+
+const BILLING_STANDARD: &str = "domain: billing\nencryption: service-managed\nqueues:\n  invoices: {}\n";
+const BILLING_FIFO: &str = "domain: billing\nencryption: service-managed\nqueues:\n  invoices: { fifo: true }\n";
+
+#[tokio::test]
+async fn standard_to_fifo_queue_is_refused_and_the_queue_keeps_its_messages() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000004");
+    let repo = Repo::new(&[("billing.yaml", BILLING_STANDARD)]);
+    assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev"]), 0);
+
+    let config = account.config().await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let url = queue_url(&sqs, "dev-billing-invoices").await;
+    sqs.send_message().queue_url(&url).message_body("invoice 1").send().await.unwrap();
+
+    repo.write("billing.yaml", BILLING_FIFO);
+    let diff = account.fanout(repo.path(), &["diff", "--stage", "dev", "--exit-code", "--format", "markdown"]);
+    assert_exit(&diff, 1);
+    assert!(diff.stdout.contains("**Refused without `--allow-replacement`**: queue `InvoicesQueue` would be replaced: `FifoQueue`"), "{diff}");
+
+    let run = account.fanout(repo.path(), &["deploy", "--stage", "dev"]);
+    assert_exit(&run, 1);
+    assert!(run.stderr.contains("error: refused to deploy stack `dev-billing`"), "{run}");
+    assert!(run.stderr.contains("queue `InvoicesQueue` would be replaced: `FifoQueue` changes from (unset) to `true`"), "{run}");
+    assert!(run.stderr.contains("queue `InvoicesQueue` would be replaced: `QueueName` changes from `dev-billing-invoices` to `dev-billing-invoices.fifo`"), "{run}");
+    assert!(!run.stderr.contains("executing"), "{run}");
+
+    assert_eq!(receive(&sqs, &url, 1, Duration::from_secs(10)).await, ["invoice 1"]);
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let change_sets = cfn.list_change_sets().stack_name("dev-billing").send().await.unwrap();
+    assert!(change_sets.summaries().iter().all(|c| c.execution_status().map(|s| s.as_str()) == Some("EXECUTE_COMPLETE")), "{change_sets:?}");
+    let stack = cfn.describe_stacks().stack_name("dev-billing").send().await.unwrap();
+    assert_eq!(stack.stacks()[0].stack_status().map(|s| s.as_str()), Some("CREATE_COMPLETE"));
+}
+
+#[tokio::test]
+async fn failed_deploy_names_the_resource_and_reason_then_recreates_the_stack() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000005");
+    let repo = Repo::seed();
+    // The producer's SSM parameter names a topic that does not exist (deleted by hand):
+    // pre-flight passes, the subscription fails in CloudFormation.
+    let config = account.config().await;
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    let parameter = "/fanout/dev/ingestion/topics/scoring-inputs-ready/arn";
+    ssm.put_parameter()
+        .name(parameter)
+        .value("arn:aws:sns:us-east-1:100000000005:deleted-by-hand.fifo")
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+
+    let run = account.fanout(repo.path(), &["deploy", "--stage", "dev", "scoring"]);
+    assert_exit(&run, 1);
+    assert!(run.stderr.contains("error: stack `dev-scoring` failed and was rolled back (ROLLBACK_COMPLETE)"), "{run}");
+    assert!(
+        run.stderr.contains("resource `ScoringRunsToIngestionScoringInputsReadySubscription` (AWS::SNS::Subscription) CREATE_FAILED: "),
+        "{run}"
+    );
+    assert!(run.stderr.contains("NotFound"), "{run}");
+
+    // Deploy the producer for real; the stack left in ROLLBACK_COMPLETE is recreated.
+    ssm.delete_parameter().name(parameter).send().await.unwrap();
+    let run = account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion", "scoring"]);
+    assert_exit(&run, 0);
+    assert!(run.stderr.contains("dev-scoring the stack is ROLLBACK_COMPLETE after a failed first create; deleting it to create it again"), "{run}");
+    assert!(run.stderr.contains("ok: stack `dev-scoring`: CREATE_COMPLETE"), "{run}");
+}
+
+const PRODUCER_STANDARD: &str = "domain: ingestion\nencryption: service-managed\ntopics:\n  events: {}\n";
+const PRODUCER_FIFO: &str = "domain: ingestion\nencryption: service-managed\ntopics:\n  events: { fifo: true, content_based_deduplication: true }\n";
+/// A consumer in another repo: the producer's topic is known only through SSM.
+const CONSUMER: &str = "domain: scoring\nencryption: service-managed\nqueues:\n  inbox:\n    dead_letter: false\n    subscriptions:\n      - topic: ingestion/events\n        raw_message_delivery: true\n";
+
+#[tokio::test]
+async fn replaced_producer_topic_is_resubscribed_on_unchanged_redeploy() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000006");
+    let producer = Repo::new(&[("ingestion.yaml", PRODUCER_STANDARD)]);
+    let consumer = Repo::new(&[("scoring.yaml", CONSUMER)]);
+    assert_exit(&account.fanout(producer.path(), &["deploy", "--stage", "dev"]), 0);
+    assert_exit(&account.fanout(consumer.path(), &["deploy", "--stage", "dev"]), 0);
+
+    let config = account.config().await;
+    let (sns, sqs) = (aws_sdk_sns::Client::new(&config), aws_sdk_sqs::Client::new(&config));
+    let inbox = queue_url(&sqs, "dev-scoring-inbox").await;
+    let old_topic = account.fanout(producer.path(), &["lookup", "--stage", "dev", "ingestion/events"]).stdout.trim().to_string();
+    sns.publish().topic_arn(&old_topic).message("before").send().await.unwrap();
+    assert_eq!(receive(&sqs, &inbox, 1, Duration::from_secs(20)).await, ["before"]);
+
+    producer.write("ingestion.yaml", PRODUCER_FIFO);
+    let refused = account.fanout(producer.path(), &["deploy", "--stage", "dev"]);
+    assert_exit(&refused, 1);
+    assert!(refused.stderr.contains("topic `EventsTopic` would be replaced: `TopicName`"), "{refused}");
+    let replaced = account.fanout(producer.path(), &["deploy", "--stage", "dev", "--allow-replacement"]);
+    assert_exit(&replaced, 0);
+    let new_topic = account.fanout(producer.path(), &["lookup", "--stage", "dev", "ingestion/events"]).stdout.trim().to_string();
+    assert_eq!(new_topic, "arn:aws:sns:us-east-1:100000000006:dev-ingestion-events.fifo");
+
+    let run = account.fanout(consumer.path(), &["deploy", "--stage", "dev"]);
+    assert_exit(&run, 0);
+    assert!(run.stderr.contains(&format!("topic `ingestion/events` was replaced: the stack subscribes to {old_topic}, SSM now holds {new_topic}")), "{run}");
+    assert!(run.stderr.contains("ok: stack `dev-scoring`: UPDATE_COMPLETE"), "{run}");
+
+    sns.publish().topic_arn(&new_topic).message("after").message_group_id("g").send().await.unwrap();
+    assert_eq!(receive(&sqs, &inbox, 1, Duration::from_secs(20)).await, ["after"]);
+}
+
+/// A stack held in `CREATE_IN_PROGRESS` by a wait condition until the test signals it.
+const HELD_TEMPLATE: &str = r#"{
+  "Resources": {
+    "Handle": { "Type": "AWS::CloudFormation::WaitConditionHandle" },
+    "Wait": { "Type": "AWS::CloudFormation::WaitCondition", "Properties": { "Handle": { "Ref": "Handle" }, "Timeout": "300" } }
+  }
+}"#;
+
+#[tokio::test]
+async fn deploy_waits_for_a_running_operation_streaming_its_events() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000007");
+    let repo = Repo::new(&[("billing.yaml", BILLING_STANDARD)]);
+    let config = account.config().await;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    cfn.create_stack().stack_name("dev-billing").template_body(HELD_TEMPLATE).send().await.unwrap();
+    let status = cfn.describe_stacks().stack_name("dev-billing").send().await.unwrap().stacks()[0].stack_status().cloned();
+    assert_eq!(status.as_ref().map(|s| s.as_str()), Some("CREATE_IN_PROGRESS"));
+    let handle = cfn
+        .describe_stack_resource()
+        .stack_name("dev-billing")
+        .logical_resource_id("Handle")
+        .send()
+        .await
+        .unwrap()
+        .stack_resource_detail()
+        .and_then(|r| r.physical_resource_id().map(str::to_string))
+        .unwrap();
+
+    // Signal the handle a few seconds into the deploy, while fanout waits for the stack.
+    let path = handle.split_once("127.0.0.1").map_or(handle.clone(), |(_, rest)| rest.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit()).to_string());
+    let (run, signalled) = std::thread::scope(|scope| {
+        let signal = scope.spawn(|| {
+            std::thread::sleep(Duration::from_secs(3));
+            emulator.request("PUT", &path, r#"{"Status":"SUCCESS","UniqueId":"1","Data":"","Reason":""}"#)
+        });
+        let run = account.fanout(repo.path(), &["deploy", "--stage", "dev", "--format", "json"]);
+        (run, signal.join().unwrap())
+    });
+    assert!(signalled.as_ref().is_some_and(|(status, _)| *status == 200), "{signalled:?}");
+    assert_exit(&run, 0);
+
+    let lines: Vec<serde_json::Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let of_type = |kind: &str| lines.iter().filter(|l| l["type"] == kind).collect::<Vec<_>>();
+    let waiting = of_type("waiting_for_operation");
+    assert_eq!(waiting.len(), 1, "{run}");
+    assert_eq!(waiting[0]["status"], "CREATE_IN_PROGRESS");
+    let events = of_type("stack_event");
+    let wait_done = events.iter().position(|e| e["logical_id"] == "Wait" && e["status"] == "CREATE_COMPLETE");
+    let executing = lines.iter().position(|l| l["type"] == "executing");
+    assert!(wait_done.is_some(), "the wait condition's completion was streamed: {run}");
+    assert!(executing.is_some(), "{run}");
+    let result = of_type("result");
+    assert_eq!(result.len(), 1);
+    assert_eq!(result[0]["outcome"], "deployed", "{run}");
+    assert_eq!(result[0]["status"], "UPDATE_COMPLETE", "{run}");
+    assert!(run.stderr.is_empty(), "JSON mode prints nothing else: {run}");
+}
