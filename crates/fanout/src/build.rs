@@ -40,13 +40,14 @@ use std::marker::PhantomData;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
 use crate::duration::Duration;
-use crate::lower::type_error;
+use crate::lower::{lower_partially, type_error};
 use crate::manifest::{
     DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode, ExistingKey,
     FilterManifest, QueueManifest, SubscriptionManifest, TopicManifest,
 };
 use crate::model::{DeadLetter, Domain, Encryption};
 use crate::name::TopicRef;
+use crate::project::{Project, Settings};
 
 /// Marks a [`TopicBuilder`] or [`QueueBuilder`] as standard: at-least-once, best-effort order.
 #[derive(Clone, Copy, Debug)]
@@ -168,7 +169,7 @@ impl DomainBuilder {
         for (index, subscription) in queue.subscriptions.into_iter().enumerate() {
             if let Some((field, message)) = subscription.filter_problem {
                 let field_path = path.key("subscriptions").index(index).key("filter").key(field);
-                self.problems.push(type_error(field_path, &message));
+                self.problems.push(type_error(field_path, &message).in_domain(self.manifest.domain.clone()));
             }
             manifest.subscriptions.push(subscription.manifest);
         }
@@ -224,10 +225,62 @@ impl DomainBuilder {
     /// Like [`DomainBuilder::build`], but returns the warnings too, as
     /// [`Domain::from_manifest`] does: the domain comes back only without errors.
     pub fn build_with_warnings(&self) -> (Option<Domain>, Diagnostics) {
-        let (domain, found) = Domain::from_manifest(&self.manifest);
+        let (domain, diagnostics) = self.build_partially();
+        if diagnostics.has_errors() { (None, diagnostics) } else { (domain, diagnostics) }
+    }
+
+    /// Whatever domain can be built even with errors (broken entries left out), as the
+    /// loader builds it for the cross-domain checks.
+    fn build_partially(&self) -> (Option<Domain>, Diagnostics) {
+        let (domain, found) = lower_partially(&self.manifest);
         let mut diagnostics = self.problems.clone();
         diagnostics.extend(found);
-        if diagnostics.has_errors() { (None, diagnostics) } else { (domain, diagnostics) }
+        (domain, diagnostics)
+    }
+}
+
+impl Project {
+    /// Builds every domain and checks them together, as [`Project::from_sources`] does for
+    /// manifest files: every diagnostic of every domain and of the cross-domain checks (a
+    /// domain with errors still takes part in those, minus its broken entries), and the
+    /// project only without errors.
+    ///
+    /// ```
+    /// use fanout::build::{DomainBuilder, QueueBuilder};
+    /// use fanout::{Project, Settings};
+    ///
+    /// let (project, diagnostics) = Project::from_builders(
+    ///     Settings::default(),
+    ///     [DomainBuilder::new("billing").queue(QueueBuilder::standard("inbox").subscribe("invoices"))],
+    /// );
+    /// assert!(project.is_none());
+    /// assert_eq!(
+    ///     diagnostics.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+    ///     ["queue `inbox` subscribes to `billing/invoices`, but domain `billing` has no topic `invoices`"],
+    /// );
+    /// ```
+    pub fn from_builders(settings: Settings, domains: impl IntoIterator<Item = DomainBuilder>) -> (Option<Project>, Diagnostics) {
+        let mut project = Project::new(settings);
+        let mut diagnostics = Diagnostics::default();
+        for builder in domains {
+            let (domain, mut found) = builder.build_partially();
+            if let Some(domain) = domain {
+                if project.domains.contains_key(&domain.name) {
+                    found.push(
+                        Diagnostic::error(FieldPath::root().key("domain"), format!("domain `{}` is added twice", domain.name))
+                            .with_hint("add each domain once")
+                            .in_domain(domain.name.to_string()),
+                    );
+                } else {
+                    project.add(domain);
+                }
+            }
+            diagnostics.extend(found);
+        }
+        diagnostics.extend(project.validate());
+        diagnostics.sort();
+        let valid = !diagnostics.has_errors();
+        (valid.then_some(project), diagnostics)
     }
 }
 
