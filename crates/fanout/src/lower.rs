@@ -25,27 +25,27 @@ use crate::source::SourceMap;
 /// Parses one manifest file's text into a [`DomainManifest`], reporting every problem with
 /// its position in `file`. Returns `None` when nothing usable could be read.
 pub fn parse_manifest(text: &str, file: &Path) -> (Option<DomainManifest>, Diagnostics) {
-    let source = SourceMap::parse(text);
     let mut diagnostics = Diagnostics::default();
     let manifest = read_manifest(text, &mut diagnostics);
-    locate_all(&mut diagnostics, &source, file);
+    // Positions cost a second reading of the text; only diagnostics need them.
+    if !diagnostics.is_empty() {
+        locate_all(&mut diagnostics, &SourceMap::parse(text), file);
+    }
     (manifest, diagnostics)
 }
 
 /// Parses `fanout.yaml`.
 pub fn parse_settings(text: &str, file: &Path) -> (Option<SettingsManifest>, Diagnostics) {
-    let source = SourceMap::parse(text);
     let mut diagnostics = Diagnostics::default();
-    let settings = match serde_yaml::from_str::<serde_yaml::Value>(text) {
-        Err(err) => {
-            diagnostics.push(syntax_error(&err));
-            None
-        }
+    let settings = match read_yaml(text, &mut diagnostics) {
+        None => None,
         // An empty file is all defaults.
-        Ok(serde_yaml::Value::Null) => Some(SettingsManifest::default()),
-        Ok(value) => deserialize(value, &FieldPath::root(), &mut diagnostics),
+        Some(serde_yaml::Value::Null) => Some(SettingsManifest::default()),
+        Some(value) => deserialize(value, &FieldPath::root(), &mut diagnostics),
     };
-    locate_all(&mut diagnostics, &source, file);
+    if !diagnostics.is_empty() {
+        locate_all(&mut diagnostics, &SourceMap::parse(text), file);
+    }
     (settings, diagnostics)
 }
 
@@ -66,14 +66,57 @@ pub(crate) fn locate_all(diagnostics: &mut Diagnostics, source: &SourceMap, file
     }
 }
 
-fn read_manifest(text: &str, diagnostics: &mut Diagnostics) -> Option<DomainManifest> {
-    let value = match serde_yaml::from_str::<serde_yaml::Value>(text) {
-        Ok(value) => value,
+/// Deeper flow nesting than any manifest needs; the YAML reader slows down quadratically
+/// with depth, so such input is refused before it is read.
+const MAX_FLOW_DEPTH: usize = 100;
+
+/// Where `text` first nests `[`/`{` deeper than [`MAX_FLOW_DEPTH`], outside quotes and comments.
+fn excessive_nesting(text: &str) -> Option<Diagnostic> {
+    for (number, line) in text.lines().enumerate() {
+        let mut quote = None;
+        let mut depth = 0usize;
+        for (column, ch) in line.chars().enumerate() {
+            match (quote, ch) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(ch),
+                (None, '#') => break,
+                (None, '[' | '{') => depth += 1,
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth > MAX_FLOW_DEPTH {
+                let mut diagnostic = Diagnostic::error(FieldPath::root(), format!("the document nests deeper than {MAX_FLOW_DEPTH} levels"))
+                    .with_hint("manifests are a few levels deep; check for unbalanced brackets");
+                diagnostic.location = Some(Location {
+                    file: Default::default(),
+                    line: number + 1,
+                    column: column + 1,
+                });
+                return Some(diagnostic);
+            }
+        }
+    }
+    None
+}
+
+/// Reads `text` as one YAML document, or reports why it cannot be read.
+fn read_yaml(text: &str, diagnostics: &mut Diagnostics) -> Option<serde_yaml::Value> {
+    if let Some(diagnostic) = excessive_nesting(text) {
+        diagnostics.push(diagnostic);
+        return None;
+    }
+    match serde_yaml::from_str::<serde_yaml::Value>(text) {
+        Ok(value) => Some(value),
         Err(err) => {
             diagnostics.push(syntax_error(&err));
-            return None;
+            None
         }
-    };
+    }
+}
+
+fn read_manifest(text: &str, diagnostics: &mut Diagnostics) -> Option<DomainManifest> {
+    let value = read_yaml(text, diagnostics)?;
     if value.is_null() {
         diagnostics.push(
             Diagnostic::error(FieldPath::root(), "the manifest is empty")

@@ -229,13 +229,14 @@ impl Project {
         };
 
         let mut project = Project::new(settings.clone().unwrap_or_default());
-        let mut files: BTreeMap<Name, (&Path, SourceMap)> = BTreeMap::new();
+        // The text of each domain's file, to locate diagnostics in: reading positions costs
+        // as much as parsing, so it is done only for a file with diagnostics.
+        let mut files: BTreeMap<Name, (&Path, &str)> = BTreeMap::new();
         for source in manifests {
             let (manifest, found) = parse_manifest(&source.text, &source.path);
             diagnostics.extend(found);
             let Some(manifest) = manifest else { continue };
             let (domain, mut found) = lower_partially(&manifest);
-            let source_map = SourceMap::parse(&source.text);
             if let Some(domain) = &domain {
                 let stem = source.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
                 if stem != domain.name.as_str() {
@@ -251,22 +252,26 @@ impl Project {
                     );
                 }
             }
-            locate_all(&mut found, &source_map, &source.path);
+            if !found.is_empty() {
+                locate_all(&mut found, &SourceMap::parse(&source.text), &source.path);
+            }
             diagnostics.extend(found);
             // A domain with errors still takes part in the cross-domain checks, so one run
             // reports everything; the project as a whole is then not returned.
             if let Some(domain) = domain
                 && !files.contains_key(&domain.name)
             {
-                files.insert(domain.name.clone(), (&source.path, source_map));
+                files.insert(domain.name.clone(), (&source.path, &source.text));
                 project.add(domain);
             }
         }
 
         let mut found = project.validate();
+        let mut source_maps: BTreeMap<&Path, SourceMap> = BTreeMap::new();
         for diagnostic in found.iter_mut() {
             let file = diagnostic.domain.as_deref().and_then(|d| Name::new(d).ok()).and_then(|d| files.get(&d));
-            if let Some((path, source_map)) = file {
+            if let Some((path, text)) = file {
+                let source_map = source_maps.entry(*path).or_insert_with(|| SourceMap::parse(text));
                 let mut one = Diagnostics::from_iter([diagnostic.clone()]);
                 locate_all(&mut one, source_map, path);
                 if let Some(located) = one.into_iter().next() {

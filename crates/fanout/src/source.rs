@@ -23,7 +23,14 @@ impl SourceMap {
     pub fn parse(text: &str) -> Self {
         let mut walker = Walker::default();
         let mut parser = Parser::new_from_str(text);
-        let _ = parser.load(&mut walker, false);
+        // Event by event rather than `Parser::load`, which recurses once per nesting level
+        // and overflows the stack on pathological input.
+        while let Ok((event, marker)) = parser.next_token() {
+            if event == Event::StreamEnd {
+                break;
+            }
+            walker.on_event(event, marker);
+        }
         walker.map
     }
 
@@ -43,9 +50,14 @@ impl SourceMap {
     }
 }
 
+/// Deeper than this, positions are not recorded: no manifest field is this deep, and the
+/// YAML reader rejects such documents anyway. It keeps pathological input linear.
+const MAX_DEPTH: usize = 64;
+
 enum Frame {
     Map { path: FieldPath, key: Option<String> },
     Seq { path: FieldPath, index: usize },
+    TooDeep,
 }
 
 #[derive(Default)]
@@ -63,6 +75,7 @@ impl Walker {
             Some(Frame::Map { key: None, .. }) => None,
             Some(Frame::Map { path, key: Some(key) }) => Some(path.key(key.clone())),
             Some(Frame::Seq { path, index }) => Some(path.index(*index)),
+            Some(Frame::TooDeep) => None,
         }
     }
 
@@ -70,7 +83,7 @@ impl Walker {
         match self.stack.last_mut() {
             Some(Frame::Map { key, .. }) => *key = None,
             Some(Frame::Seq { index, .. }) => *index += 1,
-            None => {}
+            Some(Frame::TooDeep) | None => {}
         }
     }
 
@@ -107,6 +120,9 @@ impl MarkedEventReceiver for Walker {
             Event::Alias(_) => {
                 self.value_started(marker);
                 self.value_done();
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.stack.push(Frame::TooDeep);
             }
             Event::MappingStart(..) => {
                 // A mapping used as a key has no field path; its contents are not recorded.
