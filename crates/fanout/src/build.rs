@@ -212,6 +212,19 @@ impl DomainBuilder {
         self.manifest.clone()
     }
 
+    /// The manifest as YAML: what `domains/<domain>.yaml` would hold, for a repo that
+    /// defines its domain in Rust and deploys it with the `fanout` CLI.
+    ///
+    /// ```
+    /// use fanout::build::{DomainBuilder, TopicBuilder};
+    ///
+    /// let yaml = DomainBuilder::new("billing").topic(TopicBuilder::fifo("invoices")).to_manifest_yaml();
+    /// assert_eq!(yaml, "domain: billing\nencryption: customer-key\ntopics:\n  invoices:\n    fifo: true\n");
+    /// ```
+    pub fn to_manifest_yaml(&self) -> String {
+        serde_yaml::to_string(&self.manifest).unwrap_or_default()
+    }
+
     /// Checks the domain, with the checks a manifest gets, and builds it; the error holds
     /// every problem found. Warnings are dropped on success; see
     /// [`DomainBuilder::build_with_warnings`] to keep them.
