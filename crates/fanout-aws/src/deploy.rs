@@ -2,6 +2,7 @@
 //! all of them in dependency order in [`deploy_all`].
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -294,6 +295,27 @@ pub async fn deploy_all(
     options: &DeployOptions,
     reporter: Arc<dyn Reporter>,
 ) -> Result<Vec<StackReport>, Error> {
+    let aws = aws.clone();
+    run_in_order(project, stage, domains, options, move |request, options| {
+        let (aws, reporter) = (aws.clone(), Arc::clone(&reporter));
+        async move { deploy_stack(&aws, &request, &options, reporter.as_ref()).await }
+    })
+    .await
+}
+
+/// The scheduling of [`deploy_all`], with the per-stack work as a parameter so the order,
+/// the concurrency bound and the skipping of dependents are tested without AWS.
+pub(crate) async fn run_in_order<F, Fut>(
+    project: &Project,
+    stage: &Name,
+    domains: &[Name],
+    options: &DeployOptions,
+    deploy: F,
+) -> Result<Vec<StackReport>, Error>
+where
+    F: Fn(StackRequest, DeployOptions) -> Fut,
+    Fut: Future<Output = Result<Outcome, Error>> + Send + 'static,
+{
     let selected: Vec<Name> = if domains.is_empty() { project.domains.keys().cloned().collect() } else { domains.to_vec() };
     let mut schedule = Schedule::new(project, &selected)?;
     let order = schedule.order();
@@ -316,10 +338,11 @@ pub async fn deploy_all(
                 schedule.finish(&name, false);
                 continue;
             };
-            let (aws, options, reporter) = (aws.clone(), options.clone(), Arc::clone(&reporter));
+            let (domain, stack) = (request.domain.clone(), request.stack.clone());
+            let work = deploy(request, options.clone());
             let handle = running.spawn(async move {
-                let result = deploy_stack(&aws, &request, &options, reporter.as_ref()).await;
-                StackReport { domain: request.domain, stack: request.stack, result }
+                let result = work.await;
+                StackReport { domain, stack, result }
             });
             names.insert(handle.id(), name);
         }
@@ -354,4 +377,167 @@ pub async fn deploy_all(
         }
     }
     Ok(order.into_iter().filter_map(|name| reports.remove(&name)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use fanout::build::{DomainBuilder, QueueBuilder, TopicBuilder};
+    use fanout::Settings;
+
+    use super::*;
+
+    fn name(text: &str) -> Name {
+        Name::new(text).unwrap()
+    }
+
+    /// Domains `a`, `b`, `c`, `d`: `b` subscribes to `a`'s topic and `c` to `b`'s, `d` stands alone.
+    fn project() -> Project {
+        let (project, diagnostics) = Project::from_builders(
+            Settings::new("/fanout", ["dev"]).unwrap(),
+            [
+                DomainBuilder::new("a").topic(TopicBuilder::standard("events")),
+                DomainBuilder::new("b").topic(TopicBuilder::standard("events")).queue(QueueBuilder::standard("inbox").subscribe("a/events")),
+                DomainBuilder::new("c").queue(QueueBuilder::standard("inbox").subscribe("b/events")),
+                DomainBuilder::new("d").queue(QueueBuilder::standard("inbox")),
+            ],
+        );
+        project.unwrap_or_else(|| panic!("{diagnostics:?}"))
+    }
+
+    /// What the fake per-stack deploy saw: when each stack ran, and the most at once.
+    #[derive(Default)]
+    struct Recorder {
+        in_flight: AtomicUsize,
+        most_in_flight: AtomicUsize,
+        runs: Mutex<Vec<(String, Instant, Instant)>>,
+    }
+
+    impl Recorder {
+        fn runs(&self) -> Vec<(String, Instant, Instant)> {
+            self.runs.lock().unwrap().clone()
+        }
+
+        fn overlapping_pairs(&self) -> usize {
+            let runs = self.runs();
+            let mut pairs = 0;
+            for (i, (_, start_a, end_a)) in runs.iter().enumerate() {
+                for (_, start_b, end_b) in &runs[i + 1..] {
+                    if start_a < end_b && start_b < end_a {
+                        pairs += 1;
+                    }
+                }
+            }
+            pairs
+        }
+    }
+
+    /// Runs `domains` with a fake deploy that takes 50 ms per stack and fails the domains in
+    /// `failing` (CloudFormation rolled them back).
+    async fn run(domains: &[&str], concurrency: usize, failing: &[&str]) -> (Vec<StackReport>, Arc<Recorder>) {
+        let recorder = Arc::new(Recorder::default());
+        let options = DeployOptions { concurrency, ..DeployOptions::default() };
+        let failing: Vec<String> = failing.iter().map(ToString::to_string).collect();
+        let domains: Vec<Name> = domains.iter().map(|d| name(d)).collect();
+        let fake = |request: StackRequest, _options: DeployOptions| {
+            let recorder = Arc::clone(&recorder);
+            let fails = failing.contains(&request.domain.to_string());
+            async move {
+                let start = Instant::now();
+                let now = recorder.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                recorder.most_in_flight.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                recorder.in_flight.fetch_sub(1, Ordering::SeqCst);
+                recorder.runs.lock().unwrap().push((request.domain.to_string(), start, Instant::now()));
+                Ok(if fails {
+                    Outcome::Failed { status: "ROLLBACK_COMPLETE".into(), failure: None }
+                } else {
+                    Outcome::NoChanges { outputs: BTreeMap::new() }
+                })
+            }
+        };
+        let reports = run_in_order(&project(), &name("dev"), &domains, &options, fake).await.unwrap();
+        (reports, recorder)
+    }
+
+    fn outcomes(reports: &[StackReport]) -> Vec<(String, String)> {
+        reports
+            .iter()
+            .map(|r| {
+                let outcome = match &r.result {
+                    Ok(Outcome::NoChanges { .. }) => "no_changes".to_string(),
+                    Ok(Outcome::Failed { .. }) => "failed".to_string(),
+                    Ok(Outcome::Skipped { because }) => format!("skipped because {because}"),
+                    other => format!("{other:?}"),
+                };
+                (r.domain.to_string(), outcome)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn independent_stacks_overlap_at_concurrency_two() {
+        let (reports, recorder) = run(&["a", "d"], 2, &[]).await;
+        assert_eq!(outcomes(&reports), [("a".into(), "no_changes".into()), ("d".into(), "no_changes".into())]);
+        assert_eq!(recorder.most_in_flight.load(Ordering::SeqCst), 2);
+        assert_eq!(recorder.overlapping_pairs(), 1, "a and d ran side by side");
+    }
+
+    #[tokio::test]
+    async fn independent_stacks_run_one_by_one_at_concurrency_one() {
+        let (reports, recorder) = run(&["a", "d"], 1, &[]).await;
+        assert_eq!(reports.len(), 2);
+        assert_eq!(recorder.most_in_flight.load(Ordering::SeqCst), 1);
+        assert_eq!(recorder.overlapping_pairs(), 0);
+    }
+
+    #[tokio::test]
+    async fn concurrency_bounds_the_stacks_in_flight() {
+        // `a` and `d` are ready at once; `b` waits for `a`, `c` for `b`.
+        let (reports, recorder) = run(&[], 4, &[]).await;
+        assert_eq!(reports.iter().map(|r| r.domain.to_string()).collect::<Vec<_>>(), ["a", "d", "b", "c"]);
+        assert_eq!(recorder.most_in_flight.load(Ordering::SeqCst), 2);
+        let runs = recorder.runs();
+        let of = |domain: &str| runs.iter().find(|(d, ..)| d == domain).map(|(_, start, end)| (*start, *end)).unwrap();
+        assert!(of("a").1 <= of("b").0, "a producer finishes before its subscriber starts");
+        assert!(of("b").1 <= of("c").0);
+    }
+
+    #[tokio::test]
+    async fn failed_producer_skips_only_its_dependents() {
+        let (reports, recorder) = run(&[], 2, &["a"]).await;
+        assert_eq!(
+            outcomes(&reports),
+            [
+                ("a".into(), "failed".into()),
+                ("d".into(), "no_changes".into()),
+                ("b".into(), "skipped because a".into()),
+                ("c".into(), "skipped because a".into()),
+            ]
+        );
+        let mut ran: Vec<String> = recorder.runs().into_iter().map(|(d, ..)| d).collect();
+        ran.sort();
+        assert_eq!(ran, ["a", "d"], "skipped stacks are never started");
+        assert!(reports[2..].iter().all(|r| !r.succeeded()), "a skipped stack counts as needing action");
+    }
+
+    #[tokio::test]
+    async fn failed_producer_skips_nothing_in_a_diff() {
+        let recorder = Arc::new(Recorder::default());
+        let options = DeployOptions { mode: Mode::Diff, ..DeployOptions::default() };
+        let fake = |request: StackRequest, _options: DeployOptions| {
+            let recorder = Arc::clone(&recorder);
+            async move {
+                let now = Instant::now();
+                recorder.runs.lock().unwrap().push((request.domain.to_string(), now, now));
+                Err(Error::ParameterNotFound { name: "/x".into() })
+            }
+        };
+        let reports = run_in_order(&project(), &name("dev"), &[], &options, fake).await.unwrap();
+        assert_eq!(recorder.runs().len(), 4, "a diff plans every stack");
+        assert!(reports.iter().all(|r| r.result.is_err()));
+    }
 }
