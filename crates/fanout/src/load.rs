@@ -78,7 +78,9 @@ pub fn manifest_paths(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read_err)? {
         let path = entry.map_err(read_err)?.path();
-        let is_manifest = path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml");
+        // `fanout.yaml` may sit beside the manifests (a fixture repo keeps both in one folder).
+        let is_settings = path.file_name().is_some_and(|name| name == SETTINGS_FILE);
+        let is_manifest = !is_settings && path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml");
         if is_manifest && path.is_file() {
             paths.push(path);
         }
