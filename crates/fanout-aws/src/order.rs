@@ -177,6 +177,7 @@ mod tests {
                 owner: None,
                 tags: Default::default(),
                 encryption: Default::default(),
+                alerts: None,
                 topics: Default::default(),
                 queues,
             });

@@ -87,6 +87,7 @@ impl DomainBuilder {
                 owner: None,
                 tags: Default::default(),
                 encryption: EncryptionManifest::default(),
+                alerts: None,
                 topics: Default::default(),
                 queues: Default::default(),
             },

@@ -22,6 +22,8 @@ use crate::model::{
 use crate::name::{Name, TopicRef};
 use crate::source::SourceMap;
 
+mod alerts;
+
 /// Parses one manifest file's text into a [`DomainManifest`], reporting every problem with
 /// its position in `file`. Returns `None` when nothing usable could be read.
 pub fn parse_manifest(text: &str, file: &Path) -> (Option<DomainManifest>, Diagnostics) {
@@ -134,6 +136,7 @@ fn read_manifest(text: &str, diagnostics: &mut Diagnostics) -> Option<DomainMani
         owner: shallow.owner,
         tags: shallow.tags,
         encryption: shallow.encryption,
+        alerts: shallow.alerts,
         topics,
         queues,
     })
@@ -258,7 +261,9 @@ fn field_hint(field: &str) -> Option<&'static str> {
         "subscriptions" => "write a list: `- topic: <domain>/<topic>`",
         "topic" => "write `<domain>/<topic>`, or a bare `<topic>` of this domain",
         "filter" => "write `{ attributes: {...} }` or `{ body: {...} }`",
-        "visibility_timeout" | "retention" | "receive_wait" | "delay" => {
+        "alerts" => "write `{ email: [oncall@team.example] }` or `{ topic_arn: arn:aws:sns:... }`",
+        "email" => "write a list of addresses: `[oncall@team.example]`",
+        "visibility_timeout" | "retention" | "receive_wait" | "delay" | "oldest_message_age" => {
             "write a whole number and a unit: `30s`, `15m`, `12h` or `4d`"
         }
         "fifo" | "content_based_deduplication" | "high_throughput" | "raw_message_delivery" => {
@@ -346,6 +351,7 @@ impl Lower {
             EncryptionManifest::Mode(EncryptionMode::ServiceManaged) => Encryption::ServiceManaged,
             EncryptionManifest::Key(key) => self.existing_key(&key.kms_key, manifest),
         };
+        let alerts = self.alerts(manifest.alerts.as_ref(), &encryption);
 
         let mut topics = BTreeMap::new();
         for (topic_name, spec) in &manifest.topics {
@@ -360,9 +366,12 @@ impl Lower {
         for (queue_name, spec) in &manifest.queues {
             let path = root.key("queues").key(queue_name.clone());
             let queue_name = self.name(queue_name, path.clone(), "queue");
-            let queue = name
-                .as_ref()
-                .and_then(|home| self.queue(spec.as_ref().unwrap_or(&QueueManifest::default()), &path, home));
+            let default = QueueManifest::default();
+            let spec = spec.as_ref().unwrap_or(&default);
+            let queue = name.as_ref().and_then(|home| self.queue(spec, &path, home)).map(|queue| Queue {
+                oldest_message_age: self.queue_alerts(spec.alerts.as_ref(), &path.key("alerts"), manifest.alerts.is_some()),
+                ..queue
+            });
             if let (Some(queue_name), Some(queue)) = (queue_name, queue) {
                 queues.insert(queue_name, queue);
             }
@@ -376,6 +385,7 @@ impl Lower {
             owner: manifest.owner.clone(),
             tags: manifest.tags.clone(),
             encryption,
+            alerts,
             topics,
             queues,
         })
@@ -565,6 +575,7 @@ impl Lower {
             delay,
             dead_letter,
             subscriptions,
+            oldest_message_age: None,
         })
     }
 

@@ -37,6 +37,10 @@ pub struct DomainManifest<T = TopicManifest, Q = QueueManifest> {
     /// elsewhere.
     #[serde(default)]
     pub encryption: EncryptionManifest,
+    /// Who hears about this domain's trouble: alarms on its queues and topics notify an
+    /// alert topic. Off unless recipients are named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertsManifest>,
     /// The topics this domain publishes, by name. An empty entry (`name:` or `name: {}`)
     /// is a standard topic with defaults.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -146,6 +150,43 @@ pub struct QueueManifest {
     /// The topics this queue subscribes to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subscriptions: Vec<SubscriptionManifest>,
+    /// This queue's alarm settings, overriding the domain's `alerts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<QueueAlertsManifest>,
+}
+
+/// A domain's alerts: CloudWatch alarms on every queue's dead-letter queue (any message
+/// visible), on the age of every queue's oldest message, and on every topic's failed
+/// notifications, sent to the recipients named here.
+///
+/// Name at least one recipient: `email`, `topic_arn`, or both (alarms then notify both).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsManifest {
+    /// Email addresses subscribed to the domain's own alert topic
+    /// (`{stage}-{domain}--alerts`). Each recipient must confirm the subscription email.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub email: Vec<String>,
+    /// An existing SNS topic, by ARN, that the alarms notify. If it is encrypted, its key
+    /// policy must let `cloudwatch.amazonaws.com` use the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_arn: Option<String>,
+    /// Alarm when a queue's oldest message is older than this: `1m` to `14d`. Default `15m`.
+    /// A queue can override it with its own `alerts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DurationSchema>", extend("default" = "15m"))]
+    pub oldest_message_age: Option<String>,
+}
+
+/// A queue's own alarm settings; they need the domain's `alerts`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueueAlertsManifest {
+    /// Alarm when this queue's oldest message is older than this: `1m` to `14d`. Default:
+    /// the domain's `alerts.oldest_message_age`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DurationSchema>")]
+    pub oldest_message_age: Option<String>,
 }
 
 /// A duration with a unit: `30s`, `15m`, `12h`, `4d`.

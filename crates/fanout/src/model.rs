@@ -26,6 +26,8 @@ pub struct Domain {
     pub tags: BTreeMap<String, String>,
     /// How everything is encrypted at rest.
     pub encryption: Encryption,
+    /// Where alarms on its queues and topics go; `None` for no alarms.
+    pub alerts: Option<Alerts>,
     /// The topics it publishes, by name.
     pub topics: BTreeMap<Name, Topic>,
     /// The queues it consumes with, by name.
@@ -42,6 +44,22 @@ pub enum Encryption {
     ServiceManaged,
     /// A key managed elsewhere, by ARN or alias.
     ExistingKey(String),
+}
+
+/// A domain's alerts: who is notified, and the alarm thresholds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alerts {
+    /// Email addresses subscribed to the domain's own alert topic; none means no own topic.
+    pub email: Vec<String>,
+    /// An existing topic the alarms notify too.
+    pub topic_arn: Option<String>,
+    /// Alarm when a queue's oldest message is older than this, unless the queue says otherwise.
+    pub oldest_message_age: Duration,
+}
+
+impl Alerts {
+    /// `15m`: long enough to ride out a slow batch, short enough to act on the same shift.
+    pub const DEFAULT_OLDEST_MESSAGE_AGE: Duration = Duration::from_secs(15 * 60);
 }
 
 /// An SNS topic a domain publishes.
@@ -96,6 +114,8 @@ pub struct Queue {
     pub dead_letter: Option<DeadLetter>,
     /// The topics it subscribes to, in the order written.
     pub subscriptions: Vec<Subscription>,
+    /// This queue's oldest-message alarm threshold, overriding the domain's.
+    pub oldest_message_age: Option<Duration>,
 }
 
 impl Queue {
@@ -120,6 +140,7 @@ impl Default for Queue {
             delay: Self::DEFAULT_DELAY,
             dead_letter: Some(DeadLetter::default()),
             subscriptions: Vec::new(),
+            oldest_message_age: None,
         }
     }
 }

@@ -32,6 +32,12 @@ pub fn topic_arn_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> 
     format!("{ssm_prefix}/{stage}/{}/topics/{}/arn", topic.domain, topic.topic)
 }
 
+/// `{stage}-{domain}--alerts`: the domain's alert topic. The double hyphen, which names
+/// cannot hold, keeps it apart from a topic named `alerts`.
+pub fn alert_topic_name(stage: &Name, domain: &Name) -> String {
+    format!("{stage}-{domain}--alerts")
+}
+
 /// `alias/fanout/{stage}/{domain}`: the alias of a domain's KMS key.
 pub fn key_alias(stage: &Name, domain: &Name) -> String {
     format!("alias/fanout/{stage}/{domain}")
@@ -53,6 +59,41 @@ pub mod logical_id {
     pub const KEY: &str = "Key";
     /// The alias of the domain's KMS key.
     pub const KEY_ALIAS: &str = "KeyAlias";
+
+    /// The domain's alert topic.
+    pub const ALERT_TOPIC: &str = "FanoutAlertTopic";
+    /// The alert topic's policy.
+    pub const ALERT_TOPIC_POLICY: &str = "FanoutAlertTopicPolicy";
+
+    /// The email subscription of `email` to the alert topic: named by a hash of the address,
+    /// so reordering the list replaces nothing.
+    pub fn alert_email_subscription(email: &str) -> String {
+        // FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
+        let hash = email.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        format!("FanoutAlertEmail{hash:016X}Subscription")
+    }
+
+    /// The alarm on a queue's dead-letter queue.
+    pub fn dead_letter_alarm(queue: &Name) -> String {
+        format!("{}DeadLetterAlarm", queue.pascal_case())
+    }
+
+    /// The alarm on a queue's FIFO dead-letter queue.
+    pub fn fifo_dead_letter_alarm(queue: &Name) -> String {
+        format!("{}FifoDeadLetterAlarm", queue.pascal_case())
+    }
+
+    /// The alarm on the age of a queue's oldest message.
+    pub fn oldest_message_alarm(queue: &Name) -> String {
+        format!("{}OldestMessageAlarm", queue.pascal_case())
+    }
+
+    /// The alarm on a topic's failed notifications.
+    pub fn failed_notifications_alarm(topic: &Name) -> String {
+        format!("{}FailedNotificationsAlarm", topic.pascal_case())
+    }
 
     /// A topic: `ScoresPublishedTopic`.
     pub fn topic(topic: &Name) -> String {

@@ -447,5 +447,5 @@ fn expected_resource_count(domain: &Domain, project: &Project) -> usize {
             2 + dead_letter + fifo_dead_letter + queue.subscriptions.len()
         })
         .sum();
-    key + topics + queues
+    key + topics + queues + crate::synth::alert_resource_count(project, domain)
 }

@@ -308,6 +308,7 @@ mod tests {
             owner: None,
             tags: Default::default(),
             encryption: Default::default(),
+            alerts: None,
             topics: Default::default(),
             queues: [("q".to_string(), None)].into_iter().collect(),
         });

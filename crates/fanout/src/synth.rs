@@ -15,6 +15,10 @@ use crate::naming::{self, logical_id};
 use crate::project::Project;
 use crate::template::{Output, Parameter, Resource, Template, get_att, reference, sub};
 
+mod alerts;
+
+pub(crate) use alerts::resource_count as alert_resource_count;
+
 const POLICY_VERSION: &str = "2012-10-17";
 const SNS_SERVICE: &str = "sns.amazonaws.com";
 
@@ -133,6 +137,7 @@ impl<'a> Synth<'a> {
         for (name, queue) in &self.domain.queues {
             self.queue(name, queue);
         }
+        self.alerts();
         self.template
     }
 
@@ -181,7 +186,9 @@ impl<'a> Synth<'a> {
             "Action": "kms:*",
             "Resource": "*",
         })];
-        let source_arns = self.key_source_arns();
+        let mut source_arns = self.key_source_arns();
+        source_arns.extend(self.alert_topic_arn());
+        statements.extend(self.alert_key_statement());
         if !source_arns.is_empty() {
             statements.push(json!({
                 "Sid": "SnsUsesKeyForDomainTopics",
@@ -352,12 +359,7 @@ impl<'a> Synth<'a> {
             dead_letter_arn = Some(get_att(&dlq_id, "Arn"));
 
             // SNS puts what it cannot deliver from a FIFO topic only into a FIFO queue.
-            let fifo_topic_on_standard_queue = !fifo
-                && queue
-                    .subscriptions
-                    .iter()
-                    .any(|s| self.project.topic_kind(&s.topic).is_some_and(TopicKind::is_fifo));
-            if fifo_topic_on_standard_queue {
+            if needs_fifo_dead_letter(self.project, queue) {
                 let fifo_id = logical_id::fifo_dead_letter_queue(name);
                 let physical = naming::dead_letter_queue_name(self.stage, domain, name, true);
                 let kind = QueueKind::Fifo(Default::default());
@@ -430,6 +432,14 @@ impl<'a> Synth<'a> {
             self.resource(logical_id::subscription(name, &subscription.topic), resource);
         }
     }
+}
+
+/// Whether a standard queue with a dead-letter queue subscribes to a FIFO topic: SNS puts
+/// what it cannot deliver from a FIFO topic only into a FIFO queue, so it gets a second one.
+fn needs_fifo_dead_letter(project: &Project, queue: &Queue) -> bool {
+    queue.dead_letter.is_some()
+        && !queue.kind.is_fifo()
+        && queue.subscriptions.iter().any(|s| project.topic_kind(&s.topic).is_some_and(TopicKind::is_fifo))
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -1,0 +1,195 @@
+//! Alerts: the domain's alert topic with its email subscriptions, and the CloudWatch alarms
+//! on its queues and topics that notify it.
+//!
+//! The sharp edge: CloudWatch publishes to an encrypted topic only if the key policy lets
+//! `cloudwatch.amazonaws.com` use the key, so the domain key grants it (scoped to the account).
+
+use serde_json::{Value, json};
+
+use super::{POLICY_VERSION, Synth, needs_fifo_dead_letter};
+use crate::model::{Alerts, Domain, Queue};
+use crate::name::Name;
+use crate::naming;
+use crate::project::Project;
+use crate::template::{Resource, reference, sub};
+
+const CLOUDWATCH_SERVICE: &str = "cloudwatch.amazonaws.com";
+/// SQS and SNS send their metrics every minute.
+const PERIOD_SECS: u32 = 60;
+
+/// How many resources alerts add to `domain`'s template, for the logical-ID collision check.
+pub(crate) fn resource_count(project: &Project, domain: &Domain) -> usize {
+    let Some(alerts) = &domain.alerts else { return 0 };
+    let own_topic = if alerts.email.is_empty() { 0 } else { 2 + alerts.email.len() };
+    let queues: usize = domain
+        .queues
+        .values()
+        .map(|queue| 1 + usize::from(queue.dead_letter.is_some()) + usize::from(needs_fifo_dead_letter(project, queue)))
+        .sum();
+    own_topic + queues + domain.topics.len()
+}
+
+impl Synth<'_> {
+    /// The ARN of the domain's own alert topic, by its known name (the key policy names it).
+    pub(super) fn alert_topic_arn(&self) -> Option<Value> {
+        let alerts = self.domain.alerts.as_ref()?;
+        if alerts.email.is_empty() {
+            return None;
+        }
+        let name = naming::alert_topic_name(self.stage, &self.domain.name);
+        Some(sub(&format!("arn:${{AWS::Partition}}:sns:${{AWS::Region}}:${{AWS::AccountId}}:{name}")))
+    }
+
+    /// The key policy statement that lets CloudWatch alarms publish to the encrypted alert topic.
+    pub(super) fn alert_key_statement(&self) -> Option<Value> {
+        self.alert_topic_arn()?;
+        Some(json!({
+            "Sid": "CloudWatchUsesKeyForAlarms",
+            "Effect": "Allow",
+            "Principal": { "Service": CLOUDWATCH_SERVICE },
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": { "StringEquals": { "aws:SourceAccount": sub("${AWS::AccountId}") } },
+        }))
+    }
+
+    pub(super) fn alerts(&mut self) {
+        let Some(alerts) = self.domain.alerts.as_ref() else { return };
+        let mut targets = Vec::new();
+        if !alerts.email.is_empty() {
+            self.alert_topic(alerts);
+            targets.push(reference(naming::logical_id::ALERT_TOPIC));
+        }
+        if let Some(arn) = &alerts.topic_arn {
+            targets.push(json!(arn));
+        }
+        let (stage, domain) = (self.stage, &self.domain.name);
+        for (name, queue) in &self.domain.queues {
+            self.queue_alarms(name, queue, alerts, &targets);
+        }
+        for (name, topic) in &self.domain.topics {
+            let physical = naming::topic_name(stage, domain, name, topic.kind.is_fifo());
+            let alarm = self.alarm(
+                format!("Notifications of topic {domain}/{name} ({stage}) failed to deliver"),
+                ("AWS/SNS", "NumberOfNotificationsFailed", "TopicName", &physical),
+                "Sum",
+                0,
+                &targets,
+            );
+            self.resource(naming::logical_id::failed_notifications_alarm(name), alarm);
+        }
+    }
+
+    fn alert_topic(&mut self, alerts: &Alerts) {
+        let topic_id = naming::logical_id::ALERT_TOPIC;
+        let mut properties = json!({
+            "TopicName": naming::alert_topic_name(self.stage, &self.domain.name),
+            "Tags": self.tags,
+        });
+        if let Some(key) = self.kms_key(false) {
+            properties["KmsMasterKeyId"] = key;
+        }
+        self.resource(topic_id.to_string(), Resource::new("AWS::SNS::Topic", properties));
+        let alarm_arns = sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*");
+        let policy = json!({
+            "Topics": [reference(topic_id)],
+            "PolicyDocument": {
+                "Version": POLICY_VERSION,
+                "Statement": [
+                    {
+                        "Sid": "AccountUsesTopic",
+                        "Effect": "Allow",
+                        "Principal": { "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
+                        "Action": ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Publish", "sns:Subscribe"],
+                        "Resource": reference(topic_id),
+                    },
+                    {
+                        "Sid": "CloudWatchPublishesAlarms",
+                        "Effect": "Allow",
+                        "Principal": { "Service": CLOUDWATCH_SERVICE },
+                        "Action": "sns:Publish",
+                        "Resource": reference(topic_id),
+                        "Condition": { "ArnLike": { "aws:SourceArn": alarm_arns } },
+                    },
+                    {
+                        "Sid": "DenyPublishWithoutTls",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sns:Publish",
+                        "Resource": reference(topic_id),
+                        "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+                    },
+                ],
+            },
+        });
+        self.resource(naming::logical_id::ALERT_TOPIC_POLICY.to_string(), Resource::new("AWS::SNS::TopicPolicy", policy));
+        for email in &alerts.email {
+            let subscription = json!({ "TopicArn": reference(topic_id), "Protocol": "email", "Endpoint": email });
+            self.resource(naming::logical_id::alert_email_subscription(email), Resource::new("AWS::SNS::Subscription", subscription));
+        }
+        self.output(format!("{topic_id}Arn"), format!("ARN of the alert topic of domain {}", self.domain.name), reference(topic_id));
+    }
+
+    fn queue_alarms(&mut self, name: &Name, queue: &Queue, alerts: &Alerts, targets: &[Value]) {
+        let (stage, domain) = (self.stage, &self.domain.name);
+        let fifo = queue.kind.is_fifo();
+        let age = queue.oldest_message_age.unwrap_or(alerts.oldest_message_age);
+        let physical = naming::queue_name(stage, domain, name, fifo);
+        let alarm = self.alarm(
+            format!("The oldest message in queue {domain}/{name} ({stage}) is older than {age}: is its consumer running?"),
+            ("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", &physical),
+            "Maximum",
+            age.as_secs(),
+            targets,
+        );
+        self.resource(naming::logical_id::oldest_message_alarm(name), alarm);
+        if queue.dead_letter.is_none() {
+            return;
+        }
+        let physical = naming::dead_letter_queue_name(stage, domain, name, fifo);
+        let alarm = self.alarm(
+            format!("Messages are in the dead-letter queue of queue {domain}/{name} ({stage}): they failed processing or delivery"),
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", &physical),
+            "Maximum",
+            0,
+            targets,
+        );
+        self.resource(naming::logical_id::dead_letter_alarm(name), alarm);
+        if needs_fifo_dead_letter(self.project, queue) {
+            let physical = naming::dead_letter_queue_name(stage, domain, name, true);
+            let alarm = self.alarm(
+                format!("Messages are in the FIFO dead-letter queue of queue {domain}/{name} ({stage}): SNS could not deliver them"),
+                ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", &physical),
+                "Maximum",
+                0,
+                targets,
+            );
+            self.resource(naming::logical_id::fifo_dead_letter_alarm(name), alarm);
+        }
+    }
+
+    /// An alarm when the metric's statistic over a minute exceeds `threshold`; no data (an
+    /// idle queue or topic) is not trouble.
+    fn alarm(&self, description: String, metric: (&str, &str, &str, &str), statistic: &str, threshold: u32, targets: &[Value]) -> Resource {
+        let (namespace, metric_name, dimension, value) = metric;
+        Resource::new(
+            "AWS::CloudWatch::Alarm",
+            json!({
+                "AlarmDescription": description,
+                "ActionsEnabled": true,
+                "AlarmActions": targets,
+                "OKActions": targets,
+                "Namespace": namespace,
+                "MetricName": metric_name,
+                "Dimensions": [{ "Name": dimension, "Value": value }],
+                "Statistic": statistic,
+                "Period": PERIOD_SECS,
+                "EvaluationPeriods": 1,
+                "Threshold": threshold,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching",
+                "Tags": self.tags,
+            }),
+        )
+    }
+}
