@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use fanout::{Diagnostics, Project, Source};
 
+/// The folder of event schemas beside the manifests of a fixture repo; not a case.
+const SCHEMAS_DIR: &str = "schemas";
+
 /// The `tests/fixtures` folder.
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -19,7 +22,7 @@ pub fn cases(group: &str) -> Vec<PathBuf> {
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", dir.display()))
         .map(|entry| entry.map(|e| e.path()).unwrap_or_default())
         .filter(|path| path.is_dir() || path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
-        .filter(|path| path.file_name().is_some_and(|name| name != fanout::load::SETTINGS_FILE))
+        .filter(|path| path.file_name().is_some_and(|name| name != fanout::load::SETTINGS_FILE && name != SCHEMAS_DIR))
         .collect();
     cases.sort();
     cases
@@ -48,10 +51,15 @@ pub fn load_case(case: &Path) -> (Option<Project>, Diagnostics) {
             .filter(|path| path.file_name().is_some_and(|name| name != fanout::load::SETTINGS_FILE))
             .map(|path| source(path))
             .collect();
-        Project::from_sources(settings.as_ref(), &manifests)
+        Project::from_sources_with_schemas(settings.as_ref(), &manifests, &read_schema)
     } else {
-        Project::from_sources(None, &[source(case)])
+        Project::from_sources_with_schemas(None, &[source(case)], &read_schema)
     }
+}
+
+/// Reads an event schema named relative to `tests/fixtures`, as the sources are.
+fn read_schema(path: &Path) -> Option<Result<String, String>> {
+    Some(std::fs::read_to_string(fixtures_dir().join(path)).map_err(|err| err.kind().to_string()))
 }
 
 /// Diagnostics as the CLI prints them without color, one block each.

@@ -9,7 +9,7 @@ mod commands;
 mod render;
 mod workspace;
 
-use commands::{deploy::DeployArgs, destroy::DestroyArgs, diff::DiffArgs, lookup::LookupArgs};
+use commands::{deploy::DeployArgs, destroy::DestroyArgs, diff::DiffArgs, event::EventArgs, lookup::LookupArgs};
 use commands::{graph::GraphArgs, schema::SchemaArgs, synth::SynthArgs, validate::ValidateArgs};
 
 /// Turn event fan-out between domain teams into reviewed, deployable AWS infrastructure.
@@ -71,6 +71,8 @@ enum Command {
     Destroy(DestroyArgs),
     /// Print a topic's ARN from SSM Parameter Store
     Lookup(LookupArgs),
+    /// Work with events: check one against its topic's JSON Schema
+    Event(EventArgs),
 }
 
 /// How a command ended, for the exit code: the one place that decides it.
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(&cli.global, &args),
         Command::Destroy(args) => commands::destroy::run(&cli.global, &args),
         Command::Lookup(args) => commands::lookup::run(&cli.global, &args),
+        Command::Event(args) => commands::event::run(&cli.global, &args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -185,3 +185,25 @@ fn schema_is_json() {
     assert_eq!(schema["title"], "fanout domain manifest");
     assert!(schema["properties"]["queues"].is_object());
 }
+
+/// A repo whose `orders/placed` topic declares an event schema, and an event file `event.json`.
+fn contract_repo(event: &str) -> tempfile::TempDir {
+    let dir = repo(&[("orders.yaml", "domain: orders\ntopics:\n  placed:\n    schema: schemas/placed.json\n")]);
+    std::fs::create_dir(dir.path().join("domains/schemas")).expect("create schemas/");
+    let schema = r#"{"type":"object","required":["order_id"],"properties":{"order_id":{"type":"string"},"amount":{"type":"number","minimum":0}}}"#;
+    std::fs::write(dir.path().join("domains/schemas/placed.json"), schema).expect("write schema");
+    std::fs::write(dir.path().join("event.json"), event).expect("write event");
+    dir
+}
+
+#[test]
+fn event_check_accepts_a_matching_event() {
+    let dir = contract_repo(r#"{"order_id":"o-1","amount":3}"#);
+    insta::assert_snapshot!(fanout(dir.path(), &["event", "check", "orders/placed", "event.json"]));
+}
+
+#[test]
+fn event_check_rejects_a_malformed_event_with_its_path() {
+    let dir = contract_repo(r#"{"order_id":"o-1","amount":-3}"#);
+    insta::assert_snapshot!(fanout(dir.path(), &["event", "check", "orders/placed", "event.json"]));
+}

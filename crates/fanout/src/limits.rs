@@ -22,6 +22,8 @@ pub const RESOURCES: usize = 500;
 pub const OUTPUTS: usize = 200;
 /// Parameters per template.
 pub const PARAMETERS: usize = 200;
+/// Characters in the value of a standard-tier SSM parameter.
+pub const SSM_STANDARD_PARAMETER_VALUE: usize = 4_096;
 /// Tags per resource.
 pub const TAGS_PER_RESOURCE: usize = 50;
 /// Tag key length.

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostics;
+use crate::lower::lowercase_first;
 use crate::project::{Project, Source};
 
 /// The repo settings file, whose folder is the repo root.
@@ -112,5 +113,6 @@ pub fn load_project(settings: Option<&Path>, manifests: &Path) -> Result<(Option
         .iter()
         .map(|path| read_source(path))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Project::from_sources(settings.as_ref(), &sources))
+    let read_schema = |path: &Path| Some(read_source(path).map(|source| source.text).map_err(|err| lowercase_first(&err.to_string())));
+    Ok(Project::from_sources_with_schemas(settings.as_ref(), &sources, &read_schema))
 }

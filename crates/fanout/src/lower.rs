@@ -473,6 +473,10 @@ impl Lower {
         Some(Topic {
             description: spec.description.clone(),
             kind,
+            schema: spec.schema.as_ref().map(|path| crate::contract::EventSchema {
+                path: path.clone(),
+                document: None,
+            }),
         })
     }
 

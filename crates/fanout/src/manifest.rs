@@ -104,6 +104,13 @@ pub struct TopicManifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("default" = false))]
     pub content_based_deduplication: Option<bool>,
+    /// The JSON Schema of the topic's events: a file path relative to this manifest's folder
+    /// (`schemas/scoring-inputs-ready.json`). `fanout validate` checks it, `fanout event check`
+    /// validates events against it, and the stack publishes it in SSM beside the topic ARN,
+    /// at `{ssm_prefix}/{stage}/{domain}/topics/{topic}/schema` (at most 4096 characters as
+    /// compact JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
 }
 
 /// A queue the domain consumes from.

@@ -69,6 +69,8 @@ pub struct Topic {
     pub description: Option<String>,
     /// Standard or FIFO, with the FIFO-only settings.
     pub kind: TopicKind,
+    /// The JSON Schema of its events, if it declares one.
+    pub schema: Option<crate::contract::EventSchema>,
 }
 
 /// Whether a topic is standard or FIFO.

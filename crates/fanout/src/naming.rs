@@ -38,6 +38,12 @@ pub fn alert_topic_name(stage: &Name, domain: &Name) -> String {
     format!("{stage}-{domain}--alerts")
 }
 
+/// `{ssm_prefix}/{stage}/{domain}/topics/{topic}/schema`: where a topic's stack publishes
+/// the JSON Schema of its events.
+pub fn topic_schema_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> String {
+    format!("{ssm_prefix}/{stage}/{}/topics/{}/schema", topic.domain, topic.topic)
+}
+
 /// `alias/fanout/{stage}/{domain}`: the alias of a domain's KMS key.
 pub fn key_alias(stage: &Name, domain: &Name) -> String {
     format!("alias/fanout/{stage}/{domain}")
@@ -108,6 +114,11 @@ pub mod logical_id {
     /// The SSM parameter that publishes a topic's ARN.
     pub fn topic_arn_parameter(topic: &Name) -> String {
         format!("{}TopicArnParameter", topic.pascal_case())
+    }
+
+    /// The SSM parameter that publishes a topic's event schema.
+    pub fn topic_schema_parameter(topic: &Name) -> String {
+        format!("{}TopicSchemaParameter", topic.pascal_case())
     }
 
     /// A queue: `ScoringRunsQueue`.

@@ -211,7 +211,20 @@ impl Project {
     /// Parses, checks and assembles a project from manifest texts: `settings` is
     /// `fanout.yaml`, if the repo has one; `manifests` are the domain files. Every problem is
     /// reported with its file, line and column. The project is returned only without errors.
+    ///
+    /// Topics that declare an event `schema` get an error here, as no files are read: use
+    /// [`Project::from_sources_with_schemas`] or [`crate::load::load_project`].
     pub fn from_sources(settings: Option<&Source>, manifests: &[Source]) -> (Option<Project>, Diagnostics) {
+        Self::from_sources_with_schemas(settings, manifests, &|_| None)
+    }
+
+    /// Like [`Project::from_sources`], with `read_schema` giving the text of each event
+    /// schema file a topic names (the path joined to the manifest's folder).
+    pub fn from_sources_with_schemas(
+        settings: Option<&Source>,
+        manifests: &[Source],
+        read_schema: crate::contract::ReadSchema<'_>,
+    ) -> (Option<Project>, Diagnostics) {
         let mut diagnostics = Diagnostics::default();
         let settings = match settings {
             None => Some(Settings::default()),
@@ -236,8 +249,10 @@ impl Project {
             let (manifest, found) = parse_manifest(&source.text, &source.path);
             diagnostics.extend(found);
             let Some(manifest) = manifest else { continue };
-            let (domain, mut found) = lower_partially(&manifest);
-            if let Some(domain) = &domain {
+            let (mut domain, mut found) = lower_partially(&manifest);
+            if let Some(domain) = &mut domain {
+                let dir = source.path.parent().unwrap_or(Path::new(""));
+                crate::contract::attach(domain, dir, read_schema, &mut found);
                 let stem = source.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
                 if stem != domain.name.as_str() {
                     found.push(
@@ -447,5 +462,6 @@ fn expected_resource_count(domain: &Domain, project: &Project) -> usize {
             2 + dead_letter + fifo_dead_letter + queue.subscriptions.len()
         })
         .sum();
-    key + topics + queues + crate::synth::alert_resource_count(project, domain)
+    let schemas = domain.topics.values().filter(|topic| topic.schema.as_ref().is_some_and(|s| s.document.is_some())).count();
+    key + topics + schemas + queues + crate::synth::alert_resource_count(project, domain)
 }

@@ -16,6 +16,7 @@ use crate::project::Project;
 use crate::template::{Output, Parameter, Resource, Template, get_att, reference, sub};
 
 mod alerts;
+mod contract;
 
 pub(crate) use alerts::resource_count as alert_resource_count;
 
@@ -133,6 +134,7 @@ impl<'a> Synth<'a> {
         }
         for (name, topic) in &self.domain.topics {
             self.topic(name, topic.kind, topic.description.as_deref());
+            self.schema_parameter(name, topic);
         }
         for (name, queue) in &self.domain.queues {
             self.queue(name, queue);
@@ -275,12 +277,7 @@ impl<'a> Synth<'a> {
 
         let topic_ref = TopicRef::new(self.domain.name.clone(), name.clone());
         let ssm_name = naming::topic_arn_parameter(&self.project.settings.ssm_prefix, self.stage, &topic_ref);
-        let mut parameter_tags = serde_json::Map::new();
-        for tag in &self.tags {
-            if let (Some(key), Some(value)) = (tag["Key"].as_str(), tag.get("Value")) {
-                parameter_tags.insert(key.to_string(), value.clone());
-            }
-        }
+        let parameter_tags = self.parameter_tags();
         let mut parameter = json!({
             "Name": ssm_name,
             "Type": "String",
@@ -293,6 +290,17 @@ impl<'a> Synth<'a> {
         }
         self.resource(logical_id::topic_arn_parameter(name), Resource::new("AWS::SSM::Parameter", parameter));
         self.output(format!("{}Arn", topic_id), format!("ARN of topic {topic_ref}"), reference(&topic_id));
+    }
+
+    /// The tags as SSM parameters take them: a mapping, not a list.
+    fn parameter_tags(&self) -> serde_json::Map<String, Value> {
+        let mut parameter_tags = serde_json::Map::new();
+        for tag in &self.tags {
+            if let (Some(key), Some(value)) = (tag["Key"].as_str(), tag.get("Value")) {
+                parameter_tags.insert(key.to_string(), value.clone());
+            }
+        }
+        parameter_tags
     }
 
     fn queue_resource(&self, physical: String, kind: QueueKind, retention: u32, extra: Value) -> Resource {

@@ -4,6 +4,7 @@ pub mod aws;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
+pub mod event;
 pub mod graph;
 pub mod lookup;
 pub mod schema;

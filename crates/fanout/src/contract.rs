@@ -1,0 +1,138 @@
+//! Event contracts: the JSON Schema a topic declares for its events (`schema:` in the
+//! manifest), checked when the project is loaded, published through SSM next to the topic
+//! ARN, and used to check single events (`fanout event check`).
+//!
+//! The schema files are read by the caller ([`crate::load`]); this module only sees text.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
+use crate::limits;
+use crate::model::Domain;
+
+/// A topic's event schema: where the manifest points, and the document once read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventSchema {
+    /// The path as written in the manifest, relative to the manifest's folder.
+    pub path: String,
+    /// The schema, once read and checked; `None` when nothing read the file.
+    pub document: Option<Value>,
+}
+
+impl EventSchema {
+    /// The schema as the SSM parameter holds it: compact JSON.
+    pub fn to_compact_json(&self) -> Option<String> {
+        self.document.as_ref().map(Value::to_string)
+    }
+}
+
+/// Reads a schema file for [`crate::Project::from_sources_with_schemas`]: `None` when the
+/// caller reads no files, else the text or why it could not be read.
+pub type ReadSchema<'a> = &'a dyn Fn(&Path) -> Option<Result<String, String>>;
+
+/// Reads, parses and checks the schema of every topic of `domain` that declares one;
+/// `manifest_dir` is the folder of the domain's manifest.
+pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<'_>, diagnostics: &mut Diagnostics) {
+    for (name, topic) in &mut domain.topics {
+        let Some(schema) = &mut topic.schema else { continue };
+        let field = FieldPath::root().key("topics").key(name.to_string()).key("schema");
+        if Path::new(&schema.path).is_absolute() {
+            diagnostics.push(
+                Diagnostic::error(field, format!("schema path `{}` is absolute", schema.path))
+                    .with_hint("write a path relative to this manifest's folder: `schemas/<topic>.json`"),
+            );
+            continue;
+        }
+        let text = match read(&manifest_dir.join(&schema.path)) {
+            None => {
+                diagnostics.push(
+                    Diagnostic::error(field, format!("schema `{}` was not read", schema.path))
+                        .with_hint("load the project with `fanout::load::load_project`, which reads schema files"),
+                );
+                continue;
+            }
+            Some(Err(reason)) => {
+                diagnostics.push(
+                    Diagnostic::error(field, format!("cannot read schema `{}`: {reason}", schema.path))
+                        .with_hint("the path is relative to this manifest's folder"),
+                );
+                continue;
+            }
+            Some(Ok(text)) => text,
+        };
+        let document: Value = match serde_json::from_str(&text) {
+            Ok(document) => document,
+            Err(err) => {
+                diagnostics.push(
+                    Diagnostic::error(field, format!("schema `{}` is not JSON: {err}", schema.path)).with_hint("fix the JSON syntax"),
+                );
+                continue;
+            }
+        };
+        if let Err(err) = jsonschema::validator_for(&document) {
+            diagnostics.push(
+                Diagnostic::error(field, format!("schema `{}` is not a valid JSON Schema: {err}", schema.path))
+                    .with_hint(format!("at `{}` of the schema; see https://json-schema.org/understanding-json-schema", pointer_or_root(&err.instance_path().to_string()))),
+            );
+            continue;
+        }
+        let size = document.to_string().chars().count();
+        if size > limits::SSM_STANDARD_PARAMETER_VALUE {
+            diagnostics.push(
+                Diagnostic::error(
+                    field,
+                    format!(
+                        "schema `{}` is {size} characters as compact JSON; a standard SSM parameter holds {}",
+                        schema.path,
+                        limits::SSM_STANDARD_PARAMETER_VALUE
+                    ),
+                )
+                .with_hint("shrink it: drop `description`s and `examples`, or move shared parts into `$defs`"),
+            );
+            continue;
+        }
+        schema.document = Some(document);
+    }
+}
+
+fn pointer_or_root(pointer: &str) -> &str {
+    if pointer.is_empty() { "/" } else { pointer }
+}
+
+/// Why an event does not match its schema: the first failing place and rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The JSON Pointer of the failing value in the event (`/` for the whole event).
+    pub path: String,
+    /// The schema keyword that failed (`required`, `type`, `enum`, ...).
+    pub rule: String,
+    /// What is wrong, in the validator's words.
+    pub message: String,
+}
+
+/// Checks `event` against `schema`; every violation, in the validator's order (the first
+/// is the first one found). An invalid schema is an error.
+///
+/// ```
+/// use serde_json::json;
+///
+/// let schema = json!({ "type": "object", "required": ["id"], "properties": { "id": { "type": "string" } } });
+/// assert!(fanout::contract::check_event(&schema, &json!({ "id": "a" }))?.is_empty());
+/// let violations = fanout::contract::check_event(&schema, &json!({ "id": 1 }))?;
+/// assert_eq!(violations[0].path, "/id");
+/// assert_eq!(violations[0].rule, "type");
+/// # Ok::<(), String>(())
+/// ```
+pub fn check_event(schema: &Value, event: &Value) -> Result<Vec<Violation>, String> {
+    let validator = jsonschema::validator_for(schema).map_err(|err| err.to_string())?;
+    Ok(validator
+        .iter_errors(event)
+        .map(|err| Violation {
+            path: pointer_or_root(&err.instance_path().to_string()).to_string(),
+            rule: err.kind().keyword().to_string(),
+            message: err.to_string(),
+        })
+        .collect())
+}
