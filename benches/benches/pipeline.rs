@@ -10,6 +10,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fanout::{Domain, Project, parse_manifest, parse_settings};
 use fanout_bench::{OrgSpec, generate};
 
+#[expect(clippy::panic, reason = "a generated organization with errors would measure nothing; stop loudly")]
 fn pipeline(c: &mut Criterion) {
     let org = generate(&OrgSpec::new(50, 10));
     let sources = org.sources();
