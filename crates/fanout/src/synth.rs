@@ -250,29 +250,7 @@ impl<'a> Synth<'a> {
         }
         self.resource(topic_id.clone(), Resource::new("AWS::SNS::Topic", properties).retained());
 
-        let policy = json!({
-            "Topics": [reference(&topic_id)],
-            "PolicyDocument": {
-                "Version": POLICY_VERSION,
-                "Statement": [
-                    {
-                        "Sid": "AccountUsesTopic",
-                        "Effect": "Allow",
-                        "Principal": { "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
-                        "Action": ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Publish", "sns:Subscribe"],
-                        "Resource": reference(&topic_id),
-                    },
-                    {
-                        "Sid": "DenyPublishWithoutTls",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "sns:Publish",
-                        "Resource": reference(&topic_id),
-                        "Condition": { "Bool": { "aws:SecureTransport": "false" } },
-                    },
-                ],
-            },
-        });
+        let policy = topic_policy(&topic_id, Vec::new());
         self.resource(logical_id::topic_policy(name), Resource::new("AWS::SNS::TopicPolicy", policy));
 
         let topic_ref = TopicRef::new(self.domain.name.clone(), name.clone());
@@ -456,4 +434,29 @@ fn truncate(text: &str, max: usize) -> String {
         end -= 1;
     }
     text[..end].to_string()
+}
+
+/// A topic's policy: the account may use the topic, nobody may publish without TLS, plus
+/// `grants` for services that publish to it.
+pub(crate) fn topic_policy(topic_id: &str, grants: Vec<Value>) -> Value {
+    let mut statements = vec![json!({
+        "Sid": "AccountUsesTopic",
+        "Effect": "Allow",
+        "Principal": { "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
+        "Action": ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Publish", "sns:Subscribe"],
+        "Resource": reference(topic_id),
+    })];
+    statements.extend(grants);
+    statements.push(json!({
+        "Sid": "DenyPublishWithoutTls",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sns:Publish",
+        "Resource": reference(topic_id),
+        "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+    }));
+    json!({
+        "Topics": [reference(topic_id)],
+        "PolicyDocument": { "Version": POLICY_VERSION, "Statement": statements },
+    })
 }

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::{POLICY_VERSION, Synth, needs_fifo_dead_letter};
+use super::{Synth, needs_fifo_dead_letter, topic_policy};
 use crate::model::{Alerts, Domain, Queue};
 use crate::name::Name;
 use crate::naming;
@@ -91,37 +91,15 @@ impl Synth<'_> {
         }
         self.resource(topic_id.to_string(), Resource::new("AWS::SNS::Topic", properties));
         let alarm_arns = sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*");
-        let policy = json!({
-            "Topics": [reference(topic_id)],
-            "PolicyDocument": {
-                "Version": POLICY_VERSION,
-                "Statement": [
-                    {
-                        "Sid": "AccountUsesTopic",
-                        "Effect": "Allow",
-                        "Principal": { "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
-                        "Action": ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Publish", "sns:Subscribe"],
-                        "Resource": reference(topic_id),
-                    },
-                    {
-                        "Sid": "CloudWatchPublishesAlarms",
-                        "Effect": "Allow",
-                        "Principal": { "Service": CLOUDWATCH_SERVICE },
-                        "Action": "sns:Publish",
-                        "Resource": reference(topic_id),
-                        "Condition": { "ArnLike": { "aws:SourceArn": alarm_arns } },
-                    },
-                    {
-                        "Sid": "DenyPublishWithoutTls",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "sns:Publish",
-                        "Resource": reference(topic_id),
-                        "Condition": { "Bool": { "aws:SecureTransport": "false" } },
-                    },
-                ],
-            },
+        let grant = json!({
+            "Sid": "CloudWatchPublishesAlarms",
+            "Effect": "Allow",
+            "Principal": { "Service": CLOUDWATCH_SERVICE },
+            "Action": "sns:Publish",
+            "Resource": reference(topic_id),
+            "Condition": { "ArnLike": { "aws:SourceArn": alarm_arns } },
         });
+        let policy = topic_policy(topic_id, vec![grant]);
         self.resource(naming::logical_id::ALERT_TOPIC_POLICY.to_string(), Resource::new("AWS::SNS::TopicPolicy", policy));
         for email in &alerts.email {
             let subscription = json!({ "TopicArn": reference(topic_id), "Protocol": "email", "Endpoint": email });
