@@ -94,7 +94,7 @@ impl Error {
                 format!("inspect the stack events, then delete the stack (`fanout destroy`, or `aws cloudformation delete-stack --stack-name {stack}`) and deploy again")
             }
             Self::Timeout { .. } => "the operation may still finish; check the stack in the console and deploy again".to_string(),
-            Self::TemplateTooLarge { .. } => "pass `--template-bucket` to deploy through S3".to_string(),
+            Self::TemplateTooLarge { .. } => "pass `--template-bucket` (or set `FANOUT_TEMPLATE_BUCKET`) to deploy through S3".to_string(),
             Self::ParameterNotFound { .. } => "deploy the domain that publishes the topic to this stage first".to_string(),
             _ => return None,
         })

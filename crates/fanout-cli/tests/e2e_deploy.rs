@@ -5,12 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod emulator;
+mod scratch;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_sns::types::MessageAttributeValue;
-use emulator::{Account, Emulator, Repo, Run};
+use emulator::{Account, Emulator};
+use scratch::{Repo, Run};
 
 fn attribute(value: &str) -> MessageAttributeValue {
     MessageAttributeValue::builder().data_type("String").string_value(value).build().unwrap()
@@ -327,4 +329,158 @@ async fn deploy_waits_for_a_running_operation_streaming_its_events() {
     assert_eq!(result[0]["outcome"], "deployed", "{run}");
     assert_eq!(result[0]["status"], "UPDATE_COMPLETE", "{run}");
     assert!(run.stderr.is_empty(), "JSON mode prints nothing else: {run}");
+}
+
+/// A domain with enough queues that its template passes the 51,200 bytes CloudFormation
+/// accepts inline.
+fn bulk_domain(queues: usize) -> String {
+    let mut text = String::from("domain: bulk\nencryption: service-managed\nqueues:\n");
+    for i in 0..queues {
+        text.push_str(&format!("  inbox-{i:02}: {{}}\n"));
+    }
+    text
+}
+
+#[tokio::test]
+async fn large_template_deploys_through_an_s3_upload() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000008");
+    let repo = Repo::new(&[("bulk.yaml", &bulk_domain(16))]);
+    let config = account.config().await;
+    let (cfn, s3) = (aws_sdk_cloudformation::Client::new(&config), aws_sdk_s3::Client::new(&config));
+
+    let inline = account.fanout(repo.path(), &["deploy", "--stage", "dev"]);
+    assert_exit(&inline, 1);
+    assert!(inline.stderr.contains("error: stack `dev-bulk`: The template of stack `dev-bulk` is "), "{inline}");
+    assert!(inline.stderr.contains(" bytes; CloudFormation accepts up to 51200 bytes inline\n  hint: pass `--template-bucket`"), "{inline}");
+    assert!(cfn.list_stacks().send().await.unwrap().stack_summaries().is_empty(), "nothing was created");
+    assert!(s3.list_buckets().send().await.unwrap().buckets().is_empty());
+
+    let run = account.fanout(repo.path(), &["deploy", "--stage", "dev", "--template-bucket", "fanout-templates"]);
+    assert_exit(&run, 0);
+    assert!(run.stderr.contains("ok: stack `dev-bulk`: CREATE_COMPLETE"), "{run}");
+    let uploaded = format!("dev-bulk uploaded the template (");
+    let line = run.stderr.lines().find(|l| l.starts_with(&uploaded)).unwrap_or_else(|| panic!("{run}"));
+    let url_prefix = format!("{}/fanout-templates/fanout/dev-bulk/", account.endpoint);
+    assert!(line.contains(&format!("bytes) to {url_prefix}")), "path-style URL on the emulator: {line}");
+
+    // The bucket was created, and holds the template the stack was created from.
+    let objects = s3.list_objects_v2().bucket("fanout-templates").send().await.unwrap();
+    let keys: Vec<&str> = objects.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(line.ends_with(&format!("{url_prefix}{}", keys[0].trim_start_matches("fanout/dev-bulk/"))), "{line} vs {keys:?}");
+    let body = s3.get_object().bucket("fanout-templates").key(keys[0]).send().await.unwrap().body.collect().await.unwrap().into_bytes();
+    assert!(body.len() > 51_200, "{} bytes", body.len());
+    assert!(line.contains(&format!("({} bytes)", body.len())), "{line}");
+    let template: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let mut declared: Vec<String> = template["Resources"].as_object().unwrap().keys().cloned().collect();
+    declared.sort();
+    let resources = cfn.list_stack_resources().stack_name("dev-bulk").send().await.unwrap();
+    let mut created: Vec<String> = resources
+        .stack_resource_summaries()
+        .iter()
+        .filter(|r| r.resource_status().map(|s| s.as_str()) == Some("CREATE_COMPLETE"))
+        .filter_map(|r| r.logical_resource_id().map(str::to_string))
+        .collect();
+    created.sort();
+    assert_eq!(created, declared);
+    assert_eq!(created.len(), 48, "16 queues, their dead-letter queues and policies");
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    queue_url(&sqs, "dev-bulk-inbox-15").await;
+
+    // The bucket also comes from the environment; the existing bucket is reused.
+    let again = account.fanout_with_env(repo.path(), &["deploy", "--stage", "dev"], &[("FANOUT_TEMPLATE_BUCKET", "fanout-templates")]);
+    assert_exit(&again, 0);
+    assert!(again.stderr.contains("ok: stack `dev-bulk`: no changes"), "{again}");
+    let objects = s3.list_objects_v2().bucket("fanout-templates").send().await.unwrap();
+    assert_eq!(objects.contents().len(), 2, "{objects:?}");
+}
+
+#[tokio::test]
+async fn destroy_deletes_the_stack_and_lists_what_it_retains() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000009");
+    let repo = Repo::seed();
+    assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion", "scoring"]), 0);
+    let config = account.config().await;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let physical_id = |resources: &aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput, id: &str| {
+        resources
+            .stack_resource_summaries()
+            .iter()
+            .find(|r| r.logical_resource_id() == Some(id))
+            .and_then(|r| r.physical_resource_id().map(str::to_string))
+            .unwrap_or_else(|| panic!("no {id}"))
+    };
+    let resources = cfn.list_stack_resources().stack_name("dev-scoring").send().await.unwrap();
+
+    // No terminal to ask on and no `--yes`: refuse, and change nothing.
+    let refused = account.fanout(repo.path(), &["destroy", "--stage", "dev", "scoring"]);
+    assert_exit(&refused, 2);
+    assert_eq!(refused.stderr, "error: Refusing to delete stack `dev-scoring` without confirmation\n  hint: pass `--yes` to delete without asking\n", "{refused}");
+    let status = cfn.describe_stacks().stack_name("dev-scoring").send().await.unwrap().stacks()[0].stack_status().cloned();
+    assert_eq!(status.as_ref().map(|s| s.as_str()), Some("CREATE_COMPLETE"));
+
+    let run = account.fanout(repo.path(), &["destroy", "--stage", "dev", "scoring", "--yes"]);
+    assert_exit(&run, 0);
+    assert!(run.stderr.contains("Deleted stack `dev-scoring`"), "{run}");
+    assert!(run.stderr.contains("Left in the account by `DeletionPolicy: Retain`"), "{run}");
+    let retained: Vec<String> = ["Key", "ScoresPublishedTopic", "ScoringRunsDeadLetterQueue", "ScoringRunsQueue"]
+        .iter()
+        .map(|id| {
+            let kind = resources.stack_resource_summaries().iter().find(|r| r.logical_resource_id() == Some(id)).and_then(|r| r.resource_type()).unwrap();
+            format!("{id}\t{kind}\t{}", physical_id(&resources, id))
+        })
+        .collect();
+    assert_eq!(run.stdout.lines().collect::<Vec<_>>(), retained, "{run}");
+    assert!(run.stdout.contains("\tAWS::KMS::Key\t") && run.stdout.contains("\tAWS::SNS::Topic\tarn:aws:sns:us-east-1:100000000009:dev-scoring-scores-published.fifo"), "{run}");
+
+    // The stack is gone; what it retained is still there, what it did not is not.
+    let stacks = cfn.list_stacks().send().await.unwrap();
+    let scoring: Vec<_> = stacks.stack_summaries().iter().filter(|s| s.stack_name() == Some("dev-scoring")).filter_map(|s| s.stack_status()).map(|s| s.as_str()).collect();
+    assert!(scoring.iter().all(|s| *s == "DELETE_COMPLETE"), "{scoring:?}");
+    let gone = cfn.describe_stacks().stack_name("dev-scoring").send().await;
+    assert!(gone.as_ref().map_or(true, |o| o.stacks().iter().all(|s| s.stack_status().map(|s| s.as_str()) == Some("DELETE_COMPLETE"))), "{gone:?}");
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    sqs.get_queue_attributes().queue_url(physical_id(&resources, "ScoringRunsQueue")).send().await.unwrap();
+    sqs.get_queue_attributes().queue_url(physical_id(&resources, "ScoringRunsDeadLetterQueue")).send().await.unwrap();
+    aws_sdk_sns::Client::new(&config).get_topic_attributes().topic_arn(physical_id(&resources, "ScoresPublishedTopic")).send().await.unwrap();
+    let parameter = aws_sdk_ssm::Client::new(&config).get_parameter().name("/fanout/dev/scoring/topics/scores-published/arn").send().await;
+    assert!(parameter.is_err(), "the topic's SSM parameter is not retained: {parameter:?}");
+
+    let again = account.fanout(repo.path(), &["destroy", "--stage", "dev", "scoring", "--yes"]);
+    assert_exit(&again, 0);
+    assert!(again.stderr.contains("Stack `dev-scoring` does not exist; nothing to delete"), "{again}");
+}
+
+const AUDIT: &str = "domain: audit\nencryption: service-managed\nqueues:\n  inbox:\n    subscriptions:\n      - topic: ingestion/events\n";
+
+#[tokio::test]
+async fn diff_json_shows_changes_findings_and_new_stacks() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000010");
+    let repo = Repo::new(&[("ingestion.yaml", PRODUCER_STANDARD), ("billing.yaml", BILLING_STANDARD)]);
+    assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev"]), 0);
+    // `billing` changes its queue to FIFO (a replacement), `audit` is new, `ingestion` is unchanged.
+    repo.write("billing.yaml", BILLING_FIFO);
+    repo.write("audit.yaml", AUDIT);
+
+    let run = account.fanout(repo.path(), &["diff", "--stage", "dev", "--format", "json"]);
+    assert_exit(&run, 0);
+    assert!(run.stderr.is_empty(), "{run}");
+    let parsed: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("one JSON document: {e}: {run}"));
+    assert_eq!(parsed["stacks"].as_array().map(Vec::len), Some(3), "{run}");
+    insta::with_settings!({ filters => vec![
+        (r"arn:aws:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[^\s\x22]+", "[ARN]"),
+        (r"https://127\.0\.0\.1:\d+", "[ENDPOINT]"),
+        // Physical IDs the emulator makes up, like `dev-billing-InvoicesQueuePolicy-4b1678f9`.
+        (r"-[0-9a-f]{8}\x22", "-[SUFFIX]\x22"),
+        (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[TIME]"),
+    ]}, {
+        insta::assert_snapshot!(run.stdout);
+    });
+
+    let failing = account.fanout(repo.path(), &["diff", "--stage", "dev", "--format", "json", "--exit-code"]);
+    assert_exit(&failing, 1);
+    assert_eq!(failing.stdout, run.stdout, "the same plan, only the exit code differs");
 }

@@ -35,6 +35,19 @@ pub struct AwsArgs {
     pub region: Option<String>,
 }
 
+/// Where templates too large to send inline go, for `deploy` and `diff` (both create
+/// change sets).
+///
+/// A flag and an environment variable rather than a `fanout.yaml` setting: the bucket
+/// belongs to the AWS account deployed to, not to the repo, and CI sets it per account.
+#[derive(Debug, Default, clap::Args)]
+pub struct TemplateBucketArgs {
+    /// The S3 bucket that templates over 51,200 bytes are uploaded to, created if absent
+    /// (not a `fanout.yaml` setting: the bucket belongs to the AWS account)
+    #[arg(long, env = "FANOUT_TEMPLATE_BUCKET", value_name = "BUCKET")]
+    pub template_bucket: Option<String>,
+}
+
 /// A tokio runtime for one command.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("Cannot start the async runtime")

@@ -30,9 +30,8 @@ pub struct DeployArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32), value_name = "N")]
     pub concurrency: u16,
 
-    /// The S3 bucket for templates over 51,200 bytes, created if absent
-    #[arg(long, env = "FANOUT_TEMPLATE_BUCKET", value_name = "BUCKET")]
-    pub template_bucket: Option<String>,
+    #[command(flatten)]
+    pub template_bucket: aws::TemplateBucketArgs,
 
     /// Output format: `json` prints JSON Lines (events and results) on stdout
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -46,7 +45,7 @@ pub fn run(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<Outcome> {
     let options = DeployOptions {
         mode: Mode::Deploy,
         allow_replacement: args.allow_replacement,
-        template_bucket: args.template_bucket.clone(),
+        template_bucket: args.template_bucket.template_bucket.clone(),
         concurrency: usize::from(args.concurrency),
         ..DeployOptions::default()
     };
@@ -65,7 +64,10 @@ pub fn run(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<Outcome> {
             printer.json(&aws::report_json(report));
             continue;
         }
-        aws::report_problem(report, args.allow_replacement);
+        // An environment error is reported once, for the whole command, below.
+        if !report.result.as_ref().is_err_and(fanout_aws::Error::is_environment) {
+            aws::report_problem(report, args.allow_replacement);
+        }
         if global.quiet {
             continue;
         }

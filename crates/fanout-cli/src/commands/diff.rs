@@ -25,6 +25,9 @@ pub struct DiffArgs {
     /// Exit 1 when any stack would change
     #[arg(long)]
     pub exit_code: bool,
+
+    #[command(flatten)]
+    pub template_bucket: aws::TemplateBucketArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -38,7 +41,11 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
     let Some((project, stage, domains)) = aws::load_selection(global, &args.stage, &args.domains)? else {
         return Ok(Outcome::ActionNeeded);
     };
-    let options = DeployOptions { mode: Mode::Diff, ..DeployOptions::default() };
+    let options = DeployOptions {
+        mode: Mode::Diff,
+        template_bucket: args.template_bucket.template_bucket.clone(),
+        ..DeployOptions::default()
+    };
     // The plan is the result; progress would repeat it.
     let printer = Arc::new(Printer::new(Display::Silent, false));
     let reports = aws::runtime()?.block_on(async {

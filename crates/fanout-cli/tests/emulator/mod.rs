@@ -11,7 +11,9 @@
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
+
+use crate::scratch::{Run, fanout_command};
 
 /// The repo root.
 pub fn repo_root() -> PathBuf {
@@ -190,84 +192,19 @@ impl Account {
 
     /// Runs `fanout` in `dir` against this account.
     pub fn fanout(&self, dir: &Path, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_fanout"))
-            .args(args)
-            .current_dir(dir)
+        self.fanout_with_env(dir, args, &[])
+    }
+
+    /// Runs `fanout` in `dir` against this account, with extra environment variables.
+    pub fn fanout_with_env(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = fanout_command(dir, args);
+        command.envs(env.iter().copied());
+        command
             .env("AWS_ACCESS_KEY_ID", &self.id)
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("SSL_CERT_FILE", &self.ca)
-            .env("CI", "true")
-            .env("NO_COLOR", "1")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("CLICOLOR_FORCE")
-            .env_remove("FANOUT_TEMPLATE_BUCKET")
-            .output()
-            .unwrap_or_else(|err| panic!("cannot run fanout: {err}"));
-        Run::from(output)
-    }
-}
-
-/// What a `fanout` run did.
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl From<Output> for Run {
-    fn from(output: Output) -> Self {
-        Self {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
-    }
-}
-
-/// A scratch repo: `fanout.yaml` and `domains/*.yaml`, written by the test.
-pub struct Repo {
-    pub dir: tempfile::TempDir,
-}
-
-impl Repo {
-    pub fn new(manifests: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("temp dir: {err}"));
-        std::fs::write(dir.path().join("fanout.yaml"), "ssm_prefix: /fanout\nstages: [dev]\n").unwrap_or_else(|err| panic!("{err}"));
-        std::fs::create_dir(dir.path().join("domains")).unwrap_or_else(|err| panic!("{err}"));
-        let repo = Self { dir };
-        for (name, text) in manifests {
-            repo.write(name, text);
-        }
-        repo
-    }
-
-    /// The seed scenario, from `tests/fixtures/seed`.
-    pub fn seed() -> Self {
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed/domains");
-        let mut manifests = Vec::new();
-        for name in ["ingestion.yaml", "scoring.yaml", "reporting.yaml"] {
-            let text = std::fs::read_to_string(fixtures.join(name)).unwrap_or_else(|err| panic!("{name}: {err}"));
-            manifests.push((name, text));
-        }
-        let borrowed: Vec<(&str, &str)> = manifests.iter().map(|(n, t)| (*n, t.as_str())).collect();
-        Self::new(&borrowed)
-    }
-
-    /// Writes (or replaces) `domains/<name>`.
-    pub fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.dir.path().join("domains").join(name), text).unwrap_or_else(|err| panic!("{name}: {err}"));
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
+            .env("SSL_CERT_FILE", &self.ca);
+        Run::of(command)
     }
 }
