@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use fanout::build::{DomainBuilder, QueueBuilder, SubscriptionBuilder, TopicBuilder};
+use fanout::build::{AlertsBuilder, DomainBuilder, QueueBuilder, SubscriptionBuilder, TopicBuilder};
 use fanout::model::DeadLetter;
 use fanout::{Diagnostic, Diagnostics, Duration, Encryption, Project, Settings, Source};
 use proptest::prelude::*;
@@ -100,6 +100,110 @@ fn seed_domains_built_in_rust_synthesize_to_the_same_bytes_as_the_manifests() {
             assert!(from_rust == from_manifest, "templates of `{name}` for `{stage}` differ");
         }
     }
+}
+
+/// `tests/fixtures/good/alerts.yaml`, in Rust.
+fn alerts() -> DomainBuilder {
+    DomainBuilder::new("alerts")
+        .alerts(
+            AlertsBuilder::email("oncall@team.example")
+                .and_email("lead@team.example")
+                .oldest_message_age(Duration::from_mins(30)),
+        )
+        .topic(TopicBuilder::standard("results-ready"))
+        .queue(QueueBuilder::standard("inbox").subscribe("results-ready"))
+        .queue(QueueBuilder::standard("slow-batch").oldest_message_age_alarm(Duration::from_hours(2)).subscribe("fifo-producer/events"))
+}
+
+/// `tests/fixtures/good/alerts-existing-topic.yaml`, in Rust.
+fn alerts_existing_topic() -> DomainBuilder {
+    DomainBuilder::new("alerts-existing-topic")
+        .encryption(Encryption::ServiceManaged)
+        .alerts(AlertsBuilder::topic_arn("arn:aws:sns:eu-west-1:123456789012:platform-oncall"))
+        .queue(QueueBuilder::standard("audit").without_dead_letter().subscribe("minimal/orders-placed"))
+}
+
+/// `tests/fixtures/good/contract.yaml`, in Rust.
+fn contract() -> DomainBuilder {
+    DomainBuilder::new("contract").topic(TopicBuilder::standard("orders").schema("schemas/contract-orders.json"))
+}
+
+#[test]
+fn alerts_and_schemas_built_in_rust_synthesize_to_the_same_bytes_as_the_fixtures() {
+    let good = repo_root().join("tests/fixtures/good");
+    let (loaded, diagnostics) = fanout::load::load_project(Some(&good.join("fanout.yaml")), &good).expect("fixtures are readable");
+    let loaded = loaded.unwrap_or_else(|| panic!("the good fixtures have errors:\n{diagnostics}"));
+
+    let (built, diagnostics) =
+        Project::from_builders_with_schemas(loaded.settings.clone(), [alerts(), alerts_existing_topic(), contract()], &good, &fanout::load::read_schema);
+    let built = built.unwrap_or_else(|| panic!("{diagnostics}"));
+    for (name, domain) in &built.domains {
+        assert_eq!(loaded.domains.get(name), Some(domain), "domain `{name}` differs in the model");
+        // The same repo around it, so cross-domain lookups are the same too.
+        let mut mixed = loaded.clone();
+        mixed.add(domain.clone());
+        for stage in &loaded.settings.stages {
+            let from_manifest = loaded.template(name.as_str(), stage.as_str()).expect("known domain and stage").to_json();
+            let from_rust = mixed.template(name.as_str(), stage.as_str()).expect("known domain and stage").to_json();
+            assert!(from_rust == from_manifest, "templates of `{name}` for `{stage}` differ");
+        }
+    }
+    assert!(built.template("contract", "dev").expect("known").resources.contains_key("OrdersTopicSchemaParameter"));
+}
+
+#[test]
+fn a_schema_without_a_reader_is_reported_not_dropped() {
+    let (project, diagnostics) = Project::from_builders(Settings::default(), [contract()]);
+    assert!(project.is_none());
+    let messages: Vec<String> = diagnostics.iter().map(|d| format!("{}: {}", d.path, d.message)).collect();
+    assert_eq!(messages, ["topics.orders.schema: schema `schemas/contract-orders.json` was not read"]);
+}
+
+#[test]
+fn bad_schemas_built_in_rust_get_the_manifest_diagnostics() {
+    let manifest = "domain: billing\ntopics:\n  a: { schema: a.json }\n  b: { schema: b.json }\n  c: { schema: /abs.json }\n";
+    let read = |path: &Path| match path.file_name().and_then(|name| name.to_str()) {
+        Some("a.json") => Some(Ok("{ not json".to_string())),
+        Some("b.json") => Some(Ok(r#"{ "type": 12 }"#.to_string())),
+        _ => Some(Err("missing".to_string())),
+    };
+    let source = Source {
+        path: PathBuf::from("domains/billing.yaml"),
+        text: manifest.to_string(),
+    };
+    let (_, from_manifest) = Project::from_sources_with_schemas(None, &[source], &read);
+    let rust = DomainBuilder::new("billing").topics(["a", "b"].map(|t| TopicBuilder::standard(t).schema(format!("{t}.json")))).topic(TopicBuilder::standard("c").schema("/abs.json"));
+    let (_, from_rust) = Project::from_builders_with_schemas(Settings::default(), [rust], Path::new("domains"), &read);
+    assert_same_diagnostics(from_manifest, from_rust);
+}
+
+#[test]
+fn alerts_misuse_gets_the_manifest_diagnostics() {
+    let manifest = "domain: billing
+encryption: service-managed
+alerts:
+  email: [oncall, oncall]
+  topic_arn: arn:aws:sqs:eu-west-1:123456789012:oncall
+  oldest_message_age: 30s
+queues:
+  inbox:
+    alerts: { oldest_message_age: 15d }
+";
+    let rust = DomainBuilder::new("billing")
+        .encryption(Encryption::ServiceManaged)
+        .alerts(
+            AlertsBuilder::email("oncall")
+                .and_email("oncall")
+                .and_topic_arn("arn:aws:sqs:eu-west-1:123456789012:oncall")
+                .oldest_message_age(Duration::from_secs(30)),
+        )
+        .queue(QueueBuilder::standard("inbox").oldest_message_age_alarm(Duration::from_days(15)));
+    assert_same_diagnostics(through_manifests(None, &[("billing", manifest)]), through_rust(Settings::default(), vec![rust]));
+
+    // A queue threshold without recipients on the domain.
+    let manifest = "domain: billing\nqueues:\n  inbox:\n    alerts: { oldest_message_age: 30m }\n";
+    let rust = DomainBuilder::new("billing").queue(QueueBuilder::standard("inbox").oldest_message_age_alarm(Duration::from_mins(30)));
+    assert_same_diagnostics(through_manifests(None, &[("billing", manifest)]), through_rust(Settings::default(), vec![rust]));
 }
 
 /// A diagnostic as both doors must agree on it: no position, and no domain (a manifest's

@@ -37,13 +37,14 @@
 
 use std::collections::btree_map::Entry;
 use std::marker::PhantomData;
+use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
 use crate::duration::Duration;
 use crate::lower::{lower_partially, type_error};
 use crate::manifest::{
-    DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode, ExistingKey,
-    FilterManifest, QueueManifest, SubscriptionManifest, TopicManifest,
+    AlertsManifest, DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode, ExistingKey,
+    FilterManifest, QueueAlertsManifest, QueueManifest, SubscriptionManifest, TopicManifest,
 };
 use crate::model::{DeadLetter, Domain, Encryption};
 use crate::name::TopicRef;
@@ -132,6 +133,26 @@ impl DomainBuilder {
             Encryption::ServiceManaged => EncryptionManifest::Mode(EncryptionMode::ServiceManaged),
             Encryption::ExistingKey(kms_key) => EncryptionManifest::Key(ExistingKey { kms_key }),
         };
+        self
+    }
+
+    /// Sends alarms on this domain's queues and topics to the recipients of `alerts`
+    /// (the manifest's `alerts`); replaces earlier alerts.
+    ///
+    /// ```
+    /// use fanout::build::{AlertsBuilder, DomainBuilder, QueueBuilder};
+    /// use fanout::Duration;
+    ///
+    /// let domain = DomainBuilder::new("billing")
+    ///     .alerts(AlertsBuilder::email("oncall@team.example").oldest_message_age(Duration::from_mins(30)))
+    ///     .queue(QueueBuilder::standard("inbox").oldest_message_age_alarm(Duration::from_hours(2)))
+    ///     .build()?;
+    /// assert_eq!(domain.alerts.map(|alerts| alerts.email), Some(vec!["oncall@team.example".to_string()]));
+    /// # Ok::<(), fanout::Diagnostics>(())
+    /// ```
+    #[must_use]
+    pub fn alerts(mut self, alerts: AlertsBuilder) -> Self {
+        self.manifest.alerts = Some(alerts.manifest);
         self
     }
 
@@ -273,11 +294,50 @@ impl Project {
     ///     ["queue `inbox` subscribes to `billing/invoices`, but domain `billing` has no topic `invoices`"],
     /// );
     /// ```
+    ///
+    /// A topic with an event schema ([`TopicBuilder::schema`]) gets an error here, as no
+    /// files are read: use [`Project::from_builders_with_schemas`].
     pub fn from_builders(settings: Settings, domains: impl IntoIterator<Item = DomainBuilder>) -> (Option<Project>, Diagnostics) {
+        Self::from_builders_with_schemas(settings, domains, Path::new(""), &|_| None)
+    }
+
+    /// Like [`Project::from_builders`], and reads the event schema of every topic that
+    /// names one, as a manifest's are read: the path joined to `schema_dir` (where the
+    /// manifest would be), read by `read_schema` ([`crate::load::read_schema`] reads files).
+    /// The schemas get the checks a manifest's get, and are published in SSM.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use fanout::build::{DomainBuilder, TopicBuilder};
+    /// use fanout::{Project, Settings};
+    ///
+    /// let schema = r#"{ "type": "object", "required": ["id"] }"#;
+    /// let (project, diagnostics) = Project::from_builders_with_schemas(
+    ///     Settings::default(),
+    ///     [DomainBuilder::new("billing").topic(TopicBuilder::standard("invoices").schema("schemas/invoices.json"))],
+    ///     Path::new("domains"),
+    ///     &|path| Some(if path == Path::new("domains/schemas/invoices.json") { Ok(schema.to_string()) } else { Err("not found".to_string()) }),
+    /// );
+    /// assert!(diagnostics.is_empty(), "{diagnostics}");
+    /// let template = project.expect("valid").template("billing", "dev")?;
+    /// assert!(template.resources.contains_key("InvoicesTopicSchemaParameter"));
+    /// # Ok::<(), fanout::LookupError>(())
+    /// ```
+    pub fn from_builders_with_schemas(
+        settings: Settings,
+        domains: impl IntoIterator<Item = DomainBuilder>,
+        schema_dir: &Path,
+        read_schema: crate::contract::ReadSchema<'_>,
+    ) -> (Option<Project>, Diagnostics) {
         let mut project = Project::new(settings);
         let mut diagnostics = Diagnostics::default();
         for builder in domains {
-            let (domain, mut found) = builder.build_partially();
+            let (mut domain, mut found) = builder.build_partially();
+            if let Some(domain) = &mut domain {
+                let mut read = Diagnostics::default();
+                crate::contract::attach(domain, schema_dir, read_schema, &mut read);
+                found.extend(read.into_iter().map(|diagnostic| diagnostic.in_domain(domain.name.to_string())).collect());
+            }
             if let Some(domain) = domain {
                 if project.domains.contains_key(&domain.name) {
                     found.push(
@@ -348,9 +408,72 @@ impl<K> TopicBuilder<K> {
         self
     }
 
+    /// The JSON Schema of the topic's events: a file path relative to where the manifest
+    /// would be (`schemas/invoices.json`). Read it with
+    /// [`Project::from_builders_with_schemas`]; it is then checked and published in SSM
+    /// beside the topic ARN, as a manifest's `schema` is.
+    #[must_use]
+    pub fn schema(mut self, path: impl Into<String>) -> Self {
+        self.manifest.schema = Some(path.into());
+        self
+    }
+
     /// The topic's name, as given.
     pub fn name(&self) -> &str {
         &self.name
+    }
+}
+
+/// Who hears about a domain's trouble ([`DomainBuilder::alerts`]): made with at least one
+/// recipient, [`AlertsBuilder::email`] or [`AlertsBuilder::topic_arn`].
+#[derive(Clone, Debug)]
+pub struct AlertsBuilder {
+    manifest: AlertsManifest,
+}
+
+impl AlertsBuilder {
+    /// Alerts to an email address, subscribed to the domain's own alert topic
+    /// (`{stage}-{domain}--alerts`); the recipient must confirm the subscription email.
+    pub fn email(address: impl Into<String>) -> Self {
+        Self {
+            manifest: AlertsManifest {
+                email: vec![address.into()],
+                ..AlertsManifest::default()
+            },
+        }
+    }
+
+    /// Alerts to an existing SNS topic, by ARN. If it is encrypted, its key policy must let
+    /// `cloudwatch.amazonaws.com` use the key.
+    pub fn topic_arn(arn: impl Into<String>) -> Self {
+        Self {
+            manifest: AlertsManifest {
+                topic_arn: Some(arn.into()),
+                ..AlertsManifest::default()
+            },
+        }
+    }
+
+    /// Subscribes one more email address to the alert topic.
+    #[must_use]
+    pub fn and_email(mut self, address: impl Into<String>) -> Self {
+        self.manifest.email.push(address.into());
+        self
+    }
+
+    /// Notifies an existing topic too (replacing an earlier one): alarms then notify both.
+    #[must_use]
+    pub fn and_topic_arn(mut self, arn: impl Into<String>) -> Self {
+        self.manifest.topic_arn = Some(arn.into());
+        self
+    }
+
+    /// Alarm when a queue's oldest message is older than this: `1m` to `14d`.
+    /// Default [`Alerts::DEFAULT_OLDEST_MESSAGE_AGE`](crate::model::Alerts::DEFAULT_OLDEST_MESSAGE_AGE).
+    #[must_use]
+    pub fn oldest_message_age(mut self, threshold: Duration) -> Self {
+        self.manifest.oldest_message_age = Some(threshold.to_string());
+        self
     }
 }
 
@@ -472,6 +595,18 @@ impl<K> QueueBuilder<K> {
     #[must_use]
     pub fn without_dead_letter(mut self) -> Self {
         self.manifest.dead_letter = Some(DeadLetterManifest::Enabled(false));
+        self
+    }
+
+    /// Alarm when this queue's oldest message is older than `threshold` (`1m` to `14d`),
+    /// instead of the domain's [`AlertsBuilder::oldest_message_age`]. Needs
+    /// [`DomainBuilder::alerts`]; without it, [`DomainBuilder::build`] reports the error a
+    /// manifest gets.
+    #[must_use]
+    pub fn oldest_message_age_alarm(mut self, threshold: Duration) -> Self {
+        self.manifest.alerts = Some(QueueAlertsManifest {
+            oldest_message_age: Some(threshold.to_string()),
+        });
         self
     }
 

@@ -49,7 +49,7 @@ pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<
             None => {
                 diagnostics.push(
                     Diagnostic::error(field, format!("schema `{}` was not read", schema.path))
-                        .with_hint("load the project with `fanout::load::load_project`, which reads schema files"),
+                        .with_hint("read schema files: `fanout::load::load_project`, or `Project::from_builders_with_schemas` for domains built in Rust"),
                 );
                 continue;
             }

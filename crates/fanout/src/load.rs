@@ -113,6 +113,12 @@ pub fn load_project(settings: Option<&Path>, manifests: &Path) -> Result<(Option
         .iter()
         .map(|path| read_source(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let read_schema = |path: &Path| Some(read_source(path).map(|source| source.text).map_err(|err| lowercase_first(&err.to_string())));
     Ok(Project::from_sources_with_schemas(settings.as_ref(), &sources, &read_schema))
+}
+
+/// Reads an event schema file, as [`load_project`] does, for
+/// [`Project::from_sources_with_schemas`] and [`Project::from_builders_with_schemas`]:
+/// the text, or why it could not be read.
+pub fn read_schema(path: &Path) -> Option<Result<String, String>> {
+    Some(read_source(path).map(|source| source.text).map_err(|err| lowercase_first(&err.to_string())))
 }
