@@ -1,5 +1,8 @@
 //! The `fanout` command as a user sees it: exit code, stdout and stderr, as snapshots.
 
+// Helpers outside `#[test]` functions stop at the failing line too (`clippy.toml` covers only the tests themselves).
+#![allow(clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

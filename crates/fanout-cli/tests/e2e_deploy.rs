@@ -359,8 +359,8 @@ async fn large_template_deploys_through_an_s3_upload() {
     let run = account.fanout(repo.path(), &["deploy", "--stage", "dev", "--template-bucket", "fanout-templates"]);
     assert_exit(&run, 0);
     assert!(run.stderr.contains("ok: stack `dev-bulk`: CREATE_COMPLETE"), "{run}");
-    let uploaded = format!("dev-bulk uploaded the template (");
-    let line = run.stderr.lines().find(|l| l.starts_with(&uploaded)).unwrap_or_else(|| panic!("{run}"));
+    let uploaded = "dev-bulk uploaded the template (";
+    let line = run.stderr.lines().find(|l| l.starts_with(uploaded)).unwrap_or_else(|| panic!("{run}"));
     let url_prefix = format!("{}/fanout-templates/fanout/dev-bulk/", account.endpoint);
     assert!(line.contains(&format!("bytes) to {url_prefix}")), "path-style URL on the emulator: {line}");
 
