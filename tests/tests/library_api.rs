@@ -128,14 +128,23 @@ fn contract() -> DomainBuilder {
     DomainBuilder::new("contract").topic(TopicBuilder::standard("orders").schema("schemas/contract-orders.json"))
 }
 
+/// `tests/fixtures/good/http.yaml`, in Rust.
+fn http() -> DomainBuilder {
+    DomainBuilder::new("http")
+        .topic(TopicBuilder::standard("orders").http(true).schema("schemas/http-orders.json"))
+        .topic(TopicBuilder::fifo("payments").http(true))
+        .topic(TopicBuilder::fifo("shipments").content_based_deduplication(true).http(true))
+        .topic(TopicBuilder::standard("internal"))
+}
+
 #[test]
-fn alerts_and_schemas_built_in_rust_synthesize_to_the_same_bytes_as_the_fixtures() {
+fn alerts_schemas_and_publish_endpoints_built_in_rust_synthesize_to_the_same_bytes_as_the_fixtures() {
     let good = repo_root().join("tests/fixtures/good");
     let (loaded, diagnostics) = fanout::load::load_project(Some(&good.join("fanout.yaml")), &good).expect("fixtures are readable");
     let loaded = loaded.unwrap_or_else(|| panic!("the good fixtures have errors:\n{diagnostics}"));
 
     let (built, diagnostics) =
-        Project::from_builders_with_schemas(loaded.settings.clone(), [alerts(), alerts_existing_topic(), contract()], &good, &fanout::load::read_schema);
+        Project::from_builders_with_schemas(loaded.settings.clone(), [alerts(), alerts_existing_topic(), contract(), http()], &good, &fanout::load::read_schema);
     let built = built.unwrap_or_else(|| panic!("{diagnostics}"));
     for (name, domain) in &built.domains {
         assert_eq!(loaded.domains.get(name), Some(domain), "domain `{name}` differs in the model");
@@ -148,7 +157,9 @@ fn alerts_and_schemas_built_in_rust_synthesize_to_the_same_bytes_as_the_fixtures
             assert!(from_rust == from_manifest, "templates of `{name}` for `{stage}` differ");
         }
     }
+    assert_eq!(built.domains.len(), 4);
     assert!(built.template("contract", "dev").expect("known").resources.contains_key("OrdersTopicSchemaParameter"));
+    assert!(built.template("http", "dev").expect("known").resources.contains_key("OrdersTopicPublishModel"));
 }
 
 #[test]

@@ -418,6 +418,28 @@ impl<K> TopicBuilder<K> {
         self
     }
 
+    /// A publish endpoint: `POST /topics/{topic}` on the domain's regional REST API, with
+    /// IAM authorization, publishing the JSON body to the topic (the manifest's `http`).
+    /// Default `false`.
+    ///
+    /// ```
+    /// use fanout::build::{DomainBuilder, TopicBuilder};
+    /// use fanout::{Project, Settings};
+    ///
+    /// let domain = DomainBuilder::new("shop").topic(TopicBuilder::fifo("orders").http(true)).build()?;
+    /// let mut project = Project::new(Settings::default());
+    /// project.add(domain);
+    /// let template = project.template("shop", "dev")?;
+    /// assert!(template.resources.contains_key("OrdersTopicPublishMethod"));
+    /// assert!(template.outputs.contains_key("OrdersTopicUrl"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn http(mut self, on: bool) -> Self {
+        self.manifest.http = on;
+        self
+    }
+
     /// The topic's name, as given.
     pub fn name(&self) -> &str {
         &self.name

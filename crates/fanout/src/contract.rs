@@ -93,7 +93,89 @@ pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<
             );
             continue;
         }
+        if topic.http
+            && let Some((pointer, keyword)) = later_draft_keywords(&document, "").into_iter().next()
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    field,
+                    format!("schema `{}` uses `{keyword}` at `{}`, which API Gateway does not know", schema.path, pointer_or_root(&pointer)),
+                )
+                .with_hint("API Gateway checks request bodies with JSON Schema draft 4: use draft-4 keywords (`enum: [x]` for `const`, `minimum` with `exclusiveMinimum: true`, `definitions` for `$defs`), or remove `http`"),
+            );
+            continue;
+        }
         schema.document = Some(document);
+    }
+}
+
+/// Keywords of JSON Schema drafts after 4, which API Gateway models refuse; `$schema` is
+/// set to draft 4 by synthesis.
+const LATER_KEYWORDS: &[&str] = &[
+    "$anchor", "$comment", "$defs", "$dynamicAnchor", "$dynamicRef", "$id", "$recursiveAnchor", "$recursiveRef", "$vocabulary",
+    "const", "contains", "contentEncoding", "contentMediaType", "contentSchema", "dependentRequired", "dependentSchemas",
+    "deprecated", "else", "examples", "if", "maxContains", "minContains", "prefixItems", "propertyNames", "readOnly", "then",
+    "unevaluatedItems", "unevaluatedProperties", "writeOnly",
+];
+
+/// Every keyword of a later draft in the schema `value` at JSON Pointer `pointer`, walking
+/// the places draft 4 holds subschemas; numeric `exclusiveMinimum`/`exclusiveMaximum` are
+/// later drafts' too (draft 4's are booleans).
+fn later_draft_keywords(value: &Value, pointer: &str) -> Vec<(String, String)> {
+    let Value::Object(schema) = value else { return Vec::new() };
+    let escape = |key: &str| key.replace('~', "~0").replace('/', "~1");
+    let mut found = Vec::new();
+    for (key, child) in schema {
+        let here = format!("{pointer}/{}", escape(key));
+        let later = LATER_KEYWORDS.contains(&key.as_str())
+            || (matches!(key.as_str(), "exclusiveMinimum" | "exclusiveMaximum") && child.is_number());
+        if later {
+            let keyword = if child.is_number() { format!("{key}: {child}") } else { key.clone() };
+            found.push((pointer.to_string(), keyword));
+            continue;
+        }
+        match (key.as_str(), child) {
+            ("properties" | "patternProperties" | "definitions" | "dependencies", Value::Object(children)) => {
+                for (name, child) in children {
+                    found.extend(later_draft_keywords(child, &format!("{here}/{}", escape(name))));
+                }
+            }
+            ("items" | "allOf" | "anyOf" | "oneOf", Value::Array(children)) => {
+                for (index, child) in children.iter().enumerate() {
+                    found.extend(later_draft_keywords(child, &format!("{here}/{index}")));
+                }
+            }
+            ("items" | "additionalItems" | "additionalProperties" | "not", Value::Object(_)) => {
+                found.extend(later_draft_keywords(child, &here));
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::later_draft_keywords;
+
+    #[test]
+    fn later_draft_keywords_are_found_where_subschemas_are() {
+        let schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "properties": {
+                "const": { "type": "string" },
+                "kind": { "const": "order" },
+                "tags": { "type": "array", "items": { "propertyNames": { "pattern": "^a" } } },
+                "amount": { "exclusiveMinimum": 0 },
+                "old": { "exclusiveMinimum": true, "minimum": 0 },
+            },
+            "enum": [{ "const": 1 }],
+        });
+        let found: Vec<String> = later_draft_keywords(&schema, "").into_iter().map(|(at, keyword)| format!("{at}: {keyword}")).collect();
+        assert_eq!(found, ["/properties/amount: exclusiveMinimum: 0", "/properties/kind: const", "/properties/tags/items: propertyNames"]);
     }
 }
 

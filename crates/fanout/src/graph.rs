@@ -33,6 +33,15 @@ pub fn render(project: &Project, format: GraphFormat) -> String {
     let mut external: BTreeMap<&Name, BTreeSet<&Name>> = BTreeMap::new();
     let mut edges = Vec::new();
     for domain in project.domains.values() {
+        for (name, topic) in &domain.topics {
+            if topic.http {
+                edges.push(Edge {
+                    from: node_id("e", &domain.name, name),
+                    to: node_id("t", &domain.name, name),
+                    label: "sns:Publish".to_string(),
+                });
+            }
+        }
         for (queue_name, queue) in &domain.queues {
             for subscription in &queue.subscriptions {
                 let TopicRef { domain: topic_domain, topic } = &subscription.topic;
@@ -76,6 +85,9 @@ fn mermaid(project: &Project, external: &BTreeMap<&Name, BTreeSet<&Name>>, edges
         for (name, topic) in &domain.topics {
             let fifo = matches!(topic.kind, TopicKind::Fifo(_));
             let _ = writeln!(out, "    {}{{{{\"topic {name}{}\"}}}}", node_id("t", &domain.name, name), fifo_mark(fifo));
+            if topic.http {
+                let _ = writeln!(out, "    {}[/\"POST /topics/{name}\"/]", node_id("e", &domain.name, name));
+            }
         }
         for (name, queue) in &domain.queues {
             let dlq = if queue.dead_letter.is_some() { " + DLQ" } else { "" };
@@ -107,6 +119,9 @@ fn dot(project: &Project, external: &BTreeMap<&Name, BTreeSet<&Name>>, edges: &[
         for (name, topic) in &domain.topics {
             let fifo = matches!(topic.kind, TopicKind::Fifo(_));
             let _ = writeln!(out, "    {} [shape=hexagon, label=\"topic {name}{}\"];", node_id("t", &domain.name, name), fifo_mark(fifo));
+            if topic.http {
+                let _ = writeln!(out, "    {} [shape=parallelogram, label=\"POST /topics/{name}\"];", node_id("e", &domain.name, name));
+            }
         }
         for (name, queue) in &domain.queues {
             let dlq = if queue.dead_letter.is_some() { " + DLQ" } else { "" };
@@ -126,4 +141,26 @@ fn dot(project: &Project, external: &BTreeMap<&Name, BTreeSet<&Name>>, edges: &[
     }
     out.push_str("}\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::{DomainBuilder, TopicBuilder};
+    use crate::project::Settings;
+
+    #[test]
+    fn publish_endpoints_are_drawn_before_their_topics() {
+        let mut project = Project::new(Settings::default());
+        project.add(DomainBuilder::new("shop").topic(TopicBuilder::fifo("orders").http(true)).build().expect("valid"));
+        insta::assert_snapshot!(render(&project, GraphFormat::Mermaid), @r#"
+        flowchart LR
+          subgraph shop["shop"]
+            t__shop__orders{{"topic orders (FIFO)"}}
+            e__shop__orders[/"POST /topics/orders"/]
+          end
+          e__shop__orders -->|"sns:Publish"| t__shop__orders
+        "#);
+        assert!(render(&project, GraphFormat::Dot).contains("e__shop__orders -> t__shop__orders [label=\"sns:Publish\"];"));
+    }
 }

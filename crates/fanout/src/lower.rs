@@ -477,6 +477,7 @@ impl Lower {
                 path: path.clone(),
                 document: None,
             }),
+            http: spec.http,
         })
     }
 

@@ -111,6 +111,18 @@ pub struct TopicManifest {
     /// compact JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+    /// A publish endpoint: `POST /topics/{topic}` on the domain's regional REST API
+    /// (`{stage}-{domain}`, stage `{stage}`), with IAM authorization (SigV4), publishing the
+    /// JSON body to the topic without a Lambda. A FIFO topic takes the message group from the
+    /// required header `X-Message-Group-Id` and the deduplication ID from
+    /// `X-Message-Deduplication-Id` (required unless `content_based_deduplication`). With a
+    /// `schema`, API Gateway rejects bodies that do not match it (it knows JSON Schema
+    /// draft 4 only). The URL is an output and is published at
+    /// `{ssm_prefix}/{stage}/{domain}/topics/{topic}/url`. Access logs need the account's
+    /// API Gateway CloudWatch Logs role, set once per account and region. Default `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(extend("default" = false))]
+    pub http: bool,
 }
 
 /// A queue the domain consumes from.

@@ -71,6 +71,8 @@ pub struct Topic {
     pub kind: TopicKind,
     /// The JSON Schema of its events, if it declares one.
     pub schema: Option<crate::contract::EventSchema>,
+    /// Whether it has a publish endpoint: `POST /topics/{topic}` on the domain's REST API.
+    pub http: bool,
 }
 
 /// Whether a topic is standard or FIFO.

@@ -44,6 +44,22 @@ pub fn topic_schema_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) 
     format!("{ssm_prefix}/{stage}/{}/topics/{}/schema", topic.domain, topic.topic)
 }
 
+/// `{ssm_prefix}/{stage}/{domain}/topics/{topic}/url`: where a topic's stack publishes the
+/// URL of its publish endpoint.
+pub fn topic_url_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> String {
+    format!("{ssm_prefix}/{stage}/{}/topics/{}/url", topic.domain, topic.topic)
+}
+
+/// `{stage}-{domain}`: the domain's REST API of publish endpoints.
+pub fn publish_api_name(stage: &Name, domain: &Name) -> String {
+    format!("{stage}-{domain}")
+}
+
+/// `/aws/apigateway/{stage}-{domain}`: the access log group of the domain's REST API.
+pub fn publish_api_log_group(stage: &Name, domain: &Name) -> String {
+    format!("/aws/apigateway/{stage}-{domain}")
+}
+
 /// `alias/fanout/{stage}/{domain}`: the alias of a domain's KMS key.
 pub fn key_alias(stage: &Name, domain: &Name) -> String {
     format!("alias/fanout/{stage}/{domain}")
@@ -74,11 +90,13 @@ pub mod logical_id {
     /// The email subscription of `email` to the alert topic: named by a hash of the address,
     /// so reordering the list replaces nothing.
     pub fn alert_email_subscription(email: &str) -> String {
-        // FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
-        let hash = email.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-        });
-        format!("FanoutAlertEmail{hash:016X}Subscription")
+        format!("FanoutAlertEmail{:016X}Subscription", stable_hash(email))
+    }
+
+    /// FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`.
+    pub(crate) fn stable_hash(text: &str) -> u64 {
+        text.bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
     }
 
     /// The alarm on a queue's dead-letter queue.
@@ -119,6 +137,50 @@ pub mod logical_id {
     /// The SSM parameter that publishes a topic's event schema.
     pub fn topic_schema_parameter(topic: &Name) -> String {
         format!("{}TopicSchemaParameter", topic.pascal_case())
+    }
+
+    /// The domain's REST API of publish endpoints.
+    pub const PUBLISH_API: &str = "PublishApi";
+    /// The `/topics` resource of the REST API.
+    pub const PUBLISH_API_TOPICS: &str = "PublishApiTopicsResource";
+    /// The stage of the REST API.
+    pub const PUBLISH_API_STAGE: &str = "PublishApiStage";
+    /// The access log group of the REST API's stage.
+    pub const PUBLISH_API_LOG_GROUP: &str = "PublishApiLogGroup";
+    /// The request validator that checks headers only.
+    pub const PUBLISH_API_HEADER_VALIDATOR: &str = "PublishApiHeaderValidator";
+    /// The request validator that checks headers and the body.
+    pub const PUBLISH_API_BODY_VALIDATOR: &str = "PublishApiBodyValidator";
+
+    /// The deployment of the REST API; `hash` is of the API's definition, so a changed API
+    /// gets a new deployment (CloudFormation never redeploys a deployment in place).
+    pub fn publish_api_deployment(hash: u64) -> String {
+        format!("PublishApiDeployment{hash:016X}")
+    }
+
+    /// The `/topics/{topic}` resource of a topic's publish endpoint.
+    pub fn topic_publish_resource(topic: &Name) -> String {
+        format!("{}TopicPublishResource", topic.pascal_case())
+    }
+
+    /// The `POST` method of a topic's publish endpoint.
+    pub fn topic_publish_method(topic: &Name) -> String {
+        format!("{}TopicPublishMethod", topic.pascal_case())
+    }
+
+    /// The role API Gateway publishes to a topic with.
+    pub fn topic_publish_role(topic: &Name) -> String {
+        format!("{}TopicPublishRole", topic.pascal_case())
+    }
+
+    /// The body model (the event schema) of a topic's publish endpoint.
+    pub fn topic_publish_model(topic: &Name) -> String {
+        format!("{}TopicPublishModel", topic.pascal_case())
+    }
+
+    /// The SSM parameter that publishes the URL of a topic's publish endpoint.
+    pub fn topic_url_parameter(topic: &Name) -> String {
+        format!("{}TopicUrlParameter", topic.pascal_case())
     }
 
     /// A queue: `ScoringRunsQueue`.

@@ -463,5 +463,5 @@ fn expected_resource_count(domain: &Domain, project: &Project) -> usize {
         })
         .sum();
     let schemas = domain.topics.values().filter(|topic| topic.schema.as_ref().is_some_and(|s| s.document.is_some())).count();
-    key + topics + schemas + queues + crate::synth::alert_resource_count(project, domain)
+    key + topics + schemas + queues + crate::synth::alert_resource_count(project, domain) + crate::synth::publish_endpoint_resource_count(domain)
 }

@@ -17,8 +17,11 @@ use crate::template::{Output, Parameter, Resource, Template, get_att, reference,
 
 mod alerts;
 mod contract;
+mod http;
 
 pub(crate) use alerts::resource_count as alert_resource_count;
+pub(crate) use http::resource_count as publish_endpoint_resource_count;
+pub use http::{DEDUPLICATION_HEADER, GROUP_HEADER};
 
 const POLICY_VERSION: &str = "2012-10-17";
 const SNS_SERVICE: &str = "sns.amazonaws.com";
@@ -140,6 +143,7 @@ impl<'a> Synth<'a> {
             self.queue(name, queue);
         }
         self.alerts();
+        self.publish_endpoints();
         self.template
     }
 
@@ -191,6 +195,7 @@ impl<'a> Synth<'a> {
         let mut source_arns = self.key_source_arns();
         source_arns.extend(self.alert_topic_arn());
         statements.extend(self.alert_key_statement());
+        statements.extend(self.publish_api_key_statement());
         if !source_arns.is_empty() {
             statements.push(json!({
                 "Sid": "SnsUsesKeyForDomainTopics",
