@@ -66,6 +66,13 @@ pub async fn lookup(aws: &Aws, ssm_prefix: &str, stage: &Name, topic: &TopicRef)
     preflight::parameter(aws, &name).await?.ok_or(Error::ParameterNotFound { name })
 }
 
+/// Where `topic`'s event schema is published in `stage`: the SSM parameter name, whose
+/// value is the schema, or `None` when the topic's stack publishes no schema.
+pub async fn lookup_schema(aws: &Aws, ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> Result<Option<String>, Error> {
+    let name = naming::topic_schema_parameter(ssm_prefix, stage, topic);
+    Ok(preflight::parameter(aws, &name).await?.map(|_| name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

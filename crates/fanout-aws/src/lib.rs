@@ -27,7 +27,7 @@ mod upload;
 pub use backoff::Backoff;
 pub use client::{Aws, ConnectOptions, retry_config};
 pub use deploy::{DeployOptions, Mode, StackReport, StackRequest, deploy_all, deploy_stack};
-pub use destroy::{Destroyed, destroy, lookup, retained};
+pub use destroy::{Destroyed, destroy, lookup, lookup_schema, retained};
 pub use error::Error;
 pub use event::{Event, EventKind, Outcome, Reporter, ResourceFailure, StackEvent};
 pub use guard::Finding;

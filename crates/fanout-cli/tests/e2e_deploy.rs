@@ -484,3 +484,28 @@ async fn diff_json_shows_changes_findings_and_new_stacks() {
     assert_exit(&failing, 1);
     assert_eq!(failing.stdout, run.stdout, "the same plan, only the exit code differs");
 }
+
+#[tokio::test]
+async fn lookup_names_the_schema_parameter_of_a_topic_with_a_contract() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000011");
+    let repo = Repo::new(&[(
+        "shop.yaml",
+        "domain: shop\ntopics:\n  orders:\n    schema: schemas/orders.json\n  refunds: {}\n",
+    )]);
+    std::fs::create_dir(repo.path().join("domains/schemas")).unwrap();
+    std::fs::write(repo.path().join("domains/schemas/orders.json"), r#"{ "type": "object", "required": ["id"] }"#).unwrap();
+    assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev"]), 0);
+
+    let lookup = account.fanout(repo.path(), &["lookup", "--stage", "dev", "shop/orders"]);
+    assert_exit(&lookup, 0);
+    assert_eq!(lookup.stdout, "arn:aws:sns:us-east-1:100000000011:dev-shop-orders\n", "stdout stays the ARN alone: {lookup}");
+    assert!(lookup.stderr.contains("schema: SSM parameter `/fanout/dev/shop/topics/orders/schema`"), "{lookup}");
+    let config = account.config().await;
+    let schema = aws_sdk_ssm::Client::new(&config).get_parameter().name("/fanout/dev/shop/topics/orders/schema").send().await.unwrap();
+    assert_eq!(schema.parameter().and_then(|p| p.value()), Some(r#"{"required":["id"],"type":"object"}"#));
+
+    let without = account.fanout(repo.path(), &["lookup", "--stage", "dev", "shop/refunds"]);
+    assert_exit(&without, 0);
+    assert!(!without.stderr.contains("schema"), "{without}");
+}

@@ -1,4 +1,5 @@
-//! `fanout lookup`: print a topic's ARN from SSM, as subscribers find it.
+//! `fanout lookup`: print a topic's ARN from SSM, as subscribers find it, and say where its
+//! event schema is when the topic publishes one (on stderr, so stdout stays the ARN alone).
 
 use anyhow::Context;
 use fanout::{Name, TopicRef};
@@ -37,11 +38,19 @@ pub fn run(global: &GlobalArgs, args: &LookupArgs) -> anyhow::Result<Outcome> {
     let prefix = project.settings.ssm_prefix.clone();
     let found = aws::runtime()?.block_on(async {
         let client = aws::connect(global).await?;
-        Ok::<_, anyhow::Error>(fanout_aws::lookup(&client, &prefix, &stage, &topic).await)
+        let found = async {
+            let arn = fanout_aws::lookup(&client, &prefix, &stage, &topic).await?;
+            let schema = fanout_aws::lookup_schema(&client, &prefix, &stage, &topic).await?;
+            Ok::<_, fanout_aws::Error>((arn, schema))
+        };
+        Ok::<_, anyhow::Error>(found.await)
     })?;
     match found {
-        Ok(arn) => {
+        Ok((arn, schema)) => {
             println!("{arn}");
+            if let Some(name) = schema {
+                render::note(global.quiet, format!("schema: SSM parameter `{name}`"));
+            }
             Ok(Outcome::Success)
         }
         Err(err) if err.is_environment() => Err(aws::with_hint(err)),
