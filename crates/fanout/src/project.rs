@@ -245,11 +245,16 @@ impl Project {
         // The text of each domain's file, to locate diagnostics in: reading positions costs
         // as much as parsing, so it is done only for a file with diagnostics.
         let mut files: BTreeMap<Name, (&Path, &str)> = BTreeMap::new();
-        for source in manifests {
-            let (manifest, found) = parse_manifest(&source.text, &source.path);
-            diagnostics.extend(found);
-            let Some(manifest) = manifest else { continue };
-            let (mut domain, mut found) = lower_partially(&manifest);
+        // Reading and the per-domain checks are independent per file: spread them over the
+        // cores, then combine in file order so the result does not depend on the threads.
+        let lowered = crate::parallel::map(manifests, |source| {
+            let (manifest, parsed) = parse_manifest(&source.text, &source.path);
+            let lowered = manifest.map(|manifest| lower_partially(&manifest));
+            (parsed, lowered)
+        });
+        for (source, (parsed, lowered)) in manifests.iter().zip(lowered) {
+            diagnostics.extend(parsed);
+            let Some((mut domain, mut found)) = lowered else { continue };
             if let Some(domain) = &mut domain {
                 let dir = source.path.parent().unwrap_or(Path::new(""));
                 crate::contract::attach(domain, dir, read_schema, &mut found);
@@ -304,18 +309,18 @@ impl Project {
     /// have a compatible kind, physical names fit AWS limits in every stage, templates fit
     /// CloudFormation limits.
     pub fn validate(&self) -> Diagnostics {
-        let mut diagnostics = Diagnostics::default();
-        for domain in self.domains.values() {
+        let domains: Vec<&Domain> = self.domains.values().collect();
+        let found = crate::parallel::map(&domains, |domain| {
             let mut found = Diagnostics::default();
             self.check_subscriptions(domain, &mut found);
             self.check_physical_names(domain, &mut found);
             self.check_template_limits(domain, &mut found);
-            for mut diagnostic in found {
+            for diagnostic in found.iter_mut() {
                 diagnostic.domain = Some(domain.name.to_string());
-                diagnostics.push(diagnostic);
             }
-        }
-        diagnostics
+            found
+        });
+        found.into_iter().flatten().collect()
     }
 
     fn check_subscriptions(&self, domain: &Domain, diagnostics: &mut Diagnostics) {
