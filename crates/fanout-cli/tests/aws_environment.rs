@@ -40,10 +40,14 @@ fn command(home: &Path, dir: &Path, endpoint: &str, args: &[&str]) -> Command {
     command
 }
 
-/// A loopback port where nothing listens.
+/// A loopback port where nothing listens. Not a free port from the OS: it could be handed
+/// to a test server of another test (they bind port 0) while `fanout` still retries it.
+/// Port 1 is below the ephemeral range, so nothing here binds it.
 fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    const PORT: u16 = 1;
+    let refused = TcpStream::connect(("127.0.0.1", PORT)).is_err_and(|err| err.kind() == std::io::ErrorKind::ConnectionRefused);
+    assert!(refused, "these tests need nothing listening on 127.0.0.1:{PORT}");
+    PORT
 }
 
 fn assert_no_panic(run: &Run) {
@@ -126,14 +130,15 @@ struct ThrottlingServer {
     thread: Option<JoinHandle<()>>,
 }
 
-/// The operation of a request: `X-Amz-Target` for the JSON protocol (SSM), `Action=` in
-/// the form body for the query protocol (CloudFormation).
+/// The operation of a request: `X-Amz-Target` and the parameter `Name` for the JSON
+/// protocol (SSM), `Action=` in the form body for the query protocol (CloudFormation).
 fn operation(headers: &[String], body: &str) -> String {
     let target = headers.iter().find_map(|h| {
         let (name, value) = h.split_once(':')?;
         name.eq_ignore_ascii_case("x-amz-target").then(|| value.trim().to_string())
     });
-    target.unwrap_or_else(|| {
+    let parameter = || serde_json::from_str::<serde_json::Value>(body).ok()?.get("Name")?.as_str().map(str::to_string);
+    target.map(|target| format!("{target} {}", parameter().unwrap_or_default())).unwrap_or_else(|| {
         body.split('&').find_map(|pair| pair.strip_prefix("Action=")).map_or_else(|| "unknown".to_string(), |a| format!("cloudformation.{a}"))
     })
 }
@@ -236,14 +241,21 @@ impl Drop for ThrottlingServer {
 }
 
 const TOPIC_ARN: &str = "arn:aws:sns:us-east-1:123456789012:dev-ingestion-events";
+const GET_TOPIC_ARN: &str = "AmazonSSM.GetParameter /fanout/dev/ingestion/topics/events/arn";
 
-/// SSM `GetParameter` and CloudFormation `DescribeStacks` (no stacks) as AWS answers them.
+/// SSM `GetParameter` (the topic's ARN; no other parameter) and CloudFormation
+/// `DescribeStacks` (no stacks) as AWS answers them.
 fn ok(operation: &str) -> Answer {
     match operation {
-        "AmazonSSM.GetParameter" => Answer {
+        GET_TOPIC_ARN => Answer {
             status: 200,
             content_type: "application/x-amz-json-1.1",
             body: format!(r#"{{"Parameter":{{"Name":"/fanout/dev/ingestion/topics/events/arn","Type":"String","Value":"{TOPIC_ARN}","Version":1}}}}"#),
+        },
+        _ if operation.starts_with("AmazonSSM.GetParameter ") => Answer {
+            status: 400,
+            content_type: "application/x-amz-json-1.1",
+            body: r#"{"__type":"ParameterNotFound","message":"Parameter not found"}"#.to_string(),
         },
         "cloudformation.DescribeStacks" => Answer {
             status: 200,
@@ -262,7 +274,9 @@ fn throttled_ssm_calls_are_retried_until_they_succeed() {
     let run = Run::of(command(home.path(), repo.path(), &server.endpoint(), &["lookup", "--stage", "dev", "ingestion/events"]));
     assert_eq!(run.code, 0, "{run}");
     assert_eq!(run.stdout, format!("{TOPIC_ARN}\n"));
-    assert_eq!(server.seen(), ["AmazonSSM.GetParameter"; 4], "three throttled tries, then the one that succeeded");
+    let seen = server.seen();
+    assert_eq!(seen[..4], [GET_TOPIC_ARN; 4], "three throttled tries, then the one that succeeded: {seen:?}");
+    assert!(!seen[4..].contains(&GET_TOPIC_ARN.to_string()), "asked once it succeeded: {seen:?}");
 }
 
 #[test]
@@ -286,5 +300,5 @@ fn throttling_that_does_not_end_is_a_clear_error_after_the_retries() {
     assert_no_panic(&run);
     assert!(run.stderr.starts_with("error: AWS GetParameter failed: Rate exceeded\n"), "{run}");
     // `fanout_aws::retry_config`: six attempts in all.
-    assert_eq!(server.seen().len(), 6, "{:?}", server.seen());
+    assert_eq!(server.seen(), [GET_TOPIC_ARN; 6]);
 }
