@@ -100,7 +100,10 @@ pub async fn create_change_set(aws: &Aws, request: ChangeSetRequest<'_>) -> Resu
         .stack_name(request.stack)
         .change_set_name(request.name)
         .change_set_type(kind)
-        .description("fanout deploy");
+        .description("fanout deploy")
+        // Publish endpoints create execution roles; they are unnamed, so `CAPABILITY_IAM`
+        // suffices, and the templates are fanout's own, so acknowledging it is safe.
+        .capabilities(cfn::Capability::CapabilityIam);
     call = match request.template {
         TemplateSource::Body(body) => call.template_body(body),
         TemplateSource::Url(url) => call.template_url(url),

@@ -485,16 +485,20 @@ async fn diff_json_shows_changes_findings_and_new_stacks() {
     assert_eq!(failing.stdout, run.stdout, "the same plan, only the exit code differs");
 }
 
+/// Domain `shop`, whose topic `orders` has the event schema `schemas/orders.json`
+/// (`{ "type": "object", "required": ["id"] }`), then `rest` of the manifest.
+fn shop_with_orders_schema(rest: &str) -> Repo {
+    let repo = Repo::new(&[("shop.yaml", &format!("domain: shop\ntopics:\n  orders:\n    schema: schemas/orders.json\n{rest}"))]);
+    std::fs::create_dir(repo.path().join("domains/schemas")).unwrap();
+    std::fs::write(repo.path().join("domains/schemas/orders.json"), r#"{ "type": "object", "required": ["id"] }"#).unwrap();
+    repo
+}
+
 #[tokio::test]
 async fn lookup_names_the_schema_parameter_of_a_topic_with_a_contract() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "100000000011");
-    let repo = Repo::new(&[(
-        "shop.yaml",
-        "domain: shop\ntopics:\n  orders:\n    schema: schemas/orders.json\n  refunds: {}\n",
-    )]);
-    std::fs::create_dir(repo.path().join("domains/schemas")).unwrap();
-    std::fs::write(repo.path().join("domains/schemas/orders.json"), r#"{ "type": "object", "required": ["id"] }"#).unwrap();
+    let repo = shop_with_orders_schema("  refunds: {}\n");
     assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev"]), 0);
 
     let lookup = account.fanout(repo.path(), &["lookup", "--stage", "dev", "shop/orders"]);
@@ -508,4 +512,63 @@ async fn lookup_names_the_schema_parameter_of_a_topic_with_a_contract() {
     let without = account.fanout(repo.path(), &["lookup", "--stage", "dev", "shop/refunds"]);
     assert_exit(&without, 0);
     assert!(!without.stderr.contains("schema"), "{without}");
+}
+
+#[tokio::test]
+async fn publish_endpoints_deploy_and_publish_their_url() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000012");
+    let repo = shop_with_orders_schema("    http: true\n  payments:\n    fifo: true\n    http: true\n");
+    let run = account.fanout(repo.path(), &["deploy", "--stage", "dev"]);
+    assert_exit(&run, 0);
+
+    let config = account.config().await;
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    for topic in ["orders", "payments"] {
+        let name = format!("/fanout/dev/shop/topics/{topic}/url");
+        let url = ssm.get_parameter().name(&name).send().await.unwrap();
+        let url = url.parameter().and_then(|p| p.value()).unwrap_or_default().to_string();
+        assert!(url.starts_with("https://") && url.ends_with(&format!("/dev/topics/{topic}")), "{name}: {url}");
+    }
+
+    // The emulator does not route API Gateway to SNS, so check what API Gateway stored.
+    let stored = stored_publish_method(&emulator, &account, "dev-shop", "/topics/payments");
+    let template = stored["methodIntegration"]["requestTemplates"]["application/json"].as_str().unwrap_or_default();
+    let topic_arn = "arn:aws:sns:us-east-1:100000000012:dev-shop-payments.fifo";
+    assert!(template.starts_with(&format!("Action=Publish&TopicArn=$util.urlEncode('{topic_arn}')&Message=$util.urlEncode($input.body)")), "{stored:#}");
+    assert!(template.contains("&MessageGroupId=$util.urlEncode($input.params().header.get('X-Message-Group-Id'))"), "{stored:#}");
+    assert_eq!(stored["authorizationType"], "AWS_IAM", "{stored:#}");
+    assert_eq!(stored["requestParameters"]["method.request.header.X-Message-Group-Id"], true, "{stored:#}");
+    // No content-based deduplication on `payments`, so SNS needs an ID from every publisher.
+    assert_eq!(stored["requestParameters"]["method.request.header.X-Message-Deduplication-Id"], true, "{stored:#}");
+    // (The emulator stores no request validator or model on the method, so those are
+    // proven by the template snapshot only.)
+    assert_eq!(stored["methodIntegration"]["type"], "AWS", "{stored:#}");
+    assert_eq!(stored["methodIntegration"]["uri"], "arn:aws:apigateway:us-east-1:sns:action/Publish", "{stored:#}");
+    assert!(stored["methodIntegration"]["credentials"].as_str().is_some_and(|arn| arn.contains(":role/")), "{stored:#}");
+}
+
+/// The `POST` method API Gateway stored for `path` of the REST API named `api`, as JSON,
+/// read with the emulator's own Python and boto3 (the tests have no API Gateway client).
+fn stored_publish_method(emulator: &Emulator, account: &Account, api: &str, path: &str) -> serde_json::Value {
+    const SCRIPT: &str = r#"
+import json, sys, boto3
+endpoint, ca, account, api, path = sys.argv[1:6]
+client = boto3.client("apigateway", endpoint_url=endpoint, verify=ca, region_name="us-east-1",
+                      aws_access_key_id=account, aws_secret_access_key="test")
+rest_api = next(item for item in client.get_rest_apis()["items"] if item["name"] == api)
+resource = next(item for item in client.get_resources(restApiId=rest_api["id"])["items"] if item["path"] == path)
+method = client.get_method(restApiId=rest_api["id"], resourceId=resource["id"], httpMethod="POST")
+method.pop("ResponseMetadata", None)
+print(json.dumps(method, default=str))
+"#;
+    let python = std::env::var_os("FANOUT_MINISTACK_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| emulator::repo_root().join(".tools/ministack/bin/python"));
+    let output = std::process::Command::new(python)
+        .args(["-c", SCRIPT, &account.endpoint, &emulator.ca.display().to_string(), &account.id, api, path])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
 }
