@@ -503,8 +503,8 @@ proptest! {
         let mut builder = DomainBuilder::new(domain)
             .owner(owner)
             .tag(tag.0, tag.1)
-            .topic(TopicBuilder::fifo(topic.clone()).content_based_deduplication(fifo))
-            .topic(TopicBuilder::standard(topic));
+            .topic(TopicBuilder::fifo(topic.clone()).content_based_deduplication(fifo).http(!fifo))
+            .topic(TopicBuilder::standard(topic).http(fifo));
         if fifo {
             builder = builder.encryption(Encryption::ExistingKey(key));
         }
