@@ -11,7 +11,7 @@ use crate::model::{Domain, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming;
 use crate::source::SourceMap;
-use crate::synth::synth;
+use crate::synth::{synth, synth_checked};
 use crate::template::Template;
 
 /// Repo-wide settings, from `fanout.yaml`.
@@ -426,7 +426,7 @@ impl Project {
 
     fn check_template_limits(&self, domain: &Domain, diagnostics: &mut Diagnostics) {
         let Some(stage) = self.settings.stages.first() else { return };
-        let template = synth(self, domain, stage);
+        let (template, collisions) = synth_checked(self, domain, stage);
         let counts = [
             ("resources", template.resources.len(), limits::RESOURCES),
             ("outputs", template.outputs.len(), limits::OUTPUTS),
@@ -440,33 +440,11 @@ impl Project {
                 );
             }
         }
-        let expected = expected_resource_count(domain, self);
-        if template.resources.len() != expected {
+        if !collisions.is_empty() {
             diagnostics.push(
                 Diagnostic::error(FieldPath::root(), "two resources of this domain get the same CloudFormation logical ID")
                     .with_hint("rename topics or queues so that no name ends like another's derived name (`-dead-letter`)"),
             );
         }
     }
-}
-
-/// How many resources `domain`'s template has when no two logical IDs collide.
-fn expected_resource_count(domain: &Domain, project: &Project) -> usize {
-    let key = if domain.encryption == crate::model::Encryption::CustomerKey { 2 } else { 0 };
-    let topics = domain.topics.len() * 3;
-    let queues: usize = domain
-        .queues
-        .values()
-        .map(|queue| {
-            let dead_letter = usize::from(queue.dead_letter.is_some());
-            let fifo_dead_letter = usize::from(
-                queue.dead_letter.is_some()
-                    && !queue.kind.is_fifo()
-                    && queue.subscriptions.iter().any(|s| project.topic_kind(&s.topic).is_some_and(TopicKind::is_fifo)),
-            );
-            2 + dead_letter + fifo_dead_letter + queue.subscriptions.len()
-        })
-        .sum();
-    let schemas = domain.topics.values().filter(|topic| topic.schema.as_ref().is_some_and(|s| s.document.is_some())).count();
-    key + topics + schemas + queues + crate::synth::alert_resource_count(project, domain) + crate::synth::publish_endpoint_resource_count(domain)
 }

@@ -19,8 +19,6 @@ mod alerts;
 mod contract;
 mod http;
 
-pub(crate) use alerts::resource_count as alert_resource_count;
-pub(crate) use http::resource_count as publish_endpoint_resource_count;
 pub use http::{DEDUPLICATION_HEADER, GROUP_HEADER};
 
 const POLICY_VERSION: &str = "2012-10-17";
@@ -83,7 +81,15 @@ pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<To
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn synth(project: &Project, domain: &Domain, stage: &Name) -> Template {
-    Synth::new(project, domain, stage).run()
+    synth_checked(project, domain, stage).0
+}
+
+/// Like [`synth`], also returning the logical IDs that two resources were given, so that
+/// validation can report the collision instead of a template silently missing a resource.
+pub(crate) fn synth_checked(project: &Project, domain: &Domain, stage: &Name) -> (Template, Vec<String>) {
+    let mut synth = Synth::new(project, domain, stage);
+    synth.run();
+    (synth.template, synth.collisions)
 }
 
 struct Synth<'a> {
@@ -92,6 +98,8 @@ struct Synth<'a> {
     stage: &'a Name,
     template: Template,
     tags: Vec<Value>,
+    /// Logical IDs given to more than one resource.
+    collisions: Vec<String>,
 }
 
 impl<'a> Synth<'a> {
@@ -118,10 +126,11 @@ impl<'a> Synth<'a> {
                 ..Template::default()
             },
             tags,
+            collisions: Vec::new(),
         }
     }
 
-    fn run(mut self) -> Template {
+    fn run(&mut self) {
         for lookup in topic_lookups(self.project, self.domain, self.stage) {
             self.template.parameters.insert(
                 lookup.parameter,
@@ -144,11 +153,12 @@ impl<'a> Synth<'a> {
         }
         self.alerts();
         self.publish_endpoints();
-        self.template
     }
 
     fn resource(&mut self, logical_id: String, resource: Resource) {
-        self.template.resources.insert(logical_id, resource);
+        if self.template.resources.insert(logical_id.clone(), resource).is_some() {
+            self.collisions.push(logical_id);
+        }
     }
 
     fn output(&mut self, logical_id: String, description: String, value: Value) {

@@ -7,27 +7,14 @@
 use serde_json::{Value, json};
 
 use super::{Synth, needs_fifo_dead_letter, topic_policy};
-use crate::model::{Alerts, Domain, Queue};
+use crate::model::{Alerts, Queue};
 use crate::name::Name;
 use crate::naming;
-use crate::project::Project;
 use crate::template::{Resource, reference, sub};
 
 const CLOUDWATCH_SERVICE: &str = "cloudwatch.amazonaws.com";
 /// SQS and SNS send their metrics every minute.
 const PERIOD_SECS: u32 = 60;
-
-/// How many resources alerts add to `domain`'s template, for the logical-ID collision check.
-pub(crate) fn resource_count(project: &Project, domain: &Domain) -> usize {
-    let Some(alerts) = &domain.alerts else { return 0 };
-    let own_topic = if alerts.email.is_empty() { 0 } else { 2 + alerts.email.len() };
-    let queues: usize = domain
-        .queues
-        .values()
-        .map(|queue| 1 + usize::from(queue.dead_letter.is_some()) + usize::from(needs_fifo_dead_letter(project, queue)))
-        .sum();
-    own_topic + queues + domain.topics.len()
-}
 
 impl Synth<'_> {
     /// The ARN of the domain's own alert topic, by its known name (the key policy names it).

@@ -52,24 +52,6 @@ fn validator(topic: &Topic) -> Option<&'static str> {
     }
 }
 
-/// How many resources publish endpoints add to `domain`'s template, for the logical-ID
-/// collision check.
-pub(crate) fn resource_count(domain: &Domain) -> usize {
-    let topics: Vec<&Topic> = http_topics(domain).map(|(_, topic)| topic).collect();
-    if topics.is_empty() {
-        return 0;
-    }
-    // The API, `/topics`, the deployment, the stage and its log group.
-    let api = 5;
-    let validators = [logical_id::PUBLISH_API_BODY_VALIDATOR, logical_id::PUBLISH_API_HEADER_VALIDATOR]
-        .iter()
-        .filter(|id| topics.iter().any(|topic| validator(topic) == Some(**id)))
-        .count();
-    // A resource, a method, a role and the URL parameter each, and the model.
-    let per_topic: usize = topics.iter().map(|topic| 4 + usize::from(has_model(topic))).sum();
-    api + validators + per_topic
-}
-
 /// The request mapping template of a publish endpoint, around the topic ARN: API Gateway
 /// renders it into the form-encoded body of the SNS `Publish` call. The body becomes the
 /// message; a FIFO topic takes the message group and deduplication ID from the headers.
