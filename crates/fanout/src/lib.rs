@@ -49,7 +49,7 @@ mod lower;
 pub mod manifest;
 pub mod model;
 mod name;
-pub(crate) mod parallel;
+pub mod parallel;
 pub mod naming;
 pub mod project;
 mod reference;

@@ -4,7 +4,12 @@
 const MIN_ITEMS: usize = 16;
 
 /// `items.iter().map(work).collect()`, on up to every core; results keep the items' order.
-pub(crate) fn map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+///
+/// ```
+/// let squares = fanout::parallel::map(&[1, 2, 3], |n| n * n);
+/// assert_eq!(squares, [1, 4, 9]);
+/// ```
+pub fn map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     if threads < 2 || items.len() < MIN_ITEMS {
         return items.iter().map(work).collect();

@@ -55,10 +55,12 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
             jobs.push((stage, domain, out.join(stage.as_str()).join(format!("{domain}.json"))));
         }
     }
-    let results = run_parallel(&jobs, |(stage, domain, path)| {
+    let results = fanout::parallel::map(&jobs, |(stage, domain, path)| {
         let template = fanout::synth(&project, &project.domains[*domain], stage);
         sync_file(path, &template.to_json(), args.check)
-    })?;
+    })
+    .into_iter()
+    .collect::<anyhow::Result<Vec<Status>>>()?;
     let mut report: Vec<(Status, PathBuf)> = jobs.iter().zip(results).map(|((_, _, path), status)| (status, path.clone())).collect();
 
     // Templates of domains or stages that no longer exist.
@@ -166,23 +168,4 @@ fn existing_templates(out: &Path, stages: Vec<&str>) -> anyhow::Result<Vec<PathB
         }
     }
     Ok(found)
-}
-
-/// Runs `work` over `jobs` on every core, keeping the results in job order.
-fn run_parallel<J: Sync, R: Send>(jobs: &[J], work: impl Fn(&J) -> anyhow::Result<R> + Sync) -> anyhow::Result<Vec<R>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len().max(1));
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    let work = &work;
-    let chunks: Vec<anyhow::Result<Vec<R>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(work).collect())).collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().unwrap_or_else(|_| Err(anyhow::anyhow!("A synthesis thread stopped unexpectedly"))))
-            .collect()
-    });
-    let mut results = Vec::with_capacity(jobs.len());
-    for chunk in chunks {
-        results.extend(chunk?);
-    }
-    Ok(results)
 }
