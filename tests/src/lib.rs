@@ -3,6 +3,9 @@
 //! A fixture case is a manifest file (`tests/fixtures/good/minimal.yaml`) or a folder of
 //! manifests with an optional `fanout.yaml` (`tests/fixtures/bad/missing-topic/`).
 
+// Test support: a fixture that cannot be read fails the test that asked for it.
+#![allow(clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use fanout::{Diagnostics, Project, Source};

@@ -5,6 +5,8 @@
 //! After changing a manifest type or its docs, regenerate them with
 //! `FANOUT_BLESS=1 cargo test -p fanout-tests --test generated_docs` and commit the result.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 const BLESS: &str = "FANOUT_BLESS=1 cargo test -p fanout-tests --test generated_docs";
