@@ -632,6 +632,32 @@ impl<K> QueueBuilder<K> {
         self
     }
 
+    /// Poll endpoints: `GET` (receive) and `DELETE` (by receipt handle)
+    /// `/queues/{queue}/messages` on the domain's regional REST API, with IAM authorization,
+    /// integrated with SQS directly (the manifest's `http`). Default `false`.
+    ///
+    /// ```
+    /// use fanout::build::{DomainBuilder, QueueBuilder, TopicBuilder};
+    /// use fanout::{Project, Settings};
+    ///
+    /// let domain = DomainBuilder::new("shop")
+    ///     .topic(TopicBuilder::standard("orders"))
+    ///     .queue(QueueBuilder::standard("fulfilment").subscribe("orders").http(true))
+    ///     .build()?;
+    /// let mut project = Project::new(Settings::default());
+    /// project.add(domain);
+    /// let template = project.template("shop", "dev")?;
+    /// assert!(template.resources.contains_key("FulfilmentQueueReceiveMethod"));
+    /// assert!(template.resources.contains_key("FulfilmentQueueDeleteMethod"));
+    /// assert!(template.outputs.contains_key("FulfilmentQueueMessagesUrl"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn http(mut self, on: bool) -> Self {
+        self.manifest.http = on;
+        self
+    }
+
     /// Subscribes the queue to a topic: a `"<domain>/<topic>"` or bare `"<topic>"` string,
     /// a [`TopicRef`], or a [`SubscriptionBuilder`] with delivery settings.
     ///

@@ -43,6 +43,13 @@ pub fn render(project: &Project, format: GraphFormat) -> String {
             }
         }
         for (queue_name, queue) in &domain.queues {
+            if queue.http {
+                edges.push(Edge {
+                    from: node_id("q", &domain.name, queue_name),
+                    to: node_id("p", &domain.name, queue_name),
+                    label: "sqs:ReceiveMessage, sqs:DeleteMessage".to_string(),
+                });
+            }
             for subscription in &queue.subscriptions {
                 let TopicRef { domain: topic_domain, topic } = &subscription.topic;
                 if !project.domains.contains_key(topic_domain) {
@@ -92,6 +99,9 @@ fn mermaid(project: &Project, external: &BTreeMap<&Name, BTreeSet<&Name>>, edges
         for (name, queue) in &domain.queues {
             let dlq = if queue.dead_letter.is_some() { " + DLQ" } else { "" };
             let _ = writeln!(out, "    {}[(\"queue {name}{}{dlq}\")]", node_id("q", &domain.name, name), fifo_mark(queue.kind.is_fifo()));
+            if queue.http {
+                let _ = writeln!(out, "    {}[\\\"GET, DELETE /queues/{name}/messages\"\\]", node_id("p", &domain.name, name));
+            }
         }
         out.push_str("  end\n");
     }
@@ -126,6 +136,9 @@ fn dot(project: &Project, external: &BTreeMap<&Name, BTreeSet<&Name>>, edges: &[
         for (name, queue) in &domain.queues {
             let dlq = if queue.dead_letter.is_some() { " + DLQ" } else { "" };
             let _ = writeln!(out, "    {} [shape=cylinder, label=\"queue {name}{}{dlq}\"];", node_id("q", &domain.name, name), fifo_mark(queue.kind.is_fifo()));
+            if queue.http {
+                let _ = writeln!(out, "    {} [shape=parallelogram, label=\"GET, DELETE /queues/{name}/messages\"];", node_id("p", &domain.name, name));
+            }
         }
         out.push_str("  }\n");
     }
@@ -146,7 +159,7 @@ fn dot(project: &Project, external: &BTreeMap<&Name, BTreeSet<&Name>>, edges: &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::{DomainBuilder, TopicBuilder};
+    use crate::build::{DomainBuilder, QueueBuilder, TopicBuilder};
     use crate::project::Settings;
 
     #[test]
@@ -162,5 +175,27 @@ mod tests {
           e__shop__orders -->|"sns:Publish"| t__shop__orders
         "#);
         assert!(render(&project, GraphFormat::Dot).contains("e__shop__orders -> t__shop__orders [label=\"sns:Publish\"];"));
+    }
+
+    #[test]
+    fn poll_endpoints_are_drawn_after_their_queues() {
+        let mut project = Project::new(Settings::default());
+        let domain = DomainBuilder::new("shop")
+            .topic(TopicBuilder::standard("orders"))
+            .queue(QueueBuilder::standard("fulfilment").subscribe("orders").http(true))
+            .build()
+            .expect("valid");
+        project.add(domain);
+        insta::assert_snapshot!(render(&project, GraphFormat::Mermaid), @r#"
+        flowchart LR
+          subgraph shop["shop"]
+            t__shop__orders{{"topic orders"}}
+            q__shop__fulfilment[("queue fulfilment + DLQ")]
+            p__shop__fulfilment[\"GET, DELETE /queues/fulfilment/messages"\]
+          end
+          q__shop__fulfilment -->|"sqs:ReceiveMessage, sqs:DeleteMessage"| p__shop__fulfilment
+          t__shop__orders --> q__shop__fulfilment
+        "#);
+        assert!(render(&project, GraphFormat::Dot).contains("q__shop__fulfilment -> p__shop__fulfilment [label=\"sqs:ReceiveMessage, sqs:DeleteMessage\"];"));
     }
 }

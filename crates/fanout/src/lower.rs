@@ -581,6 +581,7 @@ impl Lower {
             dead_letter,
             subscriptions,
             oldest_message_age: None,
+            http: spec.http,
         })
     }
 

@@ -172,6 +172,17 @@ pub struct QueueManifest {
     /// This queue's alarm settings, overriding the domain's `alerts`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alerts: Option<QueueAlertsManifest>,
+    /// Poll endpoints on the domain's regional REST API (`{stage}-{domain}`, stage
+    /// `{stage}`), with IAM authorization (SigV4), integrated with SQS without a Lambda:
+    /// `GET /queues/{queue}/messages?max_messages=1..10&wait_seconds=0..20&visibility_timeout=0..43200`
+    /// receives (all three query parameters required; the answer is SQS's `ReceiveMessage`
+    /// response with every attribute), and
+    /// `DELETE /queues/{queue}/messages?receipt_handle=...` deletes a received message. The
+    /// URL is an output. Access logs need the account's API Gateway CloudWatch Logs role,
+    /// set once per account and region. Default `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(extend("default" = false))]
+    pub http: bool,
 }
 
 /// A domain's alerts: CloudWatch alarms on every queue's dead-letter queue (any message

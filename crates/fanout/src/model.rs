@@ -120,6 +120,9 @@ pub struct Queue {
     pub subscriptions: Vec<Subscription>,
     /// This queue's oldest-message alarm threshold, overriding the domain's.
     pub oldest_message_age: Option<Duration>,
+    /// Whether it has poll endpoints: `GET` and `DELETE /queues/{queue}/messages` on the
+    /// domain's REST API.
+    pub http: bool,
 }
 
 impl Queue {
@@ -145,6 +148,7 @@ impl Default for Queue {
             dead_letter: Some(DeadLetter::default()),
             subscriptions: Vec::new(),
             oldest_message_age: None,
+            http: false,
         }
     }
 }

@@ -50,13 +50,13 @@ pub fn topic_url_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> 
     format!("{ssm_prefix}/{stage}/{}/topics/{}/url", topic.domain, topic.topic)
 }
 
-/// `{stage}-{domain}`: the domain's REST API of publish endpoints.
-pub fn publish_api_name(stage: &Name, domain: &Name) -> String {
+/// `{stage}-{domain}`: the domain's REST API of publish and poll endpoints.
+pub fn api_name(stage: &Name, domain: &Name) -> String {
     format!("{stage}-{domain}")
 }
 
 /// `/aws/apigateway/{stage}-{domain}`: the access log group of the domain's REST API.
-pub fn publish_api_log_group(stage: &Name, domain: &Name) -> String {
+pub fn api_log_group(stage: &Name, domain: &Name) -> String {
     format!("/aws/apigateway/{stage}-{domain}")
 }
 
@@ -139,23 +139,25 @@ pub mod logical_id {
         format!("{}TopicSchemaParameter", topic.pascal_case())
     }
 
-    /// The domain's REST API of publish endpoints.
-    pub const PUBLISH_API: &str = "PublishApi";
+    /// The domain's REST API of publish and poll endpoints.
+    pub const API: &str = "HttpApi";
     /// The `/topics` resource of the REST API.
-    pub const PUBLISH_API_TOPICS: &str = "PublishApiTopicsResource";
+    pub const API_TOPICS: &str = "HttpApiTopicsResource";
+    /// The `/queues` resource of the REST API.
+    pub const API_QUEUES: &str = "HttpApiQueuesResource";
     /// The stage of the REST API.
-    pub const PUBLISH_API_STAGE: &str = "PublishApiStage";
+    pub const API_STAGE: &str = "HttpApiStage";
     /// The access log group of the REST API's stage.
-    pub const PUBLISH_API_LOG_GROUP: &str = "PublishApiLogGroup";
-    /// The request validator that checks headers only.
-    pub const PUBLISH_API_HEADER_VALIDATOR: &str = "PublishApiHeaderValidator";
-    /// The request validator that checks headers and the body.
-    pub const PUBLISH_API_BODY_VALIDATOR: &str = "PublishApiBodyValidator";
+    pub const API_LOG_GROUP: &str = "HttpApiLogGroup";
+    /// The request validator that checks headers and query parameters only.
+    pub const API_PARAMETER_VALIDATOR: &str = "HttpApiParameterValidator";
+    /// The request validator that checks parameters and the body.
+    pub const API_BODY_VALIDATOR: &str = "HttpApiBodyValidator";
 
     /// The deployment of the REST API; `hash` is of the API's definition, so a changed API
     /// gets a new deployment (CloudFormation never redeploys a deployment in place).
-    pub fn publish_api_deployment(hash: u64) -> String {
-        format!("PublishApiDeployment{hash:016X}")
+    pub fn api_deployment(hash: u64) -> String {
+        format!("HttpApiDeployment{hash:016X}")
     }
 
     /// The `/topics/{topic}` resource of a topic's publish endpoint.
@@ -181,6 +183,31 @@ pub mod logical_id {
     /// The SSM parameter that publishes the URL of a topic's publish endpoint.
     pub fn topic_url_parameter(topic: &Name) -> String {
         format!("{}TopicUrlParameter", topic.pascal_case())
+    }
+
+    /// The `/queues/{queue}` resource of a queue's poll endpoints.
+    pub fn queue_http_resource(queue: &Name) -> String {
+        format!("{}QueueHttpResource", queue.pascal_case())
+    }
+
+    /// The `/queues/{queue}/messages` resource of a queue's poll endpoints.
+    pub fn queue_messages_resource(queue: &Name) -> String {
+        format!("{}QueueMessagesResource", queue.pascal_case())
+    }
+
+    /// The `GET` (receive) method of a queue's poll endpoints.
+    pub fn queue_receive_method(queue: &Name) -> String {
+        format!("{}QueueReceiveMethod", queue.pascal_case())
+    }
+
+    /// The `DELETE` method of a queue's poll endpoints.
+    pub fn queue_delete_method(queue: &Name) -> String {
+        format!("{}QueueDeleteMethod", queue.pascal_case())
+    }
+
+    /// The role API Gateway receives from and deletes in a queue with.
+    pub fn queue_poll_role(queue: &Name) -> String {
+        format!("{}QueuePollRole", queue.pascal_case())
     }
 
     /// A queue: `ScoringRunsQueue`.

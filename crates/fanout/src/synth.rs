@@ -152,7 +152,7 @@ impl<'a> Synth<'a> {
             self.queue(name, queue);
         }
         self.alerts();
-        self.publish_endpoints();
+        self.http_api();
     }
 
     fn resource(&mut self, logical_id: String, resource: Resource) {
@@ -205,7 +205,7 @@ impl<'a> Synth<'a> {
         let mut source_arns = self.key_source_arns();
         source_arns.extend(self.alert_topic_arn());
         statements.extend(self.alert_key_statement());
-        statements.extend(self.publish_api_key_statement());
+        statements.extend(self.api_key_statement());
         if !source_arns.is_empty() {
             statements.push(json!({
                 "Sid": "SnsUsesKeyForDomainTopics",

@@ -1,16 +1,21 @@
-//! Publish endpoints (`http: true` on a topic): a regional REST API per domain whose
-//! `POST /topics/{topic}` publishes the JSON body to the topic through API Gateway's SNS
-//! integration, so a publisher needs no SDK and no credentials beyond `execute-api:Invoke`.
+//! The domain's regional REST API (`http: true`), which lets workflows outside AWS use the
+//! fan-out with nothing but SigV4-signed HTTPS calls and `execute-api:Invoke`:
 //!
-//! Each topic gets its own execution role, allowed `sns:Publish` on that topic only and the
-//! use of the domain key. Requests are checked before they reach SNS: IAM authorization,
-//! the FIFO headers (a missing `X-Message-Group-Id` is a 400), and the body against the
-//! topic's event schema when it has one.
+//! - a publish endpoint per topic, `POST /topics/{topic}`, publishing the JSON body to the
+//!   topic through API Gateway's SNS integration;
+//! - poll endpoints per queue, `GET /queues/{queue}/messages` (receive) and
+//!   `DELETE /queues/{queue}/messages?receipt_handle=...`, through its SQS integration.
+//!
+//! No Lambda sits in between. Each endpoint gets its own execution role, allowed its one
+//! topic or queue and the use of the domain key for it. Requests are checked before they
+//! reach SNS or SQS: IAM authorization, required headers and query parameters (a FIFO
+//! publish without `X-Message-Group-Id`, a receive without `max_messages`, is a 400), and
+//! the body against the topic's event schema when it has one.
 
 use serde_json::{Value, json};
 
 use super::{POLICY_VERSION, Synth};
-use crate::model::{Domain, Encryption, Topic, TopicKind};
+use crate::model::{Domain, Encryption, Queue, Topic, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
 use crate::template::{Resource, get_att, reference, sub};
@@ -20,6 +25,15 @@ const APIGATEWAY_SERVICE: &str = "apigateway.amazonaws.com";
 pub const GROUP_HEADER: &str = "X-Message-Group-Id";
 /// The header a FIFO topic's deduplication ID comes from.
 pub const DEDUPLICATION_HEADER: &str = "X-Message-Deduplication-Id";
+/// The query parameters of a receive, all required, as SQS names them:
+/// `(query parameter, ReceiveMessage parameter)`.
+pub const RECEIVE_PARAMETERS: [(&str, &str); 3] = [
+    ("max_messages", "MaxNumberOfMessages"),
+    ("wait_seconds", "WaitTimeSeconds"),
+    ("visibility_timeout", "VisibilityTimeout"),
+];
+/// The query parameter of a delete.
+pub const RECEIPT_HANDLE_PARAMETER: &str = "receipt_handle";
 /// A year: what checkov asks of log groups (CKV_AWS_338).
 const ACCESS_LOG_RETENTION_DAYS: u32 = 365;
 /// One JSON line per request; API Gateway requires `$context.requestId`.
@@ -36,17 +50,30 @@ fn http_topics(domain: &Domain) -> impl Iterator<Item = (&Name, &Topic)> {
     domain.topics.iter().filter(|(_, topic)| topic.http)
 }
 
+/// The queues of `domain` with poll endpoints.
+fn http_queues(domain: &Domain) -> impl Iterator<Item = (&Name, &Queue)> {
+    domain.queues.iter().filter(|(_, queue)| queue.http)
+}
+
+/// Whether `domain` has a REST API: any topic or queue with `http`.
+fn has_api(domain: &Domain) -> bool {
+    http_topics(domain).next().is_some() || http_queues(domain).next().is_some()
+}
+
 /// Whether API Gateway checks the body of this topic's requests against its schema.
 fn has_model(topic: &Topic) -> bool {
-    topic.schema.as_ref().is_some_and(|schema| schema.document.is_some())
+    topic
+        .schema
+        .as_ref()
+        .is_some_and(|schema| schema.document.is_some())
 }
 
 /// Which request validator a topic's method uses, if any.
 fn validator(topic: &Topic) -> Option<&'static str> {
     if has_model(topic) {
-        Some(logical_id::PUBLISH_API_BODY_VALIDATOR)
+        Some(logical_id::API_BODY_VALIDATOR)
     } else if topic.kind.is_fifo() {
-        Some(logical_id::PUBLISH_API_HEADER_VALIDATOR)
+        Some(logical_id::API_PARAMETER_VALIDATOR)
     } else {
         None
     }
@@ -59,13 +86,38 @@ fn validator(topic: &Topic) -> Option<&'static str> {
 pub(crate) fn request_template(kind: TopicKind) -> (&'static str, String) {
     let mut after = String::from("')&Message=$util.urlEncode($input.body)");
     if kind.is_fifo() {
-        after.push_str(&format!("&MessageGroupId=$util.urlEncode($input.params().header.get('{GROUP_HEADER}'))"));
+        after.push_str(&format!(
+            "&MessageGroupId=$util.urlEncode($input.params().header.get('{GROUP_HEADER}'))"
+        ));
         after.push_str(&format!(
             "#set($deduplication = $input.params().header.get('{DEDUPLICATION_HEADER}'))\
              #if(\"$!deduplication\" != \"\")&MessageDeduplicationId=$util.urlEncode($deduplication)#end"
         ));
     }
     ("Action=Publish&TopicArn=$util.urlEncode('", after)
+}
+
+/// The request mapping template of a receive: the form-encoded body of the SQS
+/// `ReceiveMessage` call, from the (required) query parameters, asking for every system and
+/// message attribute (the FIFO message group, the receive count, SNS's raw-delivery
+/// attributes).
+pub(crate) fn receive_template() -> String {
+    let mut template = String::from("Action=ReceiveMessage");
+    for (query, parameter) in RECEIVE_PARAMETERS {
+        template.push_str(&format!(
+            "&{parameter}=$util.urlEncode($input.params('{query}'))"
+        ));
+    }
+    template.push_str("&AttributeName.1=All&MessageAttributeName.1=All");
+    template
+}
+
+/// The request mapping template of a delete: the form-encoded body of the SQS
+/// `DeleteMessage` call. API Gateway hands the template the query parameter decoded.
+pub(crate) fn delete_template() -> String {
+    format!(
+        "Action=DeleteMessage&ReceiptHandle=$util.urlEncode($input.params('{RECEIPT_HANDLE_PARAMETER}'))"
+    )
 }
 
 /// The event schema as an API Gateway model: draft 4, the only draft API Gateway knows
@@ -78,11 +130,49 @@ fn model_schema(document: &Value) -> Value {
     schema
 }
 
+/// An `AWS` integration that API Gateway calls with a form-encoded body rendered from the
+/// `application/json` request template; other content types are refused (415). SNS and
+/// SQS errors come back as 400 or 500, their body passed through.
+fn form_integration(uri: Value, role_id: &str, template: Value) -> Value {
+    json!({
+        "Type": "AWS",
+        "IntegrationHttpMethod": "POST",
+        "Uri": uri,
+        "Credentials": get_att(role_id, "Arn"),
+        "PassthroughBehavior": "NEVER",
+        "RequestParameters": {
+            "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
+        },
+        "RequestTemplates": { "application/json": template },
+        "IntegrationResponses": [
+            { "StatusCode": "200" },
+            { "StatusCode": "400", "SelectionPattern": "4\\d{2}" },
+            { "StatusCode": "500", "SelectionPattern": "5\\d{2}" },
+        ],
+    })
+}
+
+/// The method responses that go with [`form_integration`].
+fn method_responses() -> Value {
+    json!([{ "StatusCode": "200" }, { "StatusCode": "400" }, { "StatusCode": "500" }])
+}
+
+/// The required query parameters of a method, as `RequestParameters`.
+fn required_query(names: &[&str]) -> Value {
+    names
+        .iter()
+        .map(|name| (format!("method.request.querystring.{name}"), json!(true)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 impl Synth<'_> {
     /// The key policy statement that lets CloudWatch Logs encrypt the access logs.
-    pub(super) fn publish_api_key_statement(&self) -> Option<Value> {
-        http_topics(self.domain).next()?;
-        let log_group = naming::publish_api_log_group(self.stage, &self.domain.name);
+    pub(super) fn api_key_statement(&self) -> Option<Value> {
+        if !has_api(self.domain) {
+            return None;
+        }
+        let log_group = naming::api_log_group(self.stage, &self.domain.name);
         Some(json!({
             "Sid": "CloudWatchLogsUsesKeyForAccessLogs",
             "Effect": "Allow",
@@ -96,67 +186,108 @@ impl Synth<'_> {
         }))
     }
 
-    pub(super) fn publish_endpoints(&mut self) {
-        let topics: Vec<(&Name, &Topic)> = http_topics(self.domain).collect();
-        if topics.is_empty() {
+    /// The URL of the REST API's stage, followed by `path`.
+    fn api_url(path: &str) -> Value {
+        sub(&format!(
+            "https://${{{}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/${{{}}}{path}",
+            logical_id::API,
+            logical_id::API_STAGE
+        ))
+    }
+
+    pub(super) fn http_api(&mut self) {
+        if !has_api(self.domain) {
             return;
         }
+        let topics: Vec<(&Name, &Topic)> = http_topics(self.domain).collect();
+        let queues: Vec<(&Name, &Queue)> = http_queues(self.domain).collect();
         let (stage, domain) = (self.stage, &self.domain.name);
-        let api = reference(logical_id::PUBLISH_API);
+        let api = reference(logical_id::API);
+        let what = match (topics.is_empty(), queues.is_empty()) {
+            (false, true) => "Publish endpoints",
+            (true, false) => "Poll endpoints",
+            _ => "Publish and poll endpoints",
+        };
+        let description = format!("{what} of domain {domain} ({stage})");
         self.resource(
-            logical_id::PUBLISH_API.to_string(),
+            logical_id::API.to_string(),
             Resource::new(
                 "AWS::ApiGateway::RestApi",
                 json!({
-                    "Name": naming::publish_api_name(stage, domain),
-                    "Description": format!("Publish endpoints of the topics of domain {domain} ({stage})"),
+                    "Name": naming::api_name(stage, domain),
+                    "Description": description,
                     "EndpointConfiguration": { "Types": ["REGIONAL"] },
                     "Tags": self.tags,
                 }),
             ),
         );
-        let topics_resource = json!({
-            "RestApiId": api,
-            "ParentId": get_att(logical_id::PUBLISH_API, "RootResourceId"),
-            "PathPart": "topics",
-        });
         // What the deployment must be redone for when it changes.
-        let mut definition = vec![topics_resource.clone()];
-        self.resource(logical_id::PUBLISH_API_TOPICS.to_string(), Resource::new("AWS::ApiGateway::Resource", topics_resource));
+        let mut definition = Vec::new();
+        for (id, path, used) in [
+            (logical_id::API_TOPICS, "topics", !topics.is_empty()),
+            (logical_id::API_QUEUES, "queues", !queues.is_empty()),
+        ] {
+            if used {
+                let properties = json!({ "RestApiId": api, "ParentId": get_att(logical_id::API, "RootResourceId"), "PathPart": path });
+                definition.push(properties.clone());
+                self.resource(
+                    id.to_string(),
+                    Resource::new("AWS::ApiGateway::Resource", properties),
+                );
+            }
+        }
 
-        for (id, validate_body) in [(logical_id::PUBLISH_API_BODY_VALIDATOR, true), (logical_id::PUBLISH_API_HEADER_VALIDATOR, false)] {
-            if topics.iter().any(|(_, topic)| validator(topic) == Some(id)) {
+        let uses_parameter_validator = !queues.is_empty()
+            || topics
+                .iter()
+                .any(|(_, topic)| validator(topic) == Some(logical_id::API_PARAMETER_VALIDATOR));
+        let uses_body_validator = topics
+            .iter()
+            .any(|(_, topic)| validator(topic) == Some(logical_id::API_BODY_VALIDATOR));
+        for (id, validate_body, used) in [
+            (logical_id::API_BODY_VALIDATOR, true, uses_body_validator),
+            (
+                logical_id::API_PARAMETER_VALIDATOR,
+                false,
+                uses_parameter_validator,
+            ),
+        ] {
+            if used {
                 let properties = json!({
                     "RestApiId": api,
-                    "Name": if validate_body { "body-and-headers" } else { "headers" },
+                    "Name": if validate_body { "body-and-parameters" } else { "parameters" },
                     "ValidateRequestBody": validate_body,
                     "ValidateRequestParameters": true,
                 });
                 definition.push(properties.clone());
-                self.resource(id.to_string(), Resource::new("AWS::ApiGateway::RequestValidator", properties));
+                self.resource(
+                    id.to_string(),
+                    Resource::new("AWS::ApiGateway::RequestValidator", properties),
+                );
             }
         }
 
         let mut methods = Vec::new();
         for (name, topic) in &topics {
-            let method = self.publish_endpoint(name, topic, &mut definition);
-            methods.push(method);
+            methods.push(self.publish_endpoint(name, topic, &mut definition));
+        }
+        for (name, queue) in &queues {
+            methods.extend(self.poll_endpoints(name, queue, &mut definition));
         }
 
         let hash = logical_id::stable_hash(&Value::Array(definition).to_string());
-        let deployment_id = logical_id::publish_api_deployment(hash);
+        let deployment_id = logical_id::api_deployment(hash);
         let mut deployment = Resource::new(
             "AWS::ApiGateway::Deployment",
-            json!({ "RestApiId": api, "Description": format!("Publish endpoints of domain {domain} ({stage})") }),
+            json!({ "RestApiId": api, "Description": description }),
         );
         for method in methods {
             deployment = deployment.depends_on(method);
         }
         self.resource(deployment_id.clone(), deployment);
 
-        let log_group_name = naming::publish_api_log_group(stage, domain);
         let mut log_group = json!({
-            "LogGroupName": log_group_name,
+            "LogGroupName": naming::api_log_group(stage, domain),
             "RetentionInDays": ACCESS_LOG_RETENTION_DAYS,
             "Tags": self.tags,
         });
@@ -171,7 +302,7 @@ impl Synth<'_> {
                 }] },
             }))
         };
-        self.resource(logical_id::PUBLISH_API_LOG_GROUP.to_string(), log_group);
+        self.resource(logical_id::API_LOG_GROUP.to_string(), log_group);
 
         let stage_resource = Resource::new(
             "AWS::ApiGateway::Stage",
@@ -179,10 +310,10 @@ impl Synth<'_> {
                 "RestApiId": api,
                 "DeploymentId": reference(&deployment_id),
                 "StageName": stage.as_str(),
-                "Description": format!("Publish endpoints of domain {domain} ({stage})"),
+                "Description": description,
                 "TracingEnabled": true,
                 "AccessLogSetting": {
-                    "DestinationArn": get_att(logical_id::PUBLISH_API_LOG_GROUP, "Arn"),
+                    "DestinationArn": get_att(logical_id::API_LOG_GROUP, "Arn"),
                     "Format": ACCESS_LOG_FORMAT,
                 },
                 "MethodSettings": [{
@@ -198,18 +329,14 @@ impl Synth<'_> {
         .with_metadata(json!({
             "checkov": { "skip": [{
                 "id": "CKV_AWS_120",
-                "comment": "publish endpoints only POST events; a cache would answer a publish without publishing",
+                "comment": "every endpoint publishes, receives or deletes: a cache would answer without doing it",
             }] },
         }));
-        self.resource(logical_id::PUBLISH_API_STAGE.to_string(), stage_resource);
+        self.resource(logical_id::API_STAGE.to_string(), stage_resource);
 
         for (name, _) in &topics {
             let topic_ref = TopicRef::new(domain.clone(), (*name).clone());
-            let url = sub(&format!(
-                "https://${{{}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/${{{}}}/topics/{name}",
-                logical_id::PUBLISH_API,
-                logical_id::PUBLISH_API_STAGE
-            ));
+            let url = Self::api_url(&format!("/topics/{name}"));
             let parameter = json!({
                 "Name": naming::topic_url_parameter(&self.project.settings.ssm_prefix, stage, &topic_ref),
                 "Type": "String",
@@ -217,37 +344,39 @@ impl Synth<'_> {
                 "Description": format!("URL of the publish endpoint of topic {topic_ref}"),
                 "Tags": self.parameter_tags(),
             });
-            self.resource(logical_id::topic_url_parameter(name), Resource::new("AWS::SSM::Parameter", parameter));
+            self.resource(
+                logical_id::topic_url_parameter(name),
+                Resource::new("AWS::SSM::Parameter", parameter),
+            );
             self.output(
                 format!("{}Url", logical_id::topic(name)),
                 format!("URL of the publish endpoint of topic {topic_ref} (POST, SigV4-signed)"),
                 url,
             );
         }
+        for (name, _) in &queues {
+            self.output(
+                format!("{}MessagesUrl", logical_id::queue(name)),
+                format!("URL of the poll endpoints of queue {domain}/{name} (GET receives, DELETE deletes; SigV4-signed)"),
+                Self::api_url(&format!("/queues/{name}/messages")),
+            );
+        }
     }
 
-    /// The resource, method, role and model of one topic's endpoint; returns the method's
-    /// logical ID. What the deployment depends on goes into `definition`.
-    fn publish_endpoint(&mut self, name: &Name, topic: &Topic, definition: &mut Vec<Value>) -> String {
-        let api = reference(logical_id::PUBLISH_API);
-        let topic_id = logical_id::topic(name);
-        let topic_ref = TopicRef::new(self.domain.name.clone(), name.clone());
+    /// An API Gateway resource at `parent/path`, recorded in `definition`.
+    fn api_resource(&mut self, id: &str, parent: &str, path: &str, definition: &mut Vec<Value>) {
+        let properties = json!({ "RestApiId": reference(logical_id::API), "ParentId": reference(parent), "PathPart": path });
+        definition.push(properties.clone());
+        self.resource(
+            id.to_string(),
+            Resource::new("AWS::ApiGateway::Resource", properties),
+        );
+    }
 
-        let resource_id = logical_id::topic_publish_resource(name);
-        let resource = json!({ "RestApiId": api, "ParentId": reference(logical_id::PUBLISH_API_TOPICS), "PathPart": name.as_str() });
-        definition.push(resource.clone());
-        self.resource(resource_id.clone(), Resource::new("AWS::ApiGateway::Resource", resource));
-
-        let role_id = logical_id::topic_publish_role(name);
-        let mut statements = vec![json!({
-            "Sid": "PublishToTopic",
-            "Effect": "Allow",
-            "Action": "sns:Publish",
-            "Resource": reference(&topic_id),
-        })];
-        statements.extend(self.publish_key_statement());
+    /// A role API Gateway assumes to call SNS or SQS, allowed `statements`.
+    fn api_role(&mut self, id: &str, description: String, policy: &str, statements: Vec<Value>) {
         let role = json!({
-            "Description": format!("API Gateway publishes to topic {topic_ref} ({}) with this role", self.stage),
+            "Description": description,
             "AssumeRolePolicyDocument": {
                 "Version": POLICY_VERSION,
                 "Statement": [{
@@ -258,73 +387,163 @@ impl Synth<'_> {
                 }],
             },
             "Policies": [{
-                "PolicyName": "publish",
+                "PolicyName": policy,
                 "PolicyDocument": { "Version": POLICY_VERSION, "Statement": statements },
             }],
             "Tags": self.tags,
         });
-        self.resource(role_id.clone(), Resource::new("AWS::IAM::Role", role));
+        self.resource(id.to_string(), Resource::new("AWS::IAM::Role", role));
+    }
 
-        let fifo = topic.kind.is_fifo();
-        let mut request_parameters = serde_json::Map::new();
-        if let TopicKind::Fifo(settings) = topic.kind {
-            request_parameters.insert(format!("method.request.header.{GROUP_HEADER}"), json!(true));
-            // Without content-based deduplication, SNS refuses a FIFO publish without an ID.
-            request_parameters.insert(format!("method.request.header.{DEDUPLICATION_HEADER}"), json!(!settings.content_based_deduplication));
-        }
+    /// A method, recorded in `definition`; returns its logical ID.
+    fn api_method(&mut self, id: String, method: Value, definition: &mut Vec<Value>) -> String {
+        definition.push(method.clone());
+        self.resource(id.clone(), Resource::new("AWS::ApiGateway::Method", method));
+        id
+    }
+
+    /// The resource, method, role and model of one topic's endpoint; returns the method's
+    /// logical ID. What the deployment depends on goes into `definition`.
+    fn publish_endpoint(
+        &mut self,
+        name: &Name,
+        topic: &Topic,
+        definition: &mut Vec<Value>,
+    ) -> String {
+        let topic_id = logical_id::topic(name);
+        let topic_ref = TopicRef::new(self.domain.name.clone(), name.clone());
+
+        let resource_id = logical_id::topic_publish_resource(name);
+        self.api_resource(
+            &resource_id,
+            logical_id::API_TOPICS,
+            name.as_str(),
+            definition,
+        );
+
+        let role_id = logical_id::topic_publish_role(name);
+        let mut statements = vec![json!({
+            "Sid": "PublishToTopic",
+            "Effect": "Allow",
+            "Action": "sns:Publish",
+            "Resource": reference(&topic_id),
+        })];
+        statements.extend(self.key_use_statement(&["kms:Decrypt", "kms:GenerateDataKey*"]));
+        let description = format!(
+            "API Gateway publishes to topic {topic_ref} ({}) with this role",
+            self.stage
+        );
+        self.api_role(&role_id, description, "publish", statements);
+
         let (before, after) = request_template(topic.kind);
+        let template = json!({ "Fn::Join": ["", [before, reference(&topic_id), after]] });
         let mut method = json!({
-            "RestApiId": api,
+            "RestApiId": reference(logical_id::API),
             "ResourceId": reference(&resource_id),
             "HttpMethod": "POST",
             "AuthorizationType": "AWS_IAM",
-            "Integration": {
-                "Type": "AWS",
-                "IntegrationHttpMethod": "POST",
-                "Uri": sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:sns:action/Publish"),
-                "Credentials": get_att(&role_id, "Arn"),
-                "PassthroughBehavior": "NEVER",
-                "RequestParameters": {
-                    "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
-                },
-                "RequestTemplates": {
-                    "application/json": { "Fn::Join": ["", [before, reference(&topic_id), after]] },
-                },
-                "IntegrationResponses": [
-                    { "StatusCode": "200" },
-                    { "StatusCode": "400", "SelectionPattern": "4\\d{2}" },
-                    { "StatusCode": "500", "SelectionPattern": "5\\d{2}" },
-                ],
-            },
-            "MethodResponses": [{ "StatusCode": "200" }, { "StatusCode": "400" }, { "StatusCode": "500" }],
+            "Integration": form_integration(sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:sns:action/Publish"), &role_id, template),
+            "MethodResponses": method_responses(),
         });
-        if fifo {
-            method["RequestParameters"] = Value::Object(request_parameters);
+        if let TopicKind::Fifo(settings) = topic.kind {
+            method["RequestParameters"] = json!({
+                format!("method.request.header.{GROUP_HEADER}"): true,
+                // Without content-based deduplication, SNS refuses a FIFO publish without an ID.
+                format!("method.request.header.{DEDUPLICATION_HEADER}"): !settings.content_based_deduplication,
+            });
         }
         if let Some(validator) = validator(topic) {
             method["RequestValidatorId"] = reference(validator);
         }
-        if let Some(document) = topic.schema.as_ref().and_then(|schema| schema.document.as_ref()) {
+        if let Some(document) = topic
+            .schema
+            .as_ref()
+            .and_then(|schema| schema.document.as_ref())
+        {
             let model_id = logical_id::topic_publish_model(name);
             let model = json!({
-                "RestApiId": api,
+                "RestApiId": reference(logical_id::API),
                 "ContentType": "application/json",
                 "Description": format!("Events of topic {topic_ref}"),
                 "Schema": model_schema(document),
             });
             definition.push(model.clone());
-            self.resource(model_id.clone(), Resource::new("AWS::ApiGateway::Model", model));
+            self.resource(
+                model_id.clone(),
+                Resource::new("AWS::ApiGateway::Model", model),
+            );
             method["RequestModels"] = json!({ "application/json": reference(&model_id) });
         }
-        definition.push(method.clone());
-        let method_id = logical_id::topic_publish_method(name);
-        self.resource(method_id.clone(), Resource::new("AWS::ApiGateway::Method", method));
-        method_id
+        self.api_method(logical_id::topic_publish_method(name), method, definition)
     }
 
-    /// What the execution role needs of the domain key to publish to an encrypted topic.
-    fn publish_key_statement(&self) -> Option<Value> {
-        let actions = json!(["kms:Decrypt", "kms:GenerateDataKey*"]);
+    /// The resources, methods and role of one queue's poll endpoints; returns the methods'
+    /// logical IDs. What the deployment depends on goes into `definition`.
+    fn poll_endpoints(
+        &mut self,
+        name: &Name,
+        queue: &Queue,
+        definition: &mut Vec<Value>,
+    ) -> [String; 2] {
+        let (stage, domain) = (self.stage, &self.domain.name);
+        let queue_resource_id = logical_id::queue_http_resource(name);
+        self.api_resource(
+            &queue_resource_id,
+            logical_id::API_QUEUES,
+            name.as_str(),
+            definition,
+        );
+        let messages_id = logical_id::queue_messages_resource(name);
+        self.api_resource(&messages_id, &queue_resource_id, "messages", definition);
+
+        let role_id = logical_id::queue_poll_role(name);
+        let mut statements = vec![json!({
+            "Sid": "ReceiveAndDeleteMessages",
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage"],
+            "Resource": get_att(&logical_id::queue(name), "Arn"),
+        })];
+        // Receiving from a queue encrypted with a KMS key decrypts its messages.
+        statements.extend(self.key_use_statement(&["kms:Decrypt"]));
+        let description = format!(
+            "API Gateway receives from and deletes in queue {domain}/{name} ({stage}) with this role"
+        );
+        self.api_role(&role_id, description, "poll", statements);
+
+        let queue_name = naming::queue_name(stage, domain, name, queue.kind.is_fifo());
+        let uri = sub(&format!(
+            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:sqs:path/${{AWS::AccountId}}/{queue_name}"
+        ));
+        let receive_query: Vec<&str> = RECEIVE_PARAMETERS.iter().map(|(query, _)| *query).collect();
+        let receive = json!({
+            "RestApiId": reference(logical_id::API),
+            "ResourceId": reference(&messages_id),
+            "HttpMethod": "GET",
+            "AuthorizationType": "AWS_IAM",
+            "RequestValidatorId": reference(logical_id::API_PARAMETER_VALIDATOR),
+            "RequestParameters": required_query(&receive_query),
+            "Integration": form_integration(uri.clone(), &role_id, json!(receive_template())),
+            "MethodResponses": method_responses(),
+        });
+        let delete = json!({
+            "RestApiId": reference(logical_id::API),
+            "ResourceId": reference(&messages_id),
+            "HttpMethod": "DELETE",
+            "AuthorizationType": "AWS_IAM",
+            "RequestValidatorId": reference(logical_id::API_PARAMETER_VALIDATOR),
+            "RequestParameters": required_query(&[RECEIPT_HANDLE_PARAMETER]),
+            "Integration": form_integration(uri, &role_id, json!(delete_template())),
+            "MethodResponses": method_responses(),
+        });
+        [
+            self.api_method(logical_id::queue_receive_method(name), receive, definition),
+            self.api_method(logical_id::queue_delete_method(name), delete, definition),
+        ]
+    }
+
+    /// What an execution role needs of the domain key to use an encrypted topic or queue:
+    /// `actions` on it.
+    fn key_use_statement(&self, actions: &[&str]) -> Option<Value> {
         match &self.domain.encryption {
             Encryption::CustomerKey => Some(json!({
                 "Sid": "UseDomainKey",
@@ -332,7 +551,7 @@ impl Synth<'_> {
                 "Action": actions,
                 "Resource": get_att(logical_id::KEY, "Arn"),
             })),
-            // The AWS-managed key's policy already lets the account use it through SNS.
+            // The AWS-managed key's policy already lets the account use it through SNS and SQS.
             Encryption::ServiceManaged => None,
             Encryption::ExistingKey(key) => match key.find("alias/") {
                 // An alias names no key an IAM policy can grant; grant the keys it points to.
@@ -343,7 +562,9 @@ impl Synth<'_> {
                     "Resource": sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"),
                     "Condition": { "ForAnyValue:StringEquals": { "kms:ResourceAliases": &key[start..] } },
                 })),
-                None => Some(json!({ "Sid": "UseDomainKey", "Effect": "Allow", "Action": actions, "Resource": key })),
+                None => Some(
+                    json!({ "Sid": "UseDomainKey", "Effect": "Allow", "Action": actions, "Resource": key }),
+                ),
             },
         }
     }
@@ -374,17 +595,50 @@ mod tests {
     fn templates_are_one_line_and_encode_every_value() {
         for kind in [TopicKind::Standard, TopicKind::Fifo(FifoTopic::default())] {
             let template = rendered(kind);
-            assert!(!template.contains('\n'), "a line break would end up in the last value: {template}");
+            assert!(
+                !template.contains('\n'),
+                "a line break would end up in the last value: {template}"
+            );
             for pair in template.split('&').skip(1) {
                 let (_, value) = pair.split_once('=').expect("key=value");
-                assert!(value.starts_with("$util.urlEncode("), "`{pair}` is not URL-encoded");
+                assert!(
+                    value.starts_with("$util.urlEncode("),
+                    "`{pair}` is not URL-encoded"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn receives_take_every_query_parameter_and_ask_for_every_attribute() {
+        insta::assert_snapshot!(receive_template(), @"Action=ReceiveMessage&MaxNumberOfMessages=$util.urlEncode($input.params('max_messages'))&WaitTimeSeconds=$util.urlEncode($input.params('wait_seconds'))&VisibilityTimeout=$util.urlEncode($input.params('visibility_timeout'))&AttributeName.1=All&MessageAttributeName.1=All");
+    }
+
+    #[test]
+    fn deletes_take_the_receipt_handle() {
+        insta::assert_snapshot!(delete_template(), @"Action=DeleteMessage&ReceiptHandle=$util.urlEncode($input.params('receipt_handle'))");
+    }
+
+    #[test]
+    fn poll_templates_are_one_line_and_encode_every_parameter() {
+        for template in [receive_template(), delete_template()] {
+            assert!(!template.contains('\n'), "{template}");
+            for pair in template.split('&').skip(1) {
+                let (key, value) = pair.split_once('=').expect("key=value");
+                // The attribute names are constants; everything from the request is encoded.
+                assert!(
+                    value == "All" || value.starts_with("$util.urlEncode($input.params('"),
+                    "`{key}` is not URL-encoded: {template}"
+                );
             }
         }
     }
 
     #[test]
     fn models_are_draft_4() {
-        let schema = model_schema(&json!({ "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object" }));
+        let schema = model_schema(
+            &json!({ "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object" }),
+        );
         assert_eq!(schema, json!({ "$schema": DRAFT_4, "type": "object" }));
     }
 }
