@@ -32,6 +32,7 @@ pub fn retry_config() -> RetryConfig {
 #[derive(Clone, Debug)]
 pub struct Aws {
     pub(crate) cfn: aws_sdk_cloudformation::Client,
+    pub(crate) apigateway: aws_sdk_apigateway::Client,
     pub(crate) ssm: aws_sdk_ssm::Client,
     pub(crate) s3: aws_sdk_s3::Client,
     /// A custom endpoint (`AWS_ENDPOINT_URL`): an emulator, which wants path-style S3 URLs.
@@ -73,6 +74,7 @@ impl Aws {
             .build();
         Self {
             cfn: aws_sdk_cloudformation::Client::new(config),
+            apigateway: aws_sdk_apigateway::Client::new(config),
             ssm: aws_sdk_ssm::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             custom_endpoint,

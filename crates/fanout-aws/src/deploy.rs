@@ -121,6 +121,7 @@ pub async fn deploy_stack(aws: &Aws, request: &StackRequest, options: &DeployOpt
         Err(Error::MissingTopic { .. }) if options.mode == Mode::Diff && info.is_none() => Vec::new(),
         Err(err) => return Err(err),
     };
+    preflight::check_api_log_role(aws, stack_name, &template).await?;
     for found in &resolved {
         report(EventKind::LookupResolved {
             topic: found.lookup.topic.to_string(),

@@ -50,6 +50,10 @@ pub enum Error {
     TemplateTooLarge { stack: String, size: usize, max: usize },
     #[error("SSM parameter `{name}` does not exist")]
     ParameterNotFound { name: String },
+    #[error(
+        "API Gateway has no CloudWatch Logs role in region `{region}` of this account: stack `{stack}` has a REST API whose stage writes access logs, and CloudFormation would fail to create it"
+    )]
+    NoApiGatewayLogRole { stack: String, region: String },
     #[error("AWS {operation} failed: {message}")]
     Aws {
         operation: &'static str,
@@ -96,6 +100,9 @@ impl Error {
             Self::Timeout { .. } => "the operation may still finish; check the stack in the console and deploy again".to_string(),
             Self::TemplateTooLarge { .. } => "pass `--template-bucket` (or set `FANOUT_TEMPLATE_BUCKET`) to deploy through S3".to_string(),
             Self::ParameterNotFound { .. } => "deploy the domain that publishes the topic to this stage first".to_string(),
+            Self::NoApiGatewayLogRole { region, .. } => format!(
+                "set it once per account and region: make a role that `apigateway.amazonaws.com` may assume, with the managed policy `AmazonAPIGatewayPushToCloudWatchLogs`, then run `aws apigateway update-account --region {region} --patch-operations op=replace,path=/cloudwatchRoleArn,value=<role ARN>`"
+            ),
             _ => return None,
         })
     }

@@ -65,6 +65,29 @@ pub async fn resolve(aws: &Aws, stage: &Name, lookups: &[TopicLookup]) -> Result
     Ok(resolved)
 }
 
+/// Whether `template` has an API Gateway stage that writes access logs, which API Gateway
+/// accepts only once the account has a CloudWatch Logs role in the region.
+pub fn writes_api_access_logs(template: &serde_json::Value) -> bool {
+    template["Resources"].as_object().is_some_and(|resources| {
+        resources.values().any(|resource| {
+            resource["Type"] == "AWS::ApiGateway::Stage" && resource["Properties"].get("AccessLogSetting").is_some()
+        })
+    })
+}
+
+/// Checks that API Gateway has its CloudWatch Logs role in this account and region, when
+/// `template` needs it: without it the stage fails mid-deploy and the stack rolls back.
+pub async fn check_api_log_role(aws: &Aws, stack: &str, template: &serde_json::Value) -> Result<(), Error> {
+    if !writes_api_access_logs(template) {
+        return Ok(());
+    }
+    let account = aws.apigateway.get_account().send().await.map_err(|err| from_sdk("GetAccount", &aws.endpoint(), err))?;
+    match account.cloudwatch_role_arn() {
+        Some(role) if !role.is_empty() => Ok(()),
+        _ => Err(Error::NoApiGatewayLogRole { stack: stack.to_string(), region: aws.region.clone() }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +102,23 @@ mod tests {
             requires_fifo,
             requires_standard,
         }
+    }
+
+    #[test]
+    fn only_templates_with_a_rest_api_need_the_log_role() {
+        use fanout::build::{DomainBuilder, QueueBuilder, TopicBuilder};
+        let template = |domain: DomainBuilder| {
+            let mut project = fanout::Project::new(fanout::Settings::default());
+            project.add(domain.build().unwrap());
+            let template = project.template("shop", "dev").unwrap().to_json();
+            serde_json::from_str::<serde_json::Value>(&template).unwrap()
+        };
+        let plain = DomainBuilder::new("shop").topic(TopicBuilder::standard("orders"));
+        assert!(!writes_api_access_logs(&template(plain)));
+        let publish = DomainBuilder::new("shop").topic(TopicBuilder::standard("orders").http(true));
+        assert!(writes_api_access_logs(&template(publish)));
+        let poll = DomainBuilder::new("shop").queue(QueueBuilder::standard("inbox").http(true));
+        assert!(writes_api_access_logs(&template(poll)));
     }
 
     #[test]

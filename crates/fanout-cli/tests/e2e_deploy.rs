@@ -519,6 +519,7 @@ async fn publish_endpoints_deploy_and_publish_their_url() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "100000000012");
     let repo = shop_with_orders_schema("    http: true\n  payments:\n    fifo: true\n    http: true\n");
+    set_api_log_role(&emulator, &account);
     let run = account.fanout(repo.path(), &["deploy", "--stage", "dev"]);
     assert_exit(&run, 0);
 
@@ -532,7 +533,7 @@ async fn publish_endpoints_deploy_and_publish_their_url() {
     }
 
     // The emulator does not route API Gateway to SNS, so check what API Gateway stored.
-    let stored = stored_publish_method(&emulator, &account, "dev-shop", "/topics/payments");
+    let stored = stored_method(&emulator, &account, "dev-shop", "/topics/payments", "POST");
     let template = stored["methodIntegration"]["requestTemplates"]["application/json"].as_str().unwrap_or_default();
     let topic_arn = "arn:aws:sns:us-east-1:100000000012:dev-shop-payments.fifo";
     assert!(template.starts_with(&format!("Action=Publish&TopicArn=$util.urlEncode('{topic_arn}')&Message=$util.urlEncode($input.body)")), "{stored:#}");
@@ -548,27 +549,395 @@ async fn publish_endpoints_deploy_and_publish_their_url() {
     assert!(stored["methodIntegration"]["credentials"].as_str().is_some_and(|arn| arn.contains(":role/")), "{stored:#}");
 }
 
-/// The `POST` method API Gateway stored for `path` of the REST API named `api`, as JSON,
-/// read with the emulator's own Python and boto3 (the tests have no API Gateway client).
-fn stored_publish_method(emulator: &Emulator, account: &Account, api: &str, path: &str) -> serde_json::Value {
+/// Gives API Gateway its CloudWatch Logs role in the account, as an administrator does once
+/// per account and region.
+fn set_api_log_role(emulator: &Emulator, account: &Account) {
     const SCRIPT: &str = r#"
-import json, sys, boto3
-endpoint, ca, account, api, path = sys.argv[1:6]
-client = boto3.client("apigateway", endpoint_url=endpoint, verify=ca, region_name="us-east-1",
-                      aws_access_key_id=account, aws_secret_access_key="test")
-rest_api = next(item for item in client.get_rest_apis()["items"] if item["name"] == api)
-resource = next(item for item in client.get_resources(restApiId=rest_api["id"])["items"] if item["path"] == path)
-method = client.get_method(restApiId=rest_api["id"], resourceId=resource["id"], httpMethod="POST")
+role = f"arn:aws:iam::{ACCOUNT}:role/apigateway-cloudwatch-logs"
+client("apigateway").update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}])
+print(json.dumps(role))
+"#;
+    boto3(emulator, account, SCRIPT, &[]);
+}
+
+/// The `method` API Gateway stored for `path` of the REST API named `api`, as JSON.
+fn stored_method(
+    emulator: &Emulator,
+    account: &Account,
+    api: &str,
+    path: &str,
+    method: &str,
+) -> serde_json::Value {
+    const SCRIPT: &str = r#"
+api, path, http_method = ARGS
+apigateway = client("apigateway")
+rest_api = next(item for item in apigateway.get_rest_apis()["items"] if item["name"] == api)
+resource = next(item for item in apigateway.get_resources(restApiId=rest_api["id"])["items"] if item["path"] == path)
+method = apigateway.get_method(restApiId=rest_api["id"], resourceId=resource["id"], httpMethod=http_method)
 method.pop("ResponseMetadata", None)
 print(json.dumps(method, default=str))
+"#;
+    boto3(emulator, account, SCRIPT, &[api, path, method])
+}
+
+/// Runs `script` with the emulator's own Python and boto3 (the tests have no API Gateway,
+/// CloudWatch or SigV4 client of their own) and parses what it prints as JSON. The script
+/// sees `ARGS` (`args`), `ENDPOINT`, `CA`, `ACCOUNT` and `client(service)`, a boto3 client
+/// for this account.
+fn boto3(emulator: &Emulator, account: &Account, script: &str, args: &[&str]) -> serde_json::Value {
+    const PREAMBLE: &str = r#"
+import json, sys, boto3
+ENDPOINT, CA, ACCOUNT = sys.argv[1:4]
+ARGS = sys.argv[4:]
+def client(service):
+    return boto3.client(service, endpoint_url=ENDPOINT, verify=CA, region_name="us-east-1",
+                        aws_access_key_id=ACCOUNT, aws_secret_access_key="test")
 "#;
     let python = std::env::var_os("FANOUT_MINISTACK_PYTHON")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| emulator::repo_root().join(".tools/ministack/bin/python"));
     let output = std::process::Command::new(python)
-        .args(["-c", SCRIPT, &account.endpoint, &emulator.ca.display().to_string(), &account.id, api, path])
+        .args([
+            "-c",
+            &format!("{PREAMBLE}{script}"),
+            &account.endpoint,
+            &emulator.ca.display().to_string(),
+            &account.id,
+        ])
+        .args(args)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|err| panic!("{err}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+/// An HTTPS call to an API Gateway endpoint URL as a stack output gives it
+/// (`https://{api}.execute-api.{region}.{suffix}/{stage}/{path}`), sent to the emulator's
+/// route for that API, with `query` and a SigV4 signature for `execute-api` as the
+/// account's root. Returns the status and the body.
+fn call_endpoint(
+    emulator: &Emulator,
+    account: &Account,
+    method: &str,
+    url: &str,
+    query: &[(&str, &str)],
+) -> (u16, String) {
+    const SCRIPT: &str = r#"
+import ssl, urllib.parse, urllib.request, urllib.error
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+method, url, query = ARGS
+parts = urllib.parse.urlsplit(url)
+api = parts.hostname.split(".execute-api.")[0]
+url = f"{ENDPOINT}/_aws/execute-api/{api}{parts.path}?{urllib.parse.urlencode(json.loads(query))}"
+request = AWSRequest(method=method, url=url, data=b"")
+SigV4Auth(Credentials(ACCOUNT, "test"), "execute-api", "us-east-1").add_auth(request)
+prepared = request.prepare()
+sent = urllib.request.Request(prepared.url, method=method, headers=dict(prepared.headers))
+try:
+    with urllib.request.urlopen(sent, context=ssl.create_default_context(cafile=CA), timeout=30) as response:
+        print(json.dumps({"status": response.status, "body": response.read().decode()}))
+except urllib.error.HTTPError as err:
+    print(json.dumps({"status": err.code, "body": err.read().decode()}))
+"#;
+    let query: serde_json::Map<String, serde_json::Value> = query
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), serde_json::json!(v)))
+        .collect();
+    let answer = boto3(
+        emulator,
+        account,
+        SCRIPT,
+        &[method, url, &serde_json::Value::Object(query).to_string()],
+    );
+    (
+        answer["status"].as_u64().unwrap_or_default() as u16,
+        answer["body"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// The value of output `key` of stack `stack`.
+async fn stack_output(config: &aws_config::SdkConfig, stack: &str, key: &str) -> String {
+    let stacks = aws_sdk_cloudformation::Client::new(config)
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .unwrap();
+    let outputs = stacks.stacks()[0].outputs();
+    outputs
+        .iter()
+        .find(|output| output.output_key() == Some(key))
+        .and_then(|output| output.output_value())
+        .unwrap_or_else(|| panic!("stack `{stack}` has no output `{key}`: {outputs:?}"))
+        .to_string()
+}
+
+/// The text of the first `<tag>` element of an XML document, entities decoded.
+fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<String> {
+    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    let text: &'a str = &xml[start..end];
+    Some(
+        text.replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+#[tokio::test]
+async fn poll_endpoints_receive_and_delete_a_message_published_to_a_subscribed_topic() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000013");
+    let manifest = "domain: shop\ntopics:\n  orders:\nqueues:\n  fulfilment:\n    http: true\n    subscriptions:\n      - topic: orders\n        raw_message_delivery: true\n";
+    let repo = Repo::new(&[("shop.yaml", manifest)]);
+    let config = account.config().await;
+
+    // A fresh account has no CloudWatch Logs role for API Gateway, which the stage's
+    // access logs need: refused before anything is created.
+    let refused = account.fanout(repo.path(), &["deploy", "--stage", "dev"]);
+    assert_exit(&refused, 1);
+    assert!(
+        refused.stderr.contains("error: stack `dev-shop`: API Gateway has no CloudWatch Logs role in region `us-east-1` of this account")
+            && refused.stderr.contains("hint: set it once per account and region"),
+        "{refused}"
+    );
+    let stacks = aws_sdk_cloudformation::Client::new(&config)
+        .list_stacks()
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        stacks.stack_summaries().is_empty(),
+        "{:?}",
+        stacks.stack_summaries()
+    );
+
+    set_api_log_role(&emulator, &account);
+    assert_exit(
+        &account.fanout(repo.path(), &["deploy", "--stage", "dev"]),
+        0,
+    );
+
+    let url = stack_output(&config, "dev-shop", "FulfilmentQueueMessagesUrl").await;
+    assert!(
+        url.starts_with("https://")
+            && url.ends_with(".execute-api.us-east-1.amazonaws.com/dev/queues/fulfilment/messages"),
+        "{url}"
+    );
+    let event = r#"{"order":"o-1","total":42}"#;
+    let sns = aws_sdk_sns::Client::new(&config);
+    sns.publish()
+        .topic_arn("arn:aws:sns:us-east-1:100000000013:dev-shop-orders")
+        .message(event)
+        .send()
+        .await
+        .unwrap();
+
+    let receive = [
+        ("max_messages", "10"),
+        ("wait_seconds", "5"),
+        ("visibility_timeout", "60"),
+    ];
+    let (status, body) = call_endpoint(&emulator, &account, "GET", &url, &receive);
+    assert_eq!(status, 200, "{body}");
+    // AWS answers an SQS integration in JSON; the emulator passes SQS's XML answer through.
+    assert_eq!(xml_text(&body, "Body").as_deref(), Some(event), "{body}");
+    let receipt_handle =
+        xml_text(&body, "ReceiptHandle").unwrap_or_else(|| panic!("no receipt handle: {body}"));
+
+    // In flight now: hidden for the 60 s visibility timeout the receive asked for.
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let queue = queue_url(&sqs, "dev-shop-fulfilment").await;
+    let in_flight = || async {
+        let attributes = sqs
+            .get_queue_attributes()
+            .queue_url(&queue)
+            .attribute_names(
+                aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+            )
+            .send()
+            .await
+            .unwrap();
+        attributes
+            .attributes()
+            .and_then(|a| {
+                a.get(
+                    &aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+                )
+            })
+            .cloned()
+    };
+    assert_eq!(in_flight().await.as_deref(), Some("1"));
+
+    let (status, body) = call_endpoint(
+        &emulator,
+        &account,
+        "DELETE",
+        &url,
+        &[("receipt_handle", &receipt_handle)],
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        in_flight().await.as_deref(),
+        Some("0"),
+        "the delete removed the message"
+    );
+    assert!(
+        receive_all(&sqs, &queue).await.is_empty(),
+        "nothing left to receive"
+    );
+
+    // The emulator verifies no signature of a root-like account and stores no request
+    // validator on a method, so it lets through what API Gateway refuses (an unsigned call,
+    // a receive without `max_messages`); check what it stored instead.
+    for (method, required) in [
+        (
+            "GET",
+            &["max_messages", "visibility_timeout", "wait_seconds"][..],
+        ),
+        ("DELETE", &["receipt_handle"]),
+    ] {
+        let stored = stored_method(
+            &emulator,
+            &account,
+            "dev-shop",
+            "/queues/fulfilment/messages",
+            method,
+        );
+        let parameters: Vec<&str> = stored["requestParameters"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let expected: Vec<String> = required
+            .iter()
+            .map(|name| format!("method.request.querystring.{name}"))
+            .collect();
+        assert_eq!(parameters, expected, "{stored:#}");
+        assert!(
+            stored["requestParameters"]
+                .as_object()
+                .unwrap()
+                .values()
+                .all(|required| required == true),
+            "{stored:#}"
+        );
+        assert_eq!(stored["authorizationType"], "AWS_IAM", "{stored:#}");
+    }
+}
+
+/// Every message `queue` holds now, received without waiting (and left in place).
+async fn receive_all(sqs: &aws_sdk_sqs::Client, queue: &str) -> Vec<String> {
+    let output = sqs
+        .receive_message()
+        .queue_url(queue)
+        .max_number_of_messages(10)
+        .wait_time_seconds(0)
+        .send()
+        .await
+        .unwrap();
+    output
+        .messages()
+        .iter()
+        .map(|message| message.body().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn alerts_deploy_the_alert_topic_its_subscription_and_the_alarms() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000014");
+    let manifest = "domain: shop\nalerts:\n  email: [oncall@shop.example]\n  oldest_message_age: 30m\ntopics:\n  orders:\nqueues:\n  fulfilment:\n    alerts:\n      oldest_message_age: 5m\n    subscriptions:\n      - topic: orders\n";
+    let repo = Repo::new(&[("shop.yaml", manifest)]);
+    assert_exit(
+        &account.fanout(repo.path(), &["deploy", "--stage", "dev"]),
+        0,
+    );
+
+    let config = account.config().await;
+    let alert_topic = "arn:aws:sns:us-east-1:100000000014:dev-shop--alerts";
+    let sns = aws_sdk_sns::Client::new(&config);
+    let subscriptions = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(alert_topic)
+        .send()
+        .await
+        .unwrap();
+    let emails: Vec<(&str, &str)> = subscriptions
+        .subscriptions()
+        .iter()
+        .map(|s| {
+            (
+                s.protocol().unwrap_or_default(),
+                s.endpoint().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(emails, [("email", "oncall@shop.example")]);
+
+    const SCRIPT: &str = r#"
+alarms = client("cloudwatch").describe_alarms()["MetricAlarms"]
+print(json.dumps({alarm["AlarmName"]: {
+    "metric": alarm["Namespace"] + "/" + alarm["MetricName"],
+    "dimensions": {d["Name"]: d["Value"] for d in alarm["Dimensions"]},
+    "threshold": alarm["Threshold"],
+    "actions": alarm["AlarmActions"],
+} for alarm in alarms}))
+"#;
+    let alarms = boto3(&emulator, &account, SCRIPT, &[]);
+    let alarms = alarms.as_object().unwrap();
+    let watched: Vec<(&str, &str, u64)> = alarms
+        .values()
+        .map(|alarm| {
+            let dimensions = alarm["dimensions"].as_object().unwrap();
+            let resource = dimensions
+                .values()
+                .next()
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let threshold = alarm["threshold"].as_f64().unwrap_or(f64::NAN);
+            assert!(threshold.fract() == 0.0 && threshold >= 0.0, "{alarm}");
+            (
+                alarm["metric"].as_str().unwrap_or_default(),
+                resource,
+                threshold as u64,
+            )
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        watched,
+        [
+            ("AWS/SNS/NumberOfNotificationsFailed", "dev-shop-orders", 0),
+            (
+                "AWS/SQS/ApproximateAgeOfOldestMessage",
+                "dev-shop-fulfilment",
+                300
+            ),
+            (
+                "AWS/SQS/ApproximateNumberOfMessagesVisible",
+                "dev-shop-fulfilment-dlq",
+                0
+            ),
+        ],
+        "{alarms:#?}"
+    );
+    for (name, alarm) in alarms {
+        assert_eq!(
+            alarm["actions"],
+            serde_json::json!([alert_topic]),
+            "{name} notifies the alert topic"
+        );
+    }
 }
