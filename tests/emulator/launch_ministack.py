@@ -3,6 +3,7 @@
 Run with the interpreter of the venv that scripts/bootstrap-tools builds:
 
     .tools/ministack/bin/python tests/emulator/launch_ministack.py --port 4599 [--state-dir DIR] [--no-auth]
+        [--stack-operation-delay SECONDS]
 
 It serves in the foreground until SIGTERM/SIGINT; stop it by the PID you started.
 Readiness: GET http://127.0.0.1:PORT/_ministack/health answers 200.
@@ -22,13 +23,23 @@ Why a launcher instead of the `ministack` command:
     exist, its policy denies sns:Subscribe, or the sqs/lambda Endpoint is not an ARN; a topic in
     another account gets the subscription attached (the provisioner left it dangling).
   They reach into ministack internals, so the launcher refuses any other ministack version.
+
+--stack-operation-delay (off by default, used only by the deploy benchmark in scripts/bench)
+simulates CloudFormation's provisioning time: ministack provisions a stack within milliseconds of
+the request, on its one event-loop thread, so the only thing a deploy tool's concurrency could
+overlap is the emulator's own CPU time. With the option, every stack operation (create, update,
+delete, rollback) waits that long in `*_IN_PROGRESS` before ministack provisions it. The wait is an
+asyncio sleep, so the server keeps answering other requests, and waits of different stacks
+overlap as they do on AWS.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.metadata
 import json
+import math
 import os
 import re
 import shutil
@@ -36,6 +47,8 @@ import sys
 import tempfile
 
 REQUIRED_MINISTACK = "1.5.33"
+# Longer than any benchmark would want; a larger value is more likely a unit mistake (ms for s).
+MAX_STACK_OPERATION_DELAY_S = 600
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -50,9 +63,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="do not enforce credentials and resource policies (AUTH=false)",
     )
+    parser.add_argument(
+        "--stack-operation-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="hold every stack operation in *_IN_PROGRESS this long before provisioning it, to "
+        "simulate CloudFormation's provisioning time (for the deploy benchmark; default 0: off)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         parser.error(f"--port must be 1..65535, got {args.port}")
+    if not (math.isfinite(args.stack_operation_delay) and 0 <= args.stack_operation_delay <= MAX_STACK_OPERATION_DELAY_S):
+        parser.error(
+            f"--stack-operation-delay must be 0..{MAX_STACK_OPERATION_DELAY_S} seconds, got {args.stack_operation_delay}"
+        )
     return args
 
 
@@ -260,6 +285,43 @@ def apply_patches() -> None:
     handlers["AWS::SNS::Subscription"]["delete"] = subscription_delete
 
 
+def delay_stack_operations(seconds: float) -> None:
+    """Hold every stack operation in `*_IN_PROGRESS` for `seconds` before ministack runs it.
+
+    ministack starts each stack lifecycle coroutine (create, update, delete, rollback, change set
+    execution) through `stacks._create_stack_task_in_region`; `changesets` and `handlers` import
+    that function by name, so all three references are replaced. The coroutine is wrapped, not the
+    scheduling: the task still starts in the stack's region and account context. Most request
+    handlers set the `*_IN_PROGRESS` status before scheduling; the two coroutines that set it
+    themselves get it set before the hold (their first event is written after it), or a poller
+    would see the previous, settled status during the hold and stop waiting.
+    """
+    from ministack.services.cloudformation import changesets, handlers, stacks
+
+    original = stacks._create_stack_task_in_region
+    status_set_inside = {
+        stacks._delete_stack_async.__code__: "DELETE_IN_PROGRESS",
+        stacks._continue_update_rollback_async.__code__: "UPDATE_ROLLBACK_IN_PROGRESS",
+    }
+
+    async def after_delay(coro):
+        try:
+            await asyncio.sleep(seconds)
+        except BaseException:
+            coro.close()
+            raise
+        await coro
+
+    def create_task_after_delay(coro, stack=None, stack_id=None):
+        status = status_set_inside.get(getattr(coro, "cr_code", None))
+        if status and stack is not None:
+            stack["StackStatus"] = status
+        original(after_delay(coro), stack, stack_id)
+
+    for module in (stacks, changesets, handlers):
+        module._create_stack_task_in_region = create_task_after_delay
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     check_version()
@@ -269,13 +331,16 @@ def main(argv: list[str]) -> int:
     configure_environment(args.port, state_dir, auth=not args.no_auth)
     try:
         apply_patches()
+        if args.stack_operation_delay > 0:
+            delay_stack_operations(args.stack_operation_delay)
         from ministack.app import main as ministack_main
 
         # ministack parses sys.argv itself; give it none of ours.
         sys.argv = [sys.argv[0]]
         print(
             f"launch_ministack: ministack {REQUIRED_MINISTACK} on http://127.0.0.1:{args.port} "
-            f"(AUTH={'true' if not args.no_auth else 'false'}, state in {state_dir}, pid {os.getpid()})",
+            f"(AUTH={'true' if not args.no_auth else 'false'}, "
+            f"simulated stack operation time {args.stack_operation_delay:g} s, state in {state_dir}, pid {os.getpid()})",
             file=sys.stderr,
             flush=True,
         )

@@ -44,9 +44,52 @@ def _free_loopback_port() -> int:
         return s.getsockname()[1]
 
 
-def _server_log() -> str:
+def start_launcher(scratch: str, *extra_args: str) -> tuple[subprocess.Popen, str]:
+    """Start a launcher in `scratch` on a free loopback port; returns it and its endpoint once healthy."""
+    port = _free_loopback_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    log_path = os.path.join(scratch, "ministack.log")
+    log = open(log_path, "w")
+    started = time.monotonic()
+    server = subprocess.Popen(
+        [sys.executable, LAUNCHER, "--port", str(port), "--state-dir", os.path.join(scratch, "state"), *extra_args],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    deadline = started + START_TIMEOUT_S
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"launcher exited with {server.returncode}:\n{_log_tail(log_path)}")
+        try:
+            with urllib.request.urlopen(f"{endpoint}/_ministack/health", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            stop_launcher(server)
+            raise RuntimeError(f"emulator not healthy after {START_TIMEOUT_S} s:\n{_log_tail(log_path)}")
+        time.sleep(0.05)
+    print(f"\nemulator healthy after {time.monotonic() - started:.2f} s on {endpoint}", file=sys.stderr)
+    return server, endpoint
+
+
+def stop_launcher(server: subprocess.Popen | None) -> None:
+    # Stop exactly the process this module started, by its PID.
+    if server is not None and server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _log_tail(path: str) -> str:
     try:
-        with open(os.path.join(_scratch, "ministack.log"), encoding="utf-8", errors="replace") as f:
+        with open(path, encoding="utf-8", errors="replace") as f:
             return f.read()[-4000:]
     except OSError:
         return "(no log)"
@@ -55,48 +98,20 @@ def _server_log() -> str:
 def setUpModule() -> None:
     global _server, _endpoint, _scratch
     _scratch = tempfile.mkdtemp(prefix="fanout-emulator-test-")
-    port = _free_loopback_port()
-    _endpoint = f"http://127.0.0.1:{port}"
-    log = open(os.path.join(_scratch, "ministack.log"), "w")
-    started = time.monotonic()
-    _server = subprocess.Popen(
-        [sys.executable, LAUNCHER, "--port", str(port), "--state-dir", os.path.join(_scratch, "state")],
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    deadline = started + START_TIMEOUT_S
-    while True:
-        if _server.poll() is not None:
-            raise RuntimeError(f"launcher exited with {_server.returncode}:\n{_server_log()}")
-        try:
-            with urllib.request.urlopen(f"{_endpoint}/_ministack/health", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            tearDownModule()
-            raise RuntimeError(f"emulator not healthy after {START_TIMEOUT_S} s:\n{_server_log()}")
-        time.sleep(0.05)
-    print(f"\nemulator healthy after {time.monotonic() - started:.2f} s on {_endpoint}", file=sys.stderr)
+    try:
+        _server, _endpoint = start_launcher(_scratch)
+    except BaseException:
+        shutil.rmtree(_scratch, ignore_errors=True)
+        raise
 
 
 def tearDownModule() -> None:
-    # Stop exactly the process this module started, by its PID.
-    if _server is not None and _server.poll() is None:
-        _server.terminate()
-        try:
-            _server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            _server.kill()
-            _server.wait()
+    stop_launcher(_server)
     if _scratch:
         shutil.rmtree(_scratch, ignore_errors=True)
 
 
-def client(service: str, account: str):
+def client(service: str, account: str, endpoint: str | None = None):
     """A client for one isolated emulator account (AUTH=true: the access key is the account)."""
     assert len(account) == 12 and account.isdigit()
     return boto3.session.Session(
@@ -105,7 +120,7 @@ def client(service: str, account: str):
         region_name=REGION,
     ).client(
         service,
-        endpoint_url=_endpoint,
+        endpoint_url=endpoint or _endpoint,
         config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
     )
 
@@ -385,6 +400,78 @@ class LauncherTest(unittest.TestCase):
         while client("sns", producer).list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]:
             self.assertLess(time.monotonic(), deadline, "subscription left on the producer's topic")
             time.sleep(0.2)
+
+
+class StackOperationDelayTest(unittest.TestCase):
+    """`--stack-operation-delay`: stacks stay `*_IN_PROGRESS` for the delay, without blocking the server."""
+
+    DELAY_S = 1.5
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.scratch = tempfile.mkdtemp(prefix="fanout-emulator-delay-test-")
+        try:
+            cls.server, cls.endpoint = start_launcher(cls.scratch, "--stack-operation-delay", str(cls.DELAY_S))
+        except BaseException:
+            shutil.rmtree(cls.scratch, ignore_errors=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        stop_launcher(cls.server)
+        shutil.rmtree(cls.scratch, ignore_errors=True)
+
+    def status(self, cfn, stack_name: str) -> str:
+        return cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+
+    def test_change_sets_of_several_stacks_are_held_side_by_side(self):
+        account = "616161616161"
+        cfn = client("cloudformation", account, self.endpoint)
+        template = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})
+        names = ["held-a", "held-b", "held-c"]
+        for name in names:
+            cfn.create_change_set(StackName=name, ChangeSetName="cs", ChangeSetType="CREATE", TemplateBody=template)
+            cfn.get_waiter("change_set_create_complete").wait(
+                StackName=name, ChangeSetName="cs", WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+            )
+        started = time.monotonic()
+        for name in names:
+            cfn.execute_change_set(StackName=name, ChangeSetName="cs")
+
+        # Held: in progress, nothing provisioned yet, and the server still answers at once.
+        before = time.monotonic()
+        self.assertEqual([self.status(cfn, n) for n in names], ["CREATE_IN_PROGRESS"] * 3)
+        self.assertEqual(client("sqs", account, self.endpoint).list_queues().get("QueueUrls", []), [])
+        self.assertLess(time.monotonic() - before, self.DELAY_S / 2, "the server blocked during the hold")
+
+        statuses = [wait_for_stack(cfn, n) for n in names]
+        elapsed = time.monotonic() - started
+        self.assertEqual(statuses, ["CREATE_COMPLETE"] * 3)
+        self.assertGreaterEqual(elapsed, self.DELAY_S)
+        # One delay for all three, not three in a row: the holds overlap as on AWS.
+        self.assertLess(elapsed, 2 * self.DELAY_S, f"the holds ran one after another ({elapsed:.2f} s)")
+        self.assertEqual(len(client("sqs", account, self.endpoint).list_queues()["QueueUrls"]), 3)
+
+    def test_delete_is_held_too(self):
+        account = "626262626262"
+        cfn = client("cloudformation", account, self.endpoint)
+        cfn.create_stack(StackName="doomed", TemplateBody=json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}))
+        self.assertEqual(wait_for_stack(cfn, "doomed"), "CREATE_COMPLETE")
+        stack_id = cfn.describe_stacks(StackName="doomed")["Stacks"][0]["StackId"]
+        started = time.monotonic()
+        cfn.delete_stack(StackName="doomed")
+        self.assertEqual(self.status(cfn, stack_id), "DELETE_IN_PROGRESS")
+        self.assertEqual(wait_for_stack(cfn, stack_id), "DELETE_COMPLETE")
+        self.assertGreaterEqual(time.monotonic() - started, self.DELAY_S)
+
+    def test_rejects_negative_and_non_finite_delays(self):
+        for value in ["-1", "nan", "inf", "601"]:
+            result = subprocess.run(
+                [sys.executable, LAUNCHER, "--port", "1", "--stack-operation-delay", value],
+                capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+            )
+            self.assertEqual(result.returncode, 2, (value, result.stderr))
+            self.assertIn("--stack-operation-delay must be 0..600 seconds", result.stderr)
 
 
 if __name__ == "__main__":
