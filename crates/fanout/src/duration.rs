@@ -94,7 +94,7 @@ impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.0;
         for (factor, unit) in [(86_400, "d"), (3_600, "h"), (60, "m")] {
-            if secs != 0 && secs % factor == 0 {
+            if secs != 0 && secs.is_multiple_of(factor) {
                 return write!(f, "{}{unit}", secs / factor);
             }
         }
