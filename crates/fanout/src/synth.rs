@@ -7,13 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::model::{Domain, Encryption, QueueKind, Queue, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
 use crate::project::Project;
-use crate::template::{Output, Parameter, Resource, Template, get_att, reference, sub};
+use crate::template::{Output, Parameter, Resource, Template, get_att, reference, sub, json};
 
 mod alerts;
 mod contract;
@@ -265,7 +265,7 @@ impl<'a> Synth<'a> {
                 "Description": format!("Encrypts the topics and queues of domain {} ({})", self.domain.name, self.stage),
                 "EnableKeyRotation": true,
                 "KeyPolicy": { "Version": POLICY_VERSION, "Statement": statements },
-                "Tags": self.tags,
+                "Tags": self.tags.clone(),
             }),
         )
         .retained()
@@ -277,7 +277,7 @@ impl<'a> Synth<'a> {
             Encryption::CustomerKey => Some(get_att(logical_id::KEY, "Arn")),
             Encryption::ServiceManaged if for_queue => None,
             Encryption::ServiceManaged => Some(json!("alias/aws/sns")),
-            Encryption::ExistingKey(key) => Some(json!(key)),
+            Encryption::ExistingKey(key) => Some(json!(key.as_str())),
         }
     }
 
@@ -285,7 +285,7 @@ impl<'a> Synth<'a> {
         let topic_id = logical_id::topic(name);
         self.resource(topic_id.clone(), |s| {
             let physical = naming::topic_name(s.stage, &s.domain.name, name, kind.is_fifo());
-            let mut properties = json!({ "TopicName": physical, "Tags": s.tags });
+            let mut properties = json!({ "TopicName": physical, "Tags": s.tags.clone() });
             if let TopicKind::Fifo(fifo) = kind {
                 properties["FifoTopic"] = json!(true);
                 properties["ContentBasedDeduplication"] = json!(fifo.content_based_deduplication);
@@ -334,7 +334,7 @@ impl<'a> Synth<'a> {
         let mut properties = json!({
             "QueueName": physical,
             "MessageRetentionPeriod": retention,
-            "Tags": self.tags,
+            "Tags": self.tags.clone(),
         });
         if let QueueKind::Fifo(fifo) = kind {
             properties["FifoQueue"] = json!(true);
@@ -432,7 +432,7 @@ impl<'a> Synth<'a> {
                 "Effect": "Deny",
                 "Principal": "*",
                 "Action": "sqs:*",
-                "Resource": targets,
+                "Resource": targets.clone(),
                 "Condition": { "Bool": { "aws:SecureTransport": "false" } },
             })];
             for subscription in &queue.subscriptions {
@@ -441,7 +441,7 @@ impl<'a> Synth<'a> {
                     "Effect": "Allow",
                     "Principal": { "Service": SNS_SERVICE },
                     "Action": "sqs:SendMessage",
-                    "Resource": targets,
+                    "Resource": targets.clone(),
                     "Condition": { "ArnEquals": { "aws:SourceArn": s.topic_arn(&subscription.topic) } },
                 }));
             }

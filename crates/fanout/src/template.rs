@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// A CloudFormation template. Maps are ordered, so rendering is deterministic.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -119,9 +119,15 @@ impl Template {
     /// assert!(template.to_json().starts_with("{\n  \"AWSTemplateFormatVersion\": \"2010-09-09\""));
     /// ```
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
-        text.push('\n');
-        text
+        // Rendered resources take about a kilobyte each: sized up front, the buffer is not
+        // copied over and over as it grows.
+        let mut bytes = Vec::with_capacity(2048 + 1536 * self.resources.len());
+        if serde_json::to_writer_pretty(&mut bytes, self).is_err() {
+            return String::new();
+        }
+        bytes.push(b'\n');
+        // serde_json writes only UTF-8.
+        String::from_utf8(bytes).unwrap_or_default()
     }
 
     /// The template as YAML, for readers who prefer it; JSON stays the deployed form.
@@ -154,3 +160,71 @@ pub fn get_att(logical_id: &str, attribute: &str) -> Value {
 pub fn sub(text: &str) -> Value {
     json!({ "Fn::Sub": text })
 }
+
+/// `serde_json::json!`, except that each interpolated value moves in through
+/// `Value::from` instead of being serialized into a new `Value`.
+///
+/// `serde_json::json!` copies every interpolated value through its serializer, so
+/// `"Tags": tags` rebuilt the whole list for each resource, and `"Statement": statements`
+/// a whole policy: most of synthesis was such copies. Here a value must be something a
+/// `Value` is made from (`&str`, `String`, numbers, `bool`, `Vec` of values, `Value`), and
+/// a shared one is cloned where it is used, which is visible at the call.
+///
+/// Object and array syntax as in `serde_json::json!` (from which the rules are adapted,
+/// MIT or Apache-2.0), without its error messages for malformed input.
+macro_rules! json {
+    (@array [$($elems:expr,)*]) => { vec![$($elems,)*] };
+    (@array [$($elems:expr),*]) => { vec![$($elems),*] };
+    (@array [$($elems:expr,)*] [$($array:tt)*] $($rest:tt)*) => {
+        $crate::template::json!(@array [$($elems,)* $crate::template::json!([$($array)*])] $($rest)*)
+    };
+    (@array [$($elems:expr,)*] {$($map:tt)*} $($rest:tt)*) => {
+        $crate::template::json!(@array [$($elems,)* $crate::template::json!({$($map)*})] $($rest)*)
+    };
+    (@array [$($elems:expr,)*] $next:expr, $($rest:tt)*) => {
+        $crate::template::json!(@array [$($elems,)* $crate::template::json!($next),] $($rest)*)
+    };
+    (@array [$($elems:expr,)*] $last:expr) => {
+        $crate::template::json!(@array [$($elems,)* $crate::template::json!($last)])
+    };
+    (@array [$($elems:expr),*] , $($rest:tt)*) => {
+        $crate::template::json!(@array [$($elems,)*] $($rest)*)
+    };
+
+    (@object $object:ident () () ()) => {};
+    (@object $object:ident [$($key:tt)+] ($value:expr) , $($rest:tt)*) => {
+        let _ = $object.insert(($($key)+).into(), $value);
+        $crate::template::json!(@object $object () ($($rest)*) ($($rest)*));
+    };
+    (@object $object:ident [$($key:tt)+] ($value:expr)) => {
+        let _ = $object.insert(($($key)+).into(), $value);
+    };
+    (@object $object:ident ($($key:tt)+) (: [$($array:tt)*] $($rest:tt)*) $copy:tt) => {
+        $crate::template::json!(@object $object [$($key)+] ($crate::template::json!([$($array)*])) $($rest)*);
+    };
+    (@object $object:ident ($($key:tt)+) (: {$($map:tt)*} $($rest:tt)*) $copy:tt) => {
+        $crate::template::json!(@object $object [$($key)+] ($crate::template::json!({$($map)*})) $($rest)*);
+    };
+    (@object $object:ident ($($key:tt)+) (: $value:expr , $($rest:tt)*) $copy:tt) => {
+        $crate::template::json!(@object $object [$($key)+] ($crate::template::json!($value)) , $($rest)*);
+    };
+    (@object $object:ident ($($key:tt)+) (: $value:expr) $copy:tt) => {
+        $crate::template::json!(@object $object [$($key)+] ($crate::template::json!($value)));
+    };
+    (@object $object:ident ($($key:tt)*) ($tt:tt $($rest:tt)*) $copy:tt) => {
+        $crate::template::json!(@object $object ($($key)* $tt) ($($rest)*) ($($rest)*));
+    };
+
+    ([]) => { serde_json::Value::Array(vec![]) };
+    ([ $($tt:tt)+ ]) => { serde_json::Value::Array($crate::template::json!(@array [] $($tt)+)) };
+    ({}) => { serde_json::Value::Object(serde_json::Map::new()) };
+    ({ $($tt:tt)+ }) => {
+        serde_json::Value::Object({
+            let mut object = serde_json::Map::new();
+            $crate::template::json!(@object object () ($($tt)+) ($($tt)+));
+            object
+        })
+    };
+    ($other:expr) => { serde_json::Value::from($other) };
+}
+pub(crate) use json;

@@ -4,13 +4,13 @@
 //! The sharp edge: CloudWatch publishes to an encrypted topic only if the key policy lets
 //! `cloudwatch.amazonaws.com` use the key, so the domain key grants it (scoped to the account).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Synth, needs_fifo_dead_letter, topic_policy};
 use crate::model::{Alerts, Queue};
 use crate::name::Name;
 use crate::naming;
-use crate::template::{Resource, reference, sub};
+use crate::template::{Resource, reference, sub, json};
 
 const CLOUDWATCH_SERVICE: &str = "cloudwatch.amazonaws.com";
 /// SQS and SNS send their metrics every minute.
@@ -48,7 +48,7 @@ impl Synth<'_> {
             targets.push(reference(naming::logical_id::ALERT_TOPIC));
         }
         if let Some(arn) = &alerts.topic_arn {
-            targets.push(json!(arn));
+            targets.push(json!(arn.as_str()));
         }
         let (stage, domain) = (self.stage, &self.domain.name);
         for (name, queue) in &self.domain.queues {
@@ -73,7 +73,7 @@ impl Synth<'_> {
         self.resource(topic_id.to_string(), |s| {
             let mut properties = json!({
                 "TopicName": naming::alert_topic_name(s.stage, &s.domain.name),
-                "Tags": s.tags,
+                "Tags": s.tags.clone(),
             });
             if let Some(key) = s.kms_key(false) {
                 properties["KmsMasterKeyId"] = key;
@@ -94,7 +94,7 @@ impl Synth<'_> {
         });
         for email in &alerts.email {
             self.resource(naming::logical_id::alert_email_subscription(email), |_| {
-                let subscription = json!({ "TopicArn": reference(topic_id), "Protocol": "email", "Endpoint": email });
+                let subscription = json!({ "TopicArn": reference(topic_id), "Protocol": "email", "Endpoint": email.as_str() });
                 Resource::new("AWS::SNS::Subscription", subscription)
             });
         }
@@ -163,7 +163,7 @@ impl Synth<'_> {
                 "Threshold": threshold,
                 "ComparisonOperator": "GreaterThanThreshold",
                 "TreatMissingData": "notBreaching",
-                "Tags": self.tags,
+                "Tags": self.tags.clone(),
             }),
         )
     }

@@ -1,13 +1,12 @@
 //! A topic's event schema, published through SSM beside its ARN so consumers in other repos
 //! can fetch the contract by name: `{ssm_prefix}/{stage}/{domain}/topics/{topic}/schema`.
 
-use serde_json::json;
 
 use super::Synth;
 use crate::model::Topic;
 use crate::name::{Name, TopicRef};
 use crate::naming;
-use crate::template::Resource;
+use crate::template::{Resource, json};
 
 impl Synth<'_> {
     pub(super) fn schema_parameter(&mut self, name: &Name, topic: &Topic) {

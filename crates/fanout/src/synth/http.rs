@@ -7,13 +7,13 @@
 //! the FIFO headers (a missing `X-Message-Group-Id` is a 400), and the body against the
 //! topic's event schema when it has one.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{POLICY_VERSION, Synth};
 use crate::model::{Domain, Encryption, Topic, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
-use crate::template::{Resource, get_att, reference, sub};
+use crate::template::{Resource, get_att, reference, sub, json};
 
 const APIGATEWAY_SERVICE: &str = "apigateway.amazonaws.com";
 /// The header a FIFO topic's message group comes from.
@@ -112,12 +112,12 @@ impl Synth<'_> {
                     "Name": naming::publish_api_name(stage, domain),
                     "Description": format!("Publish endpoints of the topics of domain {domain} ({stage})"),
                     "EndpointConfiguration": { "Types": ["REGIONAL"] },
-                    "Tags": s.tags,
+                    "Tags": s.tags.clone(),
                 }),
             )
         });
         let topics_resource = json!({
-            "RestApiId": api,
+            "RestApiId": api.clone(),
             "ParentId": get_att(logical_id::PUBLISH_API, "RootResourceId"),
             "PathPart": "topics",
         });
@@ -128,7 +128,7 @@ impl Synth<'_> {
         for (id, validate_body) in [(logical_id::PUBLISH_API_BODY_VALIDATOR, true), (logical_id::PUBLISH_API_HEADER_VALIDATOR, false)] {
             if topics.iter().any(|(_, topic)| validator(topic) == Some(id)) {
                 let properties = json!({
-                    "RestApiId": api,
+                    "RestApiId": api.clone(),
                     "Name": if validate_body { "body-and-headers" } else { "headers" },
                     "ValidateRequestBody": validate_body,
                     "ValidateRequestParameters": true,
@@ -148,7 +148,7 @@ impl Synth<'_> {
         let deployment_id = logical_id::publish_api_deployment(hash);
         let mut deployment = Resource::new(
             "AWS::ApiGateway::Deployment",
-            json!({ "RestApiId": api, "Description": format!("Publish endpoints of domain {domain} ({stage})") }),
+            json!({ "RestApiId": api.clone(), "Description": format!("Publish endpoints of domain {domain} ({stage})") }),
         );
         for method in methods {
             deployment = deployment.depends_on(method);
@@ -159,7 +159,7 @@ impl Synth<'_> {
         let mut log_group = json!({
             "LogGroupName": log_group_name,
             "RetentionInDays": ACCESS_LOG_RETENTION_DAYS,
-            "Tags": self.tags,
+            "Tags": self.tags.clone(),
         });
         let log_group = if self.domain.encryption == Encryption::CustomerKey {
             log_group["KmsKeyId"] = get_att(logical_id::KEY, "Arn");
@@ -177,7 +177,7 @@ impl Synth<'_> {
         let stage_resource = Resource::new(
             "AWS::ApiGateway::Stage",
             json!({
-                "RestApiId": api,
+                "RestApiId": api.clone(),
                 "DeploymentId": reference(&deployment_id),
                 "StageName": stage.as_str(),
                 "Description": format!("Publish endpoints of domain {domain} ({stage})"),
@@ -193,7 +193,7 @@ impl Synth<'_> {
                     "LoggingLevel": "ERROR",
                     "DataTraceEnabled": false,
                 }],
-                "Tags": self.tags,
+                "Tags": self.tags.clone(),
             }),
         )
         .with_metadata(json!({
@@ -214,7 +214,7 @@ impl Synth<'_> {
             let parameter = json!({
                 "Name": naming::topic_url_parameter(&self.project.settings.ssm_prefix, stage, &topic_ref),
                 "Type": "String",
-                "Value": url,
+                "Value": url.clone(),
                 "Description": format!("URL of the publish endpoint of topic {topic_ref}"),
                 "Tags": self.parameter_tags(),
             });
@@ -233,7 +233,7 @@ impl Synth<'_> {
         let topic_ref = TopicRef::new(self.domain.name.clone(), name.clone());
 
         let resource_id = logical_id::topic_publish_resource(name);
-        let resource = json!({ "RestApiId": api, "ParentId": reference(logical_id::PUBLISH_API_TOPICS), "PathPart": name.as_str() });
+        let resource = json!({ "RestApiId": api.clone(), "ParentId": reference(logical_id::PUBLISH_API_TOPICS), "PathPart": name.as_str() });
         definition.push(resource.clone());
         self.resource(resource_id.clone(), |_| Resource::new("AWS::ApiGateway::Resource", resource));
 
@@ -260,7 +260,7 @@ impl Synth<'_> {
                 "PolicyName": "publish",
                 "PolicyDocument": { "Version": POLICY_VERSION, "Statement": statements },
             }],
-            "Tags": self.tags,
+            "Tags": self.tags.clone(),
         });
         self.resource(role_id.clone(), |_| Resource::new("AWS::IAM::Role", role));
 
@@ -273,7 +273,7 @@ impl Synth<'_> {
         }
         let (before, after) = request_template(topic.kind);
         let mut method = json!({
-            "RestApiId": api,
+            "RestApiId": api.clone(),
             "ResourceId": reference(&resource_id),
             "HttpMethod": "POST",
             "AuthorizationType": "AWS_IAM",
@@ -306,7 +306,7 @@ impl Synth<'_> {
         if let Some(document) = topic.schema.as_ref().and_then(|schema| schema.document.as_ref()) {
             let model_id = logical_id::topic_publish_model(name);
             let model = json!({
-                "RestApiId": api,
+                "RestApiId": api.clone(),
                 "ContentType": "application/json",
                 "Description": format!("Events of topic {topic_ref}"),
                 "Schema": model_schema(document),
@@ -342,7 +342,7 @@ impl Synth<'_> {
                     "Resource": sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"),
                     "Condition": { "ForAnyValue:StringEquals": { "kms:ResourceAliases": &key[start..] } },
                 })),
-                None => Some(json!({ "Sid": "UseDomainKey", "Effect": "Allow", "Action": actions, "Resource": key })),
+                None => Some(json!({ "Sid": "UseDomainKey", "Effect": "Allow", "Action": actions, "Resource": key.as_str() })),
             },
         }
     }
