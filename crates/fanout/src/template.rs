@@ -121,8 +121,8 @@ impl Template {
     pub fn to_json(&self) -> String {
         // Rendered resources take about a kilobyte each: sized up front, the buffer is not
         // copied over and over as it grows.
-        let mut bytes = Vec::with_capacity(2048 + 1536 * self.resources.len());
-        if serde_json::to_writer_pretty(&mut bytes, self).is_err() {
+        let mut bytes = Vec::with_capacity(2048 + 2048 * self.resources.len());
+        if self.serialize(&mut serde_json::Serializer::with_formatter(&mut bytes, Pretty::default())).is_err() {
             return String::new();
         }
         bytes.push(b'\n');
@@ -143,6 +143,89 @@ impl Template {
     /// The template as a JSON value.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// The output of `serde_json::ser::PrettyFormatter` (two spaces per level), which writes a
+/// line break and then its indentation two bytes at a time: most of rendering was such
+/// tiny writes. This one writes a line break with its indentation at once.
+#[derive(Default)]
+struct Pretty {
+    depth: usize,
+    has_value: bool,
+}
+
+/// `,` and a line break, then the indentation of the deepest level written at once.
+const LINE_BREAK: [u8; 2 + 2 * 64] = {
+    let mut bytes = [b' '; 2 + 2 * 64];
+    bytes[0] = b',';
+    bytes[1] = b'\n';
+    bytes
+};
+
+impl Pretty {
+    /// A line break (after a comma if `comma`), indented to the current depth.
+    fn line_break<W: ?Sized + std::io::Write>(&self, writer: &mut W, comma: bool) -> std::io::Result<()> {
+        let start = if comma { 0 } else { 1 };
+        match LINE_BREAK.get(start..2 + 2 * self.depth) {
+            Some(bytes) => writer.write_all(bytes),
+            None => {
+                writer.write_all(&LINE_BREAK[start..2])?;
+                (0..self.depth).try_for_each(|_| writer.write_all(b"  "))
+            }
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line_break(writer, false)?;
+        }
+        writer.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.line_break(writer, !first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line_break(writer, false)?;
+        }
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.line_break(writer, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -228,3 +311,38 @@ macro_rules! json {
     ($other:expr) => { serde_json::Value::from($other) };
 }
 pub(crate) use json;
+
+#[cfg(test)]
+mod tests {
+    use super::{Output, Parameter, Resource, Template};
+
+    /// Deeper than the indentation written at once, so the fallback is covered too.
+    fn nested(depth: usize) -> serde_json::Value {
+        (0..depth).fold(serde_json::json!("bottom"), |inner, level| match level % 2 {
+            0 => serde_json::json!([inner, level]),
+            _ => serde_json::json!({ "level": inner }),
+        })
+    }
+
+    #[test]
+    fn renders_as_serde_json_pretty_prints() {
+        let properties = serde_json::json!({
+            "Empty": {}, "None": [], "Null": null, "Flags": [true, false],
+            "Numbers": [0, -1, 1.5, u64::MAX, i64::MIN],
+            "Text": "quote \" backslash \\ slash / tab \t line \n bell \u{7} é 😀",
+            "Deep": nested(80),
+        });
+        let mut template = Template { format_version: "2010-09-09", description: Some("a \"b\"".into()), ..Template::default() };
+        template.resources.insert("Thing".into(), Resource::new("AWS::X::Y", properties).retained().depends_on("Other"));
+        template.resources.insert("Other".into(), Resource::new("AWS::X::Z", serde_json::json!({})));
+        template.parameters.insert(
+            "P".into(),
+            Parameter { kind: "String".into(), default: None, description: Some("p".into()) },
+        );
+        template.outputs.insert("O".into(), Output { description: "o".into(), value: serde_json::json!({ "Ref": "Thing" }) });
+        for template in [template, Template::default()] {
+            let expected = serde_json::to_string_pretty(&template).unwrap() + "\n";
+            assert_eq!(template.to_json(), expected);
+        }
+    }
+}
