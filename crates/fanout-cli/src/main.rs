@@ -9,6 +9,11 @@ mod commands;
 mod render;
 mod workspace;
 
+// Synthesis builds and frees millions of small JSON values, on every core: mimalloc does it
+// in a fraction of the instructions of the system allocator (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use commands::{deploy::DeployArgs, destroy::DestroyArgs, diff::DiffArgs, event::EventArgs, lookup::LookupArgs};
 use commands::{graph::GraphArgs, schema::SchemaArgs, synth::SynthArgs, validate::ValidateArgs};
 

@@ -11,7 +11,7 @@ use crate::model::{Domain, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming;
 use crate::source::SourceMap;
-use crate::synth::{synth, synth_checked};
+use crate::synth::{outline, synth};
 use crate::template::Template;
 
 /// Repo-wide settings, from `fanout.yaml`.
@@ -426,7 +426,7 @@ impl Project {
 
     fn check_template_limits(&self, domain: &Domain, diagnostics: &mut Diagnostics) {
         let Some(stage) = self.settings.stages.first() else { return };
-        let (template, collisions) = synth_checked(self, domain, stage);
+        let (template, collisions) = outline(self, domain, stage);
         let counts = [
             ("resources", template.resources.len(), limits::RESOURCES),
             ("outputs", template.outputs.len(), limits::OUTPUTS),

@@ -7,13 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::model::{Domain, Encryption, QueueKind, Queue, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
 use crate::project::Project;
-use crate::template::{Output, Parameter, Resource, Template, get_att, reference, sub};
+use crate::template::{Output, Parameter, Resource, Template, get_att, reference, sub, json};
 
 mod alerts;
 mod contract;
@@ -81,21 +81,37 @@ pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<To
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn synth(project: &Project, domain: &Domain, stage: &Name) -> Template {
-    synth_checked(project, domain, stage).0
+    let mut synth = Synth::new(project, domain, stage, Detail::Full);
+    synth.run();
+    synth.template
 }
 
-/// Like [`synth`], also returning the logical IDs that two resources were given, so that
-/// validation can report the collision instead of a template silently missing a resource.
-pub(crate) fn synth_checked(project: &Project, domain: &Domain, stage: &Name) -> (Template, Vec<String>) {
-    let mut synth = Synth::new(project, domain, stage);
+/// The outline of `domain`'s template for `stage`: every parameter, resource and output it
+/// has, under the logical ID [`synth`] gives it, but resources and outputs without contents;
+/// and the logical IDs that two resources were given.
+///
+/// It runs the same code as [`synth`], so validation counts and compares exactly what
+/// synthesis produces, at a fraction of the cost: building the contents is most of it.
+pub(crate) fn outline(project: &Project, domain: &Domain, stage: &Name) -> (Template, Vec<String>) {
+    let mut synth = Synth::new(project, domain, stage, Detail::Outline);
     synth.run();
     (synth.template, synth.collisions)
+}
+
+/// How much of the template a synthesis builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Detail {
+    /// Everything: the template to render.
+    Full,
+    /// Logical IDs only: resources and outputs get empty contents, which are never built.
+    Outline,
 }
 
 struct Synth<'a> {
     project: &'a Project,
     domain: &'a Domain,
     stage: &'a Name,
+    detail: Detail,
     template: Template,
     tags: Vec<Value>,
     /// Logical IDs given to more than one resource.
@@ -103,7 +119,7 @@ struct Synth<'a> {
 }
 
 impl<'a> Synth<'a> {
-    fn new(project: &'a Project, domain: &'a Domain, stage: &'a Name) -> Self {
+    fn new(project: &'a Project, domain: &'a Domain, stage: &'a Name, detail: Detail) -> Self {
         let mut tags: BTreeMap<&str, &str> = domain.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         tags.insert("domain", domain.name.as_str());
         tags.insert("stage", stage.as_str());
@@ -115,6 +131,7 @@ impl<'a> Synth<'a> {
             project,
             domain,
             stage,
+            detail,
             template: Template {
                 format_version: "2010-09-09",
                 description: Some(
@@ -155,13 +172,23 @@ impl<'a> Synth<'a> {
         self.http_api();
     }
 
-    fn resource(&mut self, logical_id: String, resource: Resource) {
+    /// Adds the resource `build` makes, or in an outline an empty one.
+    fn resource(&mut self, logical_id: String, build: impl FnOnce(&Self) -> Resource) {
+        let resource = match self.detail {
+            Detail::Full => build(self),
+            Detail::Outline => Resource::new("", Value::Null),
+        };
         if self.template.resources.insert(logical_id.clone(), resource).is_some() {
             self.collisions.push(logical_id);
         }
     }
 
-    fn output(&mut self, logical_id: String, description: String, value: Value) {
+    /// Adds the output `build` makes (description and value), or in an outline an empty one.
+    fn output(&mut self, logical_id: String, build: impl FnOnce() -> (String, Value)) {
+        let (description, value) = match self.detail {
+            Detail::Full => build(),
+            Detail::Outline => (String::new(), Value::Null),
+        };
         self.template.outputs.insert(logical_id, Output { description, value });
     }
 
@@ -195,6 +222,22 @@ impl<'a> Synth<'a> {
     }
 
     fn key(&mut self) {
+        self.resource(logical_id::KEY.to_string(), Self::key_resource);
+        let alias = |s: &Self| {
+            Resource::new(
+                "AWS::KMS::Alias",
+                json!({
+                    "AliasName": naming::key_alias(s.stage, &s.domain.name),
+                    "TargetKeyId": reference(logical_id::KEY),
+                }),
+            )
+        };
+        self.resource(logical_id::KEY_ALIAS.to_string(), alias);
+        let domain = &self.domain.name;
+        self.output("KeyArn".to_string(), || (format!("ARN of the KMS key of domain {domain}"), get_att(logical_id::KEY, "Arn")));
+    }
+
+    fn key_resource(&self) -> Resource {
         let mut statements = vec![json!({
             "Sid": "AccountAdministersKey",
             "Effect": "Allow",
@@ -216,30 +259,16 @@ impl<'a> Synth<'a> {
                 "Condition": { "ArnEquals": { "aws:SourceArn": source_arns } },
             }));
         }
-        let key = Resource::new(
+        Resource::new(
             "AWS::KMS::Key",
             json!({
                 "Description": format!("Encrypts the topics and queues of domain {} ({})", self.domain.name, self.stage),
                 "EnableKeyRotation": true,
                 "KeyPolicy": { "Version": POLICY_VERSION, "Statement": statements },
-                "Tags": self.tags,
+                "Tags": self.tags.clone(),
             }),
         )
-        .retained();
-        self.resource(logical_id::KEY.to_string(), key);
-        let alias = Resource::new(
-            "AWS::KMS::Alias",
-            json!({
-                "AliasName": naming::key_alias(self.stage, &self.domain.name),
-                "TargetKeyId": reference(logical_id::KEY),
-            }),
-        );
-        self.resource(logical_id::KEY_ALIAS.to_string(), alias);
-        self.output(
-            "KeyArn".to_string(),
-            format!("ARN of the KMS key of domain {}", self.domain.name),
-            get_att(logical_id::KEY, "Arn"),
-        );
+        .retained()
     }
 
     /// `KmsMasterKeyId` for topics and queues, `None` for SSE-SQS.
@@ -248,41 +277,46 @@ impl<'a> Synth<'a> {
             Encryption::CustomerKey => Some(get_att(logical_id::KEY, "Arn")),
             Encryption::ServiceManaged if for_queue => None,
             Encryption::ServiceManaged => Some(json!("alias/aws/sns")),
-            Encryption::ExistingKey(key) => Some(json!(key)),
+            Encryption::ExistingKey(key) => Some(json!(key.as_str())),
         }
     }
 
     fn topic(&mut self, name: &Name, kind: TopicKind, description: Option<&str>) {
         let topic_id = logical_id::topic(name);
-        let physical = naming::topic_name(self.stage, &self.domain.name, name, kind.is_fifo());
-        let mut properties = json!({ "TopicName": physical, "Tags": self.tags });
-        if let TopicKind::Fifo(fifo) = kind {
-            properties["FifoTopic"] = json!(true);
-            properties["ContentBasedDeduplication"] = json!(fifo.content_based_deduplication);
-        }
-        if let Some(key) = self.kms_key(false) {
-            properties["KmsMasterKeyId"] = key;
-        }
-        self.resource(topic_id.clone(), Resource::new("AWS::SNS::Topic", properties).retained());
-
-        let policy = topic_policy(&topic_id, Vec::new());
-        self.resource(logical_id::topic_policy(name), Resource::new("AWS::SNS::TopicPolicy", policy));
-
-        let topic_ref = TopicRef::new(self.domain.name.clone(), name.clone());
-        let ssm_name = naming::topic_arn_parameter(&self.project.settings.ssm_prefix, self.stage, &topic_ref);
-        let parameter_tags = self.parameter_tags();
-        let mut parameter = json!({
-            "Name": ssm_name,
-            "Type": "String",
-            "Value": reference(&topic_id),
-            "Description": format!("ARN of topic {topic_ref}, for subscribers in other stacks"),
-            "Tags": parameter_tags,
+        self.resource(topic_id.clone(), |s| {
+            let physical = naming::topic_name(s.stage, &s.domain.name, name, kind.is_fifo());
+            let mut properties = json!({ "TopicName": physical, "Tags": s.tags.clone() });
+            if let TopicKind::Fifo(fifo) = kind {
+                properties["FifoTopic"] = json!(true);
+                properties["ContentBasedDeduplication"] = json!(fifo.content_based_deduplication);
+            }
+            if let Some(key) = s.kms_key(false) {
+                properties["KmsMasterKeyId"] = key;
+            }
+            Resource::new("AWS::SNS::Topic", properties).retained()
         });
-        if let Some(description) = description {
-            parameter["Description"] = json!(truncate(&format!("ARN of topic {topic_ref}: {description}"), 1024));
-        }
-        self.resource(logical_id::topic_arn_parameter(name), Resource::new("AWS::SSM::Parameter", parameter));
-        self.output(format!("{}Arn", topic_id), format!("ARN of topic {topic_ref}"), reference(&topic_id));
+
+        self.resource(logical_id::topic_policy(name), |_| Resource::new("AWS::SNS::TopicPolicy", topic_policy(&topic_id, Vec::new())));
+
+        let domain = &self.domain.name;
+        let topic_ref = || TopicRef::new(domain.clone(), name.clone());
+        self.resource(logical_id::topic_arn_parameter(name), |s| {
+            let topic_ref = topic_ref();
+            let ssm_name = naming::topic_arn_parameter(&s.project.settings.ssm_prefix, s.stage, &topic_ref);
+            let parameter_tags = s.parameter_tags();
+            let mut parameter = json!({
+                "Name": ssm_name,
+                "Type": "String",
+                "Value": reference(&topic_id),
+                "Description": format!("ARN of topic {topic_ref}, for subscribers in other stacks"),
+                "Tags": parameter_tags,
+            });
+            if let Some(description) = description {
+                parameter["Description"] = json!(truncate(&format!("ARN of topic {topic_ref}: {description}"), 1024));
+            }
+            Resource::new("AWS::SSM::Parameter", parameter)
+        });
+        self.output(format!("{}Arn", topic_id), || (format!("ARN of topic {}", topic_ref()), reference(&topic_id)));
     }
 
     /// The tags as SSM parameters take them: a mapping, not a list.
@@ -300,7 +334,7 @@ impl<'a> Synth<'a> {
         let mut properties = json!({
             "QueueName": physical,
             "MessageRetentionPeriod": retention,
-            "Tags": self.tags,
+            "Tags": self.tags.clone(),
         });
         if let QueueKind::Fifo(fifo) = kind {
             properties["FifoQueue"] = json!(true);
@@ -334,103 +368,115 @@ impl<'a> Synth<'a> {
         let queue_id = logical_id::queue(name);
         let domain = &self.domain.name;
         let fifo = queue.kind.is_fifo();
-        let mut targets = vec![get_att(&queue_id, "Arn")];
-        let mut queue_refs = vec![reference(&queue_id)];
 
-        let mut extra = json!({
-            "VisibilityTimeout": queue.visibility_timeout.as_secs(),
-            "ReceiveMessageWaitTimeSeconds": queue.receive_wait.as_secs(),
-            "DelaySeconds": queue.delay.as_secs(),
-        });
-        let mut dead_letter_arn = None;
-        let mut fifo_dead_letter_arn = None;
+        let mut dead_letter_id = None;
+        let mut fifo_dead_letter_id = None;
         if let Some(dead_letter) = queue.dead_letter {
             let dlq_id = logical_id::dead_letter_queue(name);
-            extra["RedrivePolicy"] = json!({
-                "deadLetterTargetArn": get_att(&dlq_id, "Arn"),
-                "maxReceiveCount": dead_letter.max_receive_count,
+            self.resource(dlq_id.clone(), |s| {
+                let physical = naming::dead_letter_queue_name(s.stage, domain, name, fifo);
+                s.queue_resource(physical, queue.kind, dead_letter.retention.as_secs(), json!({}))
             });
-            let physical = naming::dead_letter_queue_name(self.stage, domain, name, fifo);
-            let dlq = self.queue_resource(physical, queue.kind, dead_letter.retention.as_secs(), json!({}));
-            self.resource(dlq_id.clone(), dlq);
-            self.output(format!("{dlq_id}Arn"), format!("ARN of the dead-letter queue of queue {domain}/{name}"), get_att(&dlq_id, "Arn"));
-            self.output(format!("{dlq_id}Url"), format!("URL of the dead-letter queue of queue {domain}/{name}"), reference(&dlq_id));
-            targets.push(get_att(&dlq_id, "Arn"));
-            queue_refs.push(reference(&dlq_id));
-            dead_letter_arn = Some(get_att(&dlq_id, "Arn"));
+            self.output(format!("{dlq_id}Arn"), || {
+                (format!("ARN of the dead-letter queue of queue {domain}/{name}"), get_att(&dlq_id, "Arn"))
+            });
+            self.output(format!("{dlq_id}Url"), || {
+                (format!("URL of the dead-letter queue of queue {domain}/{name}"), reference(&dlq_id))
+            });
 
             // SNS puts what it cannot deliver from a FIFO topic only into a FIFO queue.
             if needs_fifo_dead_letter(self.project, queue) {
                 let fifo_id = logical_id::fifo_dead_letter_queue(name);
-                let physical = naming::dead_letter_queue_name(self.stage, domain, name, true);
-                let kind = QueueKind::Fifo(Default::default());
-                let fifo_dlq = self.queue_resource(physical, kind, dead_letter.retention.as_secs(), json!({}));
-                self.resource(fifo_id.clone(), fifo_dlq);
-                self.output(
-                    format!("{fifo_id}Arn"),
-                    format!("ARN of the FIFO dead-letter queue of the FIFO-topic subscriptions of queue {domain}/{name}"),
-                    get_att(&fifo_id, "Arn"),
-                );
-                targets.push(get_att(&fifo_id, "Arn"));
-                queue_refs.push(reference(&fifo_id));
-                fifo_dead_letter_arn = Some(get_att(&fifo_id, "Arn"));
+                self.resource(fifo_id.clone(), |s| {
+                    let physical = naming::dead_letter_queue_name(s.stage, domain, name, true);
+                    let kind = QueueKind::Fifo(Default::default());
+                    s.queue_resource(physical, kind, dead_letter.retention.as_secs(), json!({}))
+                });
+                self.output(format!("{fifo_id}Arn"), || {
+                    (
+                        format!("ARN of the FIFO dead-letter queue of the FIFO-topic subscriptions of queue {domain}/{name}"),
+                        get_att(&fifo_id, "Arn"),
+                    )
+                });
+                fifo_dead_letter_id = Some(fifo_id);
             }
+            dead_letter_id = Some((dlq_id, dead_letter));
         }
-        let physical = naming::queue_name(self.stage, domain, name, fifo);
-        let resource = self.queue_resource(physical, queue.kind, queue.retention.as_secs(), extra);
-        self.resource(queue_id.clone(), resource);
-        self.output(format!("{queue_id}Url"), format!("URL of queue {domain}/{name}"), reference(&queue_id));
-        self.output(format!("{queue_id}Arn"), format!("ARN of queue {domain}/{name}"), get_att(&queue_id, "Arn"));
-
-        let mut statements = vec![json!({
-            "Sid": "DenyWithoutTls",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "sqs:*",
-            "Resource": targets,
-            "Condition": { "Bool": { "aws:SecureTransport": "false" } },
-        })];
-        for subscription in &queue.subscriptions {
-            statements.push(json!({
-                "Sid": format!("SnsDeliversFrom{}{}", subscription.topic.domain.pascal_case(), subscription.topic.topic.pascal_case()),
-                "Effect": "Allow",
-                "Principal": { "Service": SNS_SERVICE },
-                "Action": "sqs:SendMessage",
-                "Resource": targets,
-                "Condition": { "ArnEquals": { "aws:SourceArn": self.topic_arn(&subscription.topic) } },
-            }));
-        }
-        let policy_id = logical_id::queue_policy(name);
-        let policy = json!({
-            "Queues": queue_refs,
-            "PolicyDocument": { "Version": POLICY_VERSION, "Statement": statements },
-        });
-        self.resource(policy_id.clone(), Resource::new("AWS::SQS::QueuePolicy", policy));
-
-        for subscription in &queue.subscriptions {
-            let topic_arn = if subscription.topic.domain == *domain {
-                reference(&logical_id::topic(&subscription.topic.topic))
-            } else {
-                reference(&logical_id::topic_arn_lookup(&subscription.topic))
-            };
-            let mut properties = json!({
-                "TopicArn": topic_arn,
-                "Protocol": "sqs",
-                "Endpoint": get_att(&queue_id, "Arn"),
-                "RawMessageDelivery": subscription.raw_message_delivery,
+        self.resource(queue_id.clone(), |s| {
+            let mut extra = json!({
+                "VisibilityTimeout": queue.visibility_timeout.as_secs(),
+                "ReceiveMessageWaitTimeSeconds": queue.receive_wait.as_secs(),
+                "DelaySeconds": queue.delay.as_secs(),
             });
-            if let Some(filter) = &subscription.filter {
-                properties["FilterPolicy"] = Value::Object(filter.policy.clone());
-                properties["FilterPolicyScope"] = json!(filter.scope.as_cfn());
+            if let Some((dlq_id, dead_letter)) = &dead_letter_id {
+                extra["RedrivePolicy"] = json!({
+                    "deadLetterTargetArn": get_att(dlq_id, "Arn"),
+                    "maxReceiveCount": dead_letter.max_receive_count,
+                });
             }
-            let topic_is_fifo = self.project.topic_kind(&subscription.topic).is_some_and(TopicKind::is_fifo);
-            let redrive_target = if topic_is_fifo && !fifo { &fifo_dead_letter_arn } else { &dead_letter_arn };
-            if let Some(target) = redrive_target {
-                properties["RedrivePolicy"] = json!({ "deadLetterTargetArn": target });
+            let physical = naming::queue_name(s.stage, domain, name, fifo);
+            s.queue_resource(physical, queue.kind, queue.retention.as_secs(), extra)
+        });
+        self.output(format!("{queue_id}Url"), || (format!("URL of queue {domain}/{name}"), reference(&queue_id)));
+        self.output(format!("{queue_id}Arn"), || (format!("ARN of queue {domain}/{name}"), get_att(&queue_id, "Arn")));
+
+        let dead_letter_id = dead_letter_id.map(|(id, _)| id);
+        // The queues the policy covers: this one and its dead-letter queues.
+        let covered: Vec<&String> = [Some(&queue_id), dead_letter_id.as_ref(), fifo_dead_letter_id.as_ref()].into_iter().flatten().collect();
+        let policy_id = logical_id::queue_policy(name);
+        self.resource(policy_id.clone(), |s| {
+            let targets: Vec<Value> = covered.iter().map(|id| get_att(id, "Arn")).collect();
+            let queue_refs: Vec<Value> = covered.iter().map(|id| reference(id)).collect();
+            let mut statements = vec![json!({
+                "Sid": "DenyWithoutTls",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sqs:*",
+                "Resource": targets.clone(),
+                "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+            })];
+            for subscription in &queue.subscriptions {
+                statements.push(json!({
+                    "Sid": format!("SnsDeliversFrom{}{}", subscription.topic.domain.pascal_case(), subscription.topic.topic.pascal_case()),
+                    "Effect": "Allow",
+                    "Principal": { "Service": SNS_SERVICE },
+                    "Action": "sqs:SendMessage",
+                    "Resource": targets.clone(),
+                    "Condition": { "ArnEquals": { "aws:SourceArn": s.topic_arn(&subscription.topic) } },
+                }));
             }
-            // Delivery works only once the queue policy lets SNS in.
-            let resource = Resource::new("AWS::SNS::Subscription", properties).depends_on(policy_id.clone());
-            self.resource(logical_id::subscription(name, &subscription.topic), resource);
+            let policy = json!({
+                "Queues": queue_refs,
+                "PolicyDocument": { "Version": POLICY_VERSION, "Statement": statements },
+            });
+            Resource::new("AWS::SQS::QueuePolicy", policy)
+        });
+
+        for subscription in &queue.subscriptions {
+            self.resource(logical_id::subscription(name, &subscription.topic), |s| {
+                let topic_arn = if subscription.topic.domain == *domain {
+                    reference(&logical_id::topic(&subscription.topic.topic))
+                } else {
+                    reference(&logical_id::topic_arn_lookup(&subscription.topic))
+                };
+                let mut properties = json!({
+                    "TopicArn": topic_arn,
+                    "Protocol": "sqs",
+                    "Endpoint": get_att(&queue_id, "Arn"),
+                    "RawMessageDelivery": subscription.raw_message_delivery,
+                });
+                if let Some(filter) = &subscription.filter {
+                    properties["FilterPolicy"] = Value::Object(filter.policy.clone());
+                    properties["FilterPolicyScope"] = json!(filter.scope.as_cfn());
+                }
+                let topic_is_fifo = s.project.topic_kind(&subscription.topic).is_some_and(TopicKind::is_fifo);
+                let redrive_target = if topic_is_fifo && !fifo { &fifo_dead_letter_id } else { &dead_letter_id };
+                if let Some(target) = redrive_target {
+                    properties["RedrivePolicy"] = json!({ "deadLetterTargetArn": get_att(target, "Arn") });
+                }
+                // Delivery works only once the queue policy lets SNS in.
+                Resource::new("AWS::SNS::Subscription", properties).depends_on(policy_id.clone())
+            });
         }
     }
 }
@@ -474,4 +520,38 @@ pub(crate) fn topic_policy(topic_id: &str, grants: Vec<Value>) -> Value {
         "Topics": [reference(topic_id)],
         "PolicyDocument": { "Version": POLICY_VERSION, "Statement": statements },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::{outline, synth};
+    use crate::load::load_project;
+    use crate::template::Template;
+
+    fn logical_ids(template: &Template) -> [Vec<&String>; 3] {
+        [template.parameters.keys().collect(), template.resources.keys().collect(), template.outputs.keys().collect()]
+    }
+
+    /// Validation counts and compares outlines in place of templates: they must agree on
+    /// every feature, which the good fixtures and the seed domains cover between them.
+    #[test]
+    fn outlines_have_the_logical_ids_of_templates() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let good = repo.join("tests/fixtures/good");
+        for (settings, manifests) in [(repo.join("fanout.yaml"), repo.join("domains")), (good.join("fanout.yaml"), good)] {
+            let (project, diagnostics) = load_project(Some(&settings), &manifests).expect("fixtures are readable");
+            let project = project.unwrap_or_else(|| panic!("{diagnostics}"));
+            for stage in &project.settings.stages {
+                for domain in project.domains.values() {
+                    let template = synth(&project, domain, stage);
+                    let (outline, collisions) = outline(&project, domain, stage);
+                    assert_eq!(logical_ids(&outline), logical_ids(&template), "domain `{}`, stage `{stage}`", domain.name);
+                    assert_eq!(outline.description, template.description);
+                    assert!(collisions.is_empty());
+                }
+            }
+        }
+    }
 }

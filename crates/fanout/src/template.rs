@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// A CloudFormation template. Maps are ordered, so rendering is deterministic.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -119,9 +119,15 @@ impl Template {
     /// assert!(template.to_json().starts_with("{\n  \"AWSTemplateFormatVersion\": \"2010-09-09\""));
     /// ```
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
-        text.push('\n');
-        text
+        // Rendered resources take about a kilobyte each: sized up front, the buffer is not
+        // copied over and over as it grows.
+        let mut bytes = Vec::with_capacity(2048 + 2048 * self.resources.len());
+        if self.serialize(&mut serde_json::Serializer::with_formatter(&mut bytes, Pretty::default())).is_err() {
+            return String::new();
+        }
+        bytes.push(b'\n');
+        // serde_json writes only UTF-8.
+        String::from_utf8(bytes).unwrap_or_default()
     }
 
     /// The template as YAML, for readers who prefer it; JSON stays the deployed form.
@@ -140,6 +146,89 @@ impl Template {
     }
 }
 
+/// The output of `serde_json::ser::PrettyFormatter` (two spaces per level), which writes a
+/// line break and then its indentation two bytes at a time: most of rendering was such
+/// tiny writes. This one writes a line break with its indentation at once.
+#[derive(Default)]
+struct Pretty {
+    depth: usize,
+    has_value: bool,
+}
+
+/// `,` and a line break, then the indentation of the deepest level written at once.
+const LINE_BREAK: [u8; 2 + 2 * 64] = {
+    let mut bytes = [b' '; 2 + 2 * 64];
+    bytes[0] = b',';
+    bytes[1] = b'\n';
+    bytes
+};
+
+impl Pretty {
+    /// A line break (after a comma if `comma`), indented to the current depth.
+    fn line_break<W: ?Sized + std::io::Write>(&self, writer: &mut W, comma: bool) -> std::io::Result<()> {
+        let start = if comma { 0 } else { 1 };
+        match LINE_BREAK.get(start..2 + 2 * self.depth) {
+            Some(bytes) => writer.write_all(bytes),
+            None => {
+                writer.write_all(&LINE_BREAK[start..2])?;
+                (0..self.depth).try_for_each(|_| writer.write_all(b"  "))
+            }
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line_break(writer, false)?;
+        }
+        writer.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.line_break(writer, !first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line_break(writer, false)?;
+        }
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.line_break(writer, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
 /// `{"Ref": id}`.
 pub fn reference(logical_id: &str) -> Value {
     json!({ "Ref": logical_id })
@@ -153,4 +242,107 @@ pub fn get_att(logical_id: &str, attribute: &str) -> Value {
 /// `{"Fn::Sub": text}`.
 pub fn sub(text: &str) -> Value {
     json!({ "Fn::Sub": text })
+}
+
+/// `serde_json::json!`, except that each interpolated value moves in through
+/// `Value::from` instead of being serialized into a new `Value`.
+///
+/// `serde_json::json!` copies every interpolated value through its serializer, so
+/// `"Tags": tags` rebuilt the whole list for each resource, and `"Statement": statements`
+/// a whole policy: most of synthesis was such copies. Here a value must be something a
+/// `Value` is made from (`&str`, `String`, numbers, `bool`, `Vec` of values, `Value`), and
+/// a shared one is cloned where it is used, which is visible at the call.
+///
+/// Object and array syntax as in `serde_json::json!` (from which the rules are adapted,
+/// MIT or Apache-2.0), without its error messages for malformed input.
+macro_rules! json {
+    (@array [$($elems:expr,)*]) => { vec![$($elems,)*] };
+    (@array [$($elems:expr),*]) => { vec![$($elems),*] };
+    (@array [$($elems:expr,)*] [$($array:tt)*] $($rest:tt)*) => {
+        $crate::template::json!(@array [$($elems,)* $crate::template::json!([$($array)*])] $($rest)*)
+    };
+    (@array [$($elems:expr,)*] {$($map:tt)*} $($rest:tt)*) => {
+        $crate::template::json!(@array [$($elems,)* $crate::template::json!({$($map)*})] $($rest)*)
+    };
+    (@array [$($elems:expr,)*] $next:expr, $($rest:tt)*) => {
+        $crate::template::json!(@array [$($elems,)* $crate::template::json!($next),] $($rest)*)
+    };
+    (@array [$($elems:expr,)*] $last:expr) => {
+        $crate::template::json!(@array [$($elems,)* $crate::template::json!($last)])
+    };
+    (@array [$($elems:expr),*] , $($rest:tt)*) => {
+        $crate::template::json!(@array [$($elems,)*] $($rest)*)
+    };
+
+    (@object $object:ident () () ()) => {};
+    (@object $object:ident [$($key:tt)+] ($value:expr) , $($rest:tt)*) => {
+        let _ = $object.insert(($($key)+).into(), $value);
+        $crate::template::json!(@object $object () ($($rest)*) ($($rest)*));
+    };
+    (@object $object:ident [$($key:tt)+] ($value:expr)) => {
+        let _ = $object.insert(($($key)+).into(), $value);
+    };
+    (@object $object:ident ($($key:tt)+) (: [$($array:tt)*] $($rest:tt)*) $copy:tt) => {
+        $crate::template::json!(@object $object [$($key)+] ($crate::template::json!([$($array)*])) $($rest)*);
+    };
+    (@object $object:ident ($($key:tt)+) (: {$($map:tt)*} $($rest:tt)*) $copy:tt) => {
+        $crate::template::json!(@object $object [$($key)+] ($crate::template::json!({$($map)*})) $($rest)*);
+    };
+    (@object $object:ident ($($key:tt)+) (: $value:expr , $($rest:tt)*) $copy:tt) => {
+        $crate::template::json!(@object $object [$($key)+] ($crate::template::json!($value)) , $($rest)*);
+    };
+    (@object $object:ident ($($key:tt)+) (: $value:expr) $copy:tt) => {
+        $crate::template::json!(@object $object [$($key)+] ($crate::template::json!($value)));
+    };
+    (@object $object:ident ($($key:tt)*) ($tt:tt $($rest:tt)*) $copy:tt) => {
+        $crate::template::json!(@object $object ($($key)* $tt) ($($rest)*) ($($rest)*));
+    };
+
+    ([]) => { serde_json::Value::Array(vec![]) };
+    ([ $($tt:tt)+ ]) => { serde_json::Value::Array($crate::template::json!(@array [] $($tt)+)) };
+    ({}) => { serde_json::Value::Object(serde_json::Map::new()) };
+    ({ $($tt:tt)+ }) => {
+        serde_json::Value::Object({
+            let mut object = serde_json::Map::new();
+            $crate::template::json!(@object object () ($($tt)+) ($($tt)+));
+            object
+        })
+    };
+    ($other:expr) => { serde_json::Value::from($other) };
+}
+pub(crate) use json;
+
+#[cfg(test)]
+mod tests {
+    use super::{Output, Parameter, Resource, Template};
+
+    /// Deeper than the indentation written at once, so the fallback is covered too.
+    fn nested(depth: usize) -> serde_json::Value {
+        (0..depth).fold(serde_json::json!("bottom"), |inner, level| match level % 2 {
+            0 => serde_json::json!([inner, level]),
+            _ => serde_json::json!({ "level": inner }),
+        })
+    }
+
+    #[test]
+    fn renders_as_serde_json_pretty_prints() {
+        let properties = serde_json::json!({
+            "Empty": {}, "None": [], "Null": null, "Flags": [true, false],
+            "Numbers": [0, -1, 1.5, u64::MAX, i64::MIN],
+            "Text": "quote \" backslash \\ slash / tab \t line \n bell \u{7} é 😀",
+            "Deep": nested(80),
+        });
+        let mut template = Template { format_version: "2010-09-09", description: Some("a \"b\"".into()), ..Template::default() };
+        template.resources.insert("Thing".into(), Resource::new("AWS::X::Y", properties).retained().depends_on("Other"));
+        template.resources.insert("Other".into(), Resource::new("AWS::X::Z", serde_json::json!({})));
+        template.parameters.insert(
+            "P".into(),
+            Parameter { kind: "String".into(), default: None, description: Some("p".into()) },
+        );
+        template.outputs.insert("O".into(), Output { description: "o".into(), value: serde_json::json!({ "Ref": "Thing" }) });
+        for template in [template, Template::default()] {
+            let expected = serde_json::to_string_pretty(&template).unwrap() + "\n";
+            assert_eq!(template.to_json(), expected);
+        }
+    }
 }

@@ -4,13 +4,13 @@
 //! The sharp edge: CloudWatch publishes to an encrypted topic only if the key policy lets
 //! `cloudwatch.amazonaws.com` use the key, so the domain key grants it (scoped to the account).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Synth, needs_fifo_dead_letter, topic_policy};
 use crate::model::{Alerts, Queue};
 use crate::name::Name;
 use crate::naming;
-use crate::template::{Resource, reference, sub};
+use crate::template::{Resource, reference, sub, json};
 
 const CLOUDWATCH_SERVICE: &str = "cloudwatch.amazonaws.com";
 /// SQS and SNS send their metrics every minute.
@@ -48,88 +48,98 @@ impl Synth<'_> {
             targets.push(reference(naming::logical_id::ALERT_TOPIC));
         }
         if let Some(arn) = &alerts.topic_arn {
-            targets.push(json!(arn));
+            targets.push(json!(arn.as_str()));
         }
         let (stage, domain) = (self.stage, &self.domain.name);
         for (name, queue) in &self.domain.queues {
             self.queue_alarms(name, queue, alerts, &targets);
         }
         for (name, topic) in &self.domain.topics {
-            let physical = naming::topic_name(stage, domain, name, topic.kind.is_fifo());
-            let alarm = self.alarm(
-                format!("Notifications of topic {domain}/{name} ({stage}) failed to deliver"),
-                ("AWS/SNS", "NumberOfNotificationsFailed", "TopicName", &physical),
-                "Sum",
-                0,
-                &targets,
-            );
-            self.resource(naming::logical_id::failed_notifications_alarm(name), alarm);
+            self.resource(naming::logical_id::failed_notifications_alarm(name), |s| {
+                let physical = naming::topic_name(stage, domain, name, topic.kind.is_fifo());
+                s.alarm(
+                    format!("Notifications of topic {domain}/{name} ({stage}) failed to deliver"),
+                    ("AWS/SNS", "NumberOfNotificationsFailed", "TopicName", &physical),
+                    "Sum",
+                    0,
+                    &targets,
+                )
+            });
         }
     }
 
     fn alert_topic(&mut self, alerts: &Alerts) {
         let topic_id = naming::logical_id::ALERT_TOPIC;
-        let mut properties = json!({
-            "TopicName": naming::alert_topic_name(self.stage, &self.domain.name),
-            "Tags": self.tags,
+        self.resource(topic_id.to_string(), |s| {
+            let mut properties = json!({
+                "TopicName": naming::alert_topic_name(s.stage, &s.domain.name),
+                "Tags": s.tags.clone(),
+            });
+            if let Some(key) = s.kms_key(false) {
+                properties["KmsMasterKeyId"] = key;
+            }
+            Resource::new("AWS::SNS::Topic", properties)
         });
-        if let Some(key) = self.kms_key(false) {
-            properties["KmsMasterKeyId"] = key;
-        }
-        self.resource(topic_id.to_string(), Resource::new("AWS::SNS::Topic", properties));
-        let alarm_arns = sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*");
-        let grant = json!({
-            "Sid": "CloudWatchPublishesAlarms",
-            "Effect": "Allow",
-            "Principal": { "Service": CLOUDWATCH_SERVICE },
-            "Action": "sns:Publish",
-            "Resource": reference(topic_id),
-            "Condition": { "ArnLike": { "aws:SourceArn": alarm_arns } },
+        self.resource(naming::logical_id::ALERT_TOPIC_POLICY.to_string(), |_| {
+            let alarm_arns = sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*");
+            let grant = json!({
+                "Sid": "CloudWatchPublishesAlarms",
+                "Effect": "Allow",
+                "Principal": { "Service": CLOUDWATCH_SERVICE },
+                "Action": "sns:Publish",
+                "Resource": reference(topic_id),
+                "Condition": { "ArnLike": { "aws:SourceArn": alarm_arns } },
+            });
+            Resource::new("AWS::SNS::TopicPolicy", topic_policy(topic_id, vec![grant]))
         });
-        let policy = topic_policy(topic_id, vec![grant]);
-        self.resource(naming::logical_id::ALERT_TOPIC_POLICY.to_string(), Resource::new("AWS::SNS::TopicPolicy", policy));
         for email in &alerts.email {
-            let subscription = json!({ "TopicArn": reference(topic_id), "Protocol": "email", "Endpoint": email });
-            self.resource(naming::logical_id::alert_email_subscription(email), Resource::new("AWS::SNS::Subscription", subscription));
+            self.resource(naming::logical_id::alert_email_subscription(email), |_| {
+                let subscription = json!({ "TopicArn": reference(topic_id), "Protocol": "email", "Endpoint": email.as_str() });
+                Resource::new("AWS::SNS::Subscription", subscription)
+            });
         }
-        self.output(format!("{topic_id}Arn"), format!("ARN of the alert topic of domain {}", self.domain.name), reference(topic_id));
+        let domain = &self.domain.name;
+        self.output(format!("{topic_id}Arn"), || (format!("ARN of the alert topic of domain {domain}"), reference(topic_id)));
     }
 
     fn queue_alarms(&mut self, name: &Name, queue: &Queue, alerts: &Alerts, targets: &[Value]) {
         let (stage, domain) = (self.stage, &self.domain.name);
         let fifo = queue.kind.is_fifo();
         let age = queue.oldest_message_age.unwrap_or(alerts.oldest_message_age);
-        let physical = naming::queue_name(stage, domain, name, fifo);
-        let alarm = self.alarm(
-            format!("The oldest message in queue {domain}/{name} ({stage}) is older than {age}: is its consumer running?"),
-            ("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", &physical),
-            "Maximum",
-            age.as_secs(),
-            targets,
-        );
-        self.resource(naming::logical_id::oldest_message_alarm(name), alarm);
+        self.resource(naming::logical_id::oldest_message_alarm(name), |s| {
+            let physical = naming::queue_name(stage, domain, name, fifo);
+            s.alarm(
+                format!("The oldest message in queue {domain}/{name} ({stage}) is older than {age}: is its consumer running?"),
+                ("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", &physical),
+                "Maximum",
+                age.as_secs(),
+                targets,
+            )
+        });
         if queue.dead_letter.is_none() {
             return;
         }
-        let physical = naming::dead_letter_queue_name(stage, domain, name, fifo);
-        let alarm = self.alarm(
-            format!("Messages are in the dead-letter queue of queue {domain}/{name} ({stage}): they failed processing or delivery"),
-            ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", &physical),
-            "Maximum",
-            0,
-            targets,
-        );
-        self.resource(naming::logical_id::dead_letter_alarm(name), alarm);
-        if needs_fifo_dead_letter(self.project, queue) {
-            let physical = naming::dead_letter_queue_name(stage, domain, name, true);
-            let alarm = self.alarm(
-                format!("Messages are in the FIFO dead-letter queue of queue {domain}/{name} ({stage}): SNS could not deliver them"),
+        self.resource(naming::logical_id::dead_letter_alarm(name), |s| {
+            let physical = naming::dead_letter_queue_name(stage, domain, name, fifo);
+            s.alarm(
+                format!("Messages are in the dead-letter queue of queue {domain}/{name} ({stage}): they failed processing or delivery"),
                 ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", &physical),
                 "Maximum",
                 0,
                 targets,
-            );
-            self.resource(naming::logical_id::fifo_dead_letter_alarm(name), alarm);
+            )
+        });
+        if needs_fifo_dead_letter(self.project, queue) {
+            self.resource(naming::logical_id::fifo_dead_letter_alarm(name), |s| {
+                let physical = naming::dead_letter_queue_name(stage, domain, name, true);
+                s.alarm(
+                    format!("Messages are in the FIFO dead-letter queue of queue {domain}/{name} ({stage}): SNS could not deliver them"),
+                    ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", &physical),
+                    "Maximum",
+                    0,
+                    targets,
+                )
+            });
         }
     }
 
@@ -153,7 +163,7 @@ impl Synth<'_> {
                 "Threshold": threshold,
                 "ComparisonOperator": "GreaterThanThreshold",
                 "TreatMissingData": "notBreaching",
-                "Tags": self.tags,
+                "Tags": self.tags.clone(),
             }),
         )
     }

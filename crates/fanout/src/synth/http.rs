@@ -12,13 +12,13 @@
 //! publish without `X-Message-Group-Id`, a receive without `max_messages`, is a 400), and
 //! the body against the topic's event schema when it has one.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{POLICY_VERSION, Synth};
 use crate::model::{Domain, Encryption, Queue, Topic, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
-use crate::template::{Resource, get_att, reference, sub};
+use crate::template::{Resource, get_att, json, reference, sub};
 
 const APIGATEWAY_SERVICE: &str = "apigateway.amazonaws.com";
 /// The header a FIFO topic's message group comes from.
@@ -202,7 +202,6 @@ impl Synth<'_> {
         let topics: Vec<(&Name, &Topic)> = http_topics(self.domain).collect();
         let queues: Vec<(&Name, &Queue)> = http_queues(self.domain).collect();
         let (stage, domain) = (self.stage, &self.domain.name);
-        let api = reference(logical_id::API);
         let what = match (topics.is_empty(), queues.is_empty()) {
             (false, true) => "Publish endpoints",
             (true, false) => "Poll endpoints",
@@ -211,13 +210,13 @@ impl Synth<'_> {
         let description = format!("{what} of domain {domain} ({stage})");
         self.resource(
             logical_id::API.to_string(),
-            Resource::new(
+            |s| Resource::new(
                 "AWS::ApiGateway::RestApi",
                 json!({
                     "Name": naming::api_name(stage, domain),
-                    "Description": description,
+                    "Description": description.clone(),
                     "EndpointConfiguration": { "Types": ["REGIONAL"] },
-                    "Tags": self.tags,
+                    "Tags": s.tags.clone(),
                 }),
             ),
         );
@@ -228,11 +227,11 @@ impl Synth<'_> {
             (logical_id::API_QUEUES, "queues", !queues.is_empty()),
         ] {
             if used {
-                let properties = json!({ "RestApiId": api, "ParentId": get_att(logical_id::API, "RootResourceId"), "PathPart": path });
+                let properties = json!({ "RestApiId": reference(logical_id::API), "ParentId": get_att(logical_id::API, "RootResourceId"), "PathPart": path });
                 definition.push(properties.clone());
                 self.resource(
                     id.to_string(),
-                    Resource::new("AWS::ApiGateway::Resource", properties),
+                    |_| Resource::new("AWS::ApiGateway::Resource", properties),
                 );
             }
         }
@@ -254,7 +253,7 @@ impl Synth<'_> {
         ] {
             if used {
                 let properties = json!({
-                    "RestApiId": api,
+                    "RestApiId": reference(logical_id::API),
                     "Name": if validate_body { "body-and-parameters" } else { "parameters" },
                     "ValidateRequestBody": validate_body,
                     "ValidateRequestParameters": true,
@@ -262,7 +261,7 @@ impl Synth<'_> {
                 definition.push(properties.clone());
                 self.resource(
                     id.to_string(),
-                    Resource::new("AWS::ApiGateway::RequestValidator", properties),
+                    |_| Resource::new("AWS::ApiGateway::RequestValidator", properties),
                 );
             }
         }
@@ -279,17 +278,17 @@ impl Synth<'_> {
         let deployment_id = logical_id::api_deployment(hash);
         let mut deployment = Resource::new(
             "AWS::ApiGateway::Deployment",
-            json!({ "RestApiId": api, "Description": description }),
+            json!({ "RestApiId": reference(logical_id::API), "Description": description.clone() }),
         );
         for method in methods {
             deployment = deployment.depends_on(method);
         }
-        self.resource(deployment_id.clone(), deployment);
+        self.resource(deployment_id.clone(), |_| deployment);
 
         let mut log_group = json!({
             "LogGroupName": naming::api_log_group(stage, domain),
             "RetentionInDays": ACCESS_LOG_RETENTION_DAYS,
-            "Tags": self.tags,
+            "Tags": self.tags.clone(),
         });
         let log_group = if self.domain.encryption == Encryption::CustomerKey {
             log_group["KmsKeyId"] = get_att(logical_id::KEY, "Arn");
@@ -302,15 +301,15 @@ impl Synth<'_> {
                 }] },
             }))
         };
-        self.resource(logical_id::API_LOG_GROUP.to_string(), log_group);
+        self.resource(logical_id::API_LOG_GROUP.to_string(), |_| log_group);
 
         let stage_resource = Resource::new(
             "AWS::ApiGateway::Stage",
             json!({
-                "RestApiId": api,
+                "RestApiId": reference(logical_id::API),
                 "DeploymentId": reference(&deployment_id),
                 "StageName": stage.as_str(),
-                "Description": description,
+                "Description": description.clone(),
                 "TracingEnabled": true,
                 "AccessLogSetting": {
                     "DestinationArn": get_att(logical_id::API_LOG_GROUP, "Arn"),
@@ -323,7 +322,7 @@ impl Synth<'_> {
                     "LoggingLevel": "ERROR",
                     "DataTraceEnabled": false,
                 }],
-                "Tags": self.tags,
+                "Tags": self.tags.clone(),
             }),
         )
         .with_metadata(json!({
@@ -332,7 +331,7 @@ impl Synth<'_> {
                 "comment": "every endpoint publishes, receives or deletes: a cache would answer without doing it",
             }] },
         }));
-        self.resource(logical_id::API_STAGE.to_string(), stage_resource);
+        self.resource(logical_id::API_STAGE.to_string(), |_| stage_resource);
 
         for (name, _) in &topics {
             let topic_ref = TopicRef::new(domain.clone(), (*name).clone());
@@ -340,26 +339,25 @@ impl Synth<'_> {
             let parameter = json!({
                 "Name": naming::topic_url_parameter(&self.project.settings.ssm_prefix, stage, &topic_ref),
                 "Type": "String",
-                "Value": url,
+                "Value": url.clone(),
                 "Description": format!("URL of the publish endpoint of topic {topic_ref}"),
                 "Tags": self.parameter_tags(),
             });
             self.resource(
                 logical_id::topic_url_parameter(name),
-                Resource::new("AWS::SSM::Parameter", parameter),
+                |_| Resource::new("AWS::SSM::Parameter", parameter),
             );
-            self.output(
-                format!("{}Url", logical_id::topic(name)),
-                format!("URL of the publish endpoint of topic {topic_ref} (POST, SigV4-signed)"),
-                url,
-            );
+            self.output(format!("{}Url", logical_id::topic(name)), || {
+                (format!("URL of the publish endpoint of topic {topic_ref} (POST, SigV4-signed)"), url)
+            });
         }
         for (name, _) in &queues {
-            self.output(
-                format!("{}MessagesUrl", logical_id::queue(name)),
-                format!("URL of the poll endpoints of queue {domain}/{name} (GET receives, DELETE deletes; SigV4-signed)"),
-                Self::api_url(&format!("/queues/{name}/messages")),
-            );
+            self.output(format!("{}MessagesUrl", logical_id::queue(name)), || {
+                (
+                    format!("URL of the poll endpoints of queue {domain}/{name} (GET receives, DELETE deletes; SigV4-signed)"),
+                    Self::api_url(&format!("/queues/{name}/messages")),
+                )
+            });
         }
     }
 
@@ -369,14 +367,14 @@ impl Synth<'_> {
         definition.push(properties.clone());
         self.resource(
             id.to_string(),
-            Resource::new("AWS::ApiGateway::Resource", properties),
+            |_| Resource::new("AWS::ApiGateway::Resource", properties),
         );
     }
 
     /// A role API Gateway assumes to call SNS or SQS, allowed `statements`.
     fn api_role(&mut self, id: &str, description: String, policy: &str, statements: Vec<Value>) {
         let role = json!({
-            "Description": description,
+            "Description": description.clone(),
             "AssumeRolePolicyDocument": {
                 "Version": POLICY_VERSION,
                 "Statement": [{
@@ -390,15 +388,15 @@ impl Synth<'_> {
                 "PolicyName": policy,
                 "PolicyDocument": { "Version": POLICY_VERSION, "Statement": statements },
             }],
-            "Tags": self.tags,
+            "Tags": self.tags.clone(),
         });
-        self.resource(id.to_string(), Resource::new("AWS::IAM::Role", role));
+        self.resource(id.to_string(), |_| Resource::new("AWS::IAM::Role", role));
     }
 
     /// A method, recorded in `definition`; returns its logical ID.
     fn api_method(&mut self, id: String, method: Value, definition: &mut Vec<Value>) -> String {
         definition.push(method.clone());
-        self.resource(id.clone(), Resource::new("AWS::ApiGateway::Method", method));
+        self.resource(id.clone(), |_| Resource::new("AWS::ApiGateway::Method", method));
         id
     }
 
@@ -470,7 +468,7 @@ impl Synth<'_> {
             definition.push(model.clone());
             self.resource(
                 model_id.clone(),
-                Resource::new("AWS::ApiGateway::Model", model),
+                |_| Resource::new("AWS::ApiGateway::Model", model),
             );
             method["RequestModels"] = json!({ "application/json": reference(&model_id) });
         }
@@ -563,7 +561,7 @@ impl Synth<'_> {
                     "Condition": { "ForAnyValue:StringEquals": { "kms:ResourceAliases": &key[start..] } },
                 })),
                 None => Some(
-                    json!({ "Sid": "UseDomainKey", "Effect": "Allow", "Action": actions, "Resource": key }),
+                    json!({ "Sid": "UseDomainKey", "Effect": "Allow", "Action": actions, "Resource": key.as_str() }),
                 ),
             },
         }
