@@ -23,6 +23,7 @@ use crate::name::{Name, TopicRef};
 use crate::source::SourceMap;
 
 mod alerts;
+mod strict;
 
 /// Parses one manifest file's text into a [`DomainManifest`], reporting every problem with
 /// its position in `file`. Returns `None` when nothing usable could be read.
@@ -118,6 +119,18 @@ fn read_yaml(text: &str, diagnostics: &mut Diagnostics) -> Option<serde_yaml::Va
 }
 
 fn read_manifest(text: &str, diagnostics: &mut Diagnostics) -> Option<DomainManifest> {
+    // A valid manifest is read in one typed pass; any problem, and the forgiving reading below
+    // runs from the start and reports it, so diagnostics do not depend on the fast path.
+    if excessive_nesting(text).is_none()
+        && let Some(manifest) = strict::read::<DomainManifest>(text)
+    {
+        return Some(manifest);
+    }
+    read_forgivingly(text, diagnostics)
+}
+
+/// Reads `text` entry by entry, so that a broken entry is reported and skipped.
+fn read_forgivingly(text: &str, diagnostics: &mut Diagnostics) -> Option<DomainManifest> {
     let value = read_yaml(text, diagnostics)?;
     if value.is_null() {
         diagnostics.push(
