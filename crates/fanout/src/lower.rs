@@ -23,6 +23,7 @@ use crate::name::{Name, TopicRef};
 use crate::source::SourceMap;
 
 mod alerts;
+mod strict;
 
 /// Parses one manifest file's text into a [`DomainManifest`], reporting every problem with
 /// its position in `file`. Returns `None` when nothing usable could be read.
@@ -75,16 +76,22 @@ const MAX_FLOW_DEPTH: usize = 100;
 /// Where `text` first nests `[`/`{` deeper than [`MAX_FLOW_DEPTH`], outside quotes and comments.
 fn excessive_nesting(text: &str) -> Option<Diagnostic> {
     for (number, line) in text.lines().enumerate() {
+        // A line needs more bytes than the limit to open more brackets than it.
+        if line.len() <= MAX_FLOW_DEPTH {
+            continue;
+        }
         let mut quote = None;
         let mut depth = 0usize;
-        for (column, ch) in line.chars().enumerate() {
-            match (quote, ch) {
-                (Some(q), c) if c == q => quote = None,
+        // Bytes, not chars: every byte looked at is ASCII, which no byte of a longer UTF-8
+        // character equals.
+        for (at, byte) in line.bytes().enumerate() {
+            match (quote, byte) {
+                (Some(q), b) if b == q => quote = None,
                 (Some(_), _) => {}
-                (None, '"' | '\'') => quote = Some(ch),
-                (None, '#') => break,
-                (None, '[' | '{') => depth += 1,
-                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                (None, b'"' | b'\'') => quote = Some(byte),
+                (None, b'#') => break,
+                (None, b'[' | b'{') => depth += 1,
+                (None, b']' | b'}') => depth = depth.saturating_sub(1),
                 _ => {}
             }
             if depth > MAX_FLOW_DEPTH {
@@ -93,7 +100,7 @@ fn excessive_nesting(text: &str) -> Option<Diagnostic> {
                 diagnostic.location = Some(Location {
                     file: Default::default(),
                     line: number + 1,
-                    column: column + 1,
+                    column: line[..at].chars().count() + 1,
                 });
                 return Some(diagnostic);
             }
@@ -118,6 +125,18 @@ fn read_yaml(text: &str, diagnostics: &mut Diagnostics) -> Option<serde_yaml::Va
 }
 
 fn read_manifest(text: &str, diagnostics: &mut Diagnostics) -> Option<DomainManifest> {
+    // A valid manifest is read in one typed pass; any problem, and the forgiving reading below
+    // runs from the start and reports it, so diagnostics do not depend on the fast path.
+    if excessive_nesting(text).is_none()
+        && let Some(manifest) = strict::read::<DomainManifest>(text)
+    {
+        return Some(manifest);
+    }
+    read_forgivingly(text, diagnostics)
+}
+
+/// Reads `text` entry by entry, so that a broken entry is reported and skipped.
+fn read_forgivingly(text: &str, diagnostics: &mut Diagnostics) -> Option<DomainManifest> {
     let value = read_yaml(text, diagnostics)?;
     if value.is_null() {
         diagnostics.push(
@@ -749,3 +768,16 @@ pub(crate) fn lowercase_first(text: &str) -> String {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_FLOW_DEPTH, excessive_nesting};
+
+    #[test]
+    fn excessive_nesting_counts_columns_in_characters() {
+        let text = format!("domain: a\ndescription: \"é[\" é {}\n", "[".repeat(MAX_FLOW_DEPTH + 1));
+        let location = excessive_nesting(&text).and_then(|diagnostic| diagnostic.location).map(|l| (l.line, l.column));
+        assert_eq!(location, Some((2, 21 + MAX_FLOW_DEPTH)));
+        assert!(excessive_nesting(&format!("a: '{}'\nb: # {}\n", "[".repeat(200), "{".repeat(200))).is_none());
+    }
+}
