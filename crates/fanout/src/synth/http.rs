@@ -512,27 +512,23 @@ impl Synth<'_> {
         let uri = sub(&format!(
             "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:sqs:path/${{AWS::AccountId}}/{queue_name}"
         ));
+        // Both methods: the same resource, role and queue, their own required query
+        // parameters and request template.
+        let method = |http_method: &str, query: &[&str], template: String| {
+            json!({
+                "RestApiId": reference(logical_id::API),
+                "ResourceId": reference(&messages_id),
+                "HttpMethod": http_method,
+                "AuthorizationType": "AWS_IAM",
+                "RequestValidatorId": reference(logical_id::API_PARAMETER_VALIDATOR),
+                "RequestParameters": required_query(query),
+                "Integration": form_integration(uri.clone(), &role_id, json!(template)),
+                "MethodResponses": method_responses(),
+            })
+        };
         let receive_query: Vec<&str> = RECEIVE_PARAMETERS.iter().map(|(query, _)| *query).collect();
-        let receive = json!({
-            "RestApiId": reference(logical_id::API),
-            "ResourceId": reference(&messages_id),
-            "HttpMethod": "GET",
-            "AuthorizationType": "AWS_IAM",
-            "RequestValidatorId": reference(logical_id::API_PARAMETER_VALIDATOR),
-            "RequestParameters": required_query(&receive_query),
-            "Integration": form_integration(uri.clone(), &role_id, json!(receive_template())),
-            "MethodResponses": method_responses(),
-        });
-        let delete = json!({
-            "RestApiId": reference(logical_id::API),
-            "ResourceId": reference(&messages_id),
-            "HttpMethod": "DELETE",
-            "AuthorizationType": "AWS_IAM",
-            "RequestValidatorId": reference(logical_id::API_PARAMETER_VALIDATOR),
-            "RequestParameters": required_query(&[RECEIPT_HANDLE_PARAMETER]),
-            "Integration": form_integration(uri, &role_id, json!(delete_template())),
-            "MethodResponses": method_responses(),
-        });
+        let receive = method("GET", &receive_query, receive_template());
+        let delete = method("DELETE", &[RECEIPT_HANDLE_PARAMETER], delete_template());
         [
             self.api_method(logical_id::queue_receive_method(name), receive, definition),
             self.api_method(logical_id::queue_delete_method(name), delete, definition),
