@@ -593,10 +593,7 @@ def client(service):
     return boto3.client(service, endpoint_url=ENDPOINT, verify=CA, region_name="us-east-1",
                         aws_access_key_id=ACCOUNT, aws_secret_access_key="test")
 "#;
-    let python = std::env::var_os("FANOUT_MINISTACK_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| emulator::repo_root().join(".tools/ministack/bin/python"));
-    let output = std::process::Command::new(python)
+    let output = std::process::Command::new(&emulator.python)
         .args([
             "-c",
             &format!("{PREAMBLE}{script}"),
@@ -742,12 +739,12 @@ async fn poll_endpoints_receive_and_delete_a_message_published_to_a_subscribed_t
         .await
         .unwrap();
 
-    let receive = [
+    let receive_query = [
         ("max_messages", "10"),
         ("wait_seconds", "5"),
         ("visibility_timeout", "60"),
     ];
-    let (status, body) = call_endpoint(&emulator, &account, "GET", &url, &receive);
+    let (status, body) = call_endpoint(&emulator, &account, "GET", &url, &receive_query);
     assert_eq!(status, 200, "{body}");
     // AWS answers an SQS integration in JSON; the emulator passes SQS's XML answer through.
     assert_eq!(xml_text(&body, "Body").as_deref(), Some(event), "{body}");
@@ -792,7 +789,7 @@ async fn poll_endpoints_receive_and_delete_a_message_published_to_a_subscribed_t
         "the delete removed the message"
     );
     assert!(
-        receive_all(&sqs, &queue).await.is_empty(),
+        receive(&sqs, &queue, 1, Duration::from_secs(1)).await.is_empty(),
         "nothing left to receive"
     );
 
@@ -834,23 +831,6 @@ async fn poll_endpoints_receive_and_delete_a_message_published_to_a_subscribed_t
         );
         assert_eq!(stored["authorizationType"], "AWS_IAM", "{stored:#}");
     }
-}
-
-/// Every message `queue` holds now, received without waiting (and left in place).
-async fn receive_all(sqs: &aws_sdk_sqs::Client, queue: &str) -> Vec<String> {
-    let output = sqs
-        .receive_message()
-        .queue_url(queue)
-        .max_number_of_messages(10)
-        .wait_time_seconds(0)
-        .send()
-        .await
-        .unwrap();
-    output
-        .messages()
-        .iter()
-        .map(|message| message.body().unwrap_or_default().to_string())
-        .collect()
 }
 
 #[tokio::test]

@@ -24,7 +24,8 @@ pub fn repo_root() -> PathBuf {
 pub struct Emulator {
     child: Child,
     pub port: u16,
-    python: PathBuf,
+    /// The emulator's own Python, which has boto3.
+    pub python: PathBuf,
     /// The test CA's certificate, which clients trust.
     pub ca: PathBuf,
     _tls: tempfile::TempDir,
