@@ -26,7 +26,10 @@ fn bad_fixtures_are_rejected_with_located_diagnostics() {
         assert!(project.is_none(), "{name} was accepted");
         assert!(diagnostics.has_errors(), "{name} has no error");
         for diagnostic in &diagnostics {
-            let location = diagnostic.location.as_ref().unwrap_or_else(|| panic!("{name}: a diagnostic has no location: {diagnostic}"));
+            let location = diagnostic
+                .location
+                .as_ref()
+                .unwrap_or_else(|| panic!("{name}: a diagnostic has no location: {diagnostic}"));
             assert!(location.line >= 1 && location.column >= 1, "{name}: {diagnostic}");
             assert!(diagnostic.hint.is_some(), "{name}: a diagnostic has no hint: {diagnostic}");
         }

@@ -44,10 +44,7 @@ fn scoring() -> DomainBuilder {
                 .description("One message per customer whose inputs are ready")
                 .visibility_timeout(Duration::from_mins(15))
                 .retention(Duration::from_days(4))
-                .dead_letter(DeadLetter {
-                    max_receive_count: 5,
-                    ..DeadLetter::default()
-                })
+                .dead_letter(DeadLetter { max_receive_count: 5, ..DeadLetter::default() })
                 .subscribe(
                     SubscriptionBuilder::from("ingestion/scoring-inputs-ready")
                         .raw_message_delivery(true)
@@ -76,8 +73,8 @@ fn reporting() -> DomainBuilder {
 #[test]
 fn seed_domains_built_in_rust_synthesize_to_the_same_bytes_as_the_manifests() {
     let root = repo_root();
-    let (loaded, diagnostics) =
-        fanout::load::load_project(Some(&root.join("fanout.yaml")), &root.join("domains")).expect("domains/ is readable");
+    let (loaded, diagnostics) = fanout::load::load_project(Some(&root.join("fanout.yaml")), &root.join("domains"))
+        .expect("domains/ is readable");
     assert!(!diagnostics.has_errors(), "domains/ has errors:\n{diagnostics}");
     let loaded = loaded.expect("no errors, so a project");
 
@@ -112,7 +109,11 @@ fn alerts() -> DomainBuilder {
         )
         .topic(TopicBuilder::standard("results-ready"))
         .queue(QueueBuilder::standard("inbox").subscribe("results-ready"))
-        .queue(QueueBuilder::standard("slow-batch").oldest_message_age_alarm(Duration::from_hours(2)).subscribe("fifo-producer/events"))
+        .queue(
+            QueueBuilder::standard("slow-batch")
+                .oldest_message_age_alarm(Duration::from_hours(2))
+                .subscribe("fifo-producer/events"),
+        )
 }
 
 /// `tests/fixtures/good/alerts-existing-topic.yaml`, in Rust.
@@ -140,11 +141,16 @@ fn http() -> DomainBuilder {
 #[test]
 fn alerts_schemas_and_publish_endpoints_built_in_rust_synthesize_to_the_same_bytes_as_the_fixtures() {
     let good = repo_root().join("tests/fixtures/good");
-    let (loaded, diagnostics) = fanout::load::load_project(Some(&good.join("fanout.yaml")), &good).expect("fixtures are readable");
+    let (loaded, diagnostics) =
+        fanout::load::load_project(Some(&good.join("fanout.yaml")), &good).expect("fixtures are readable");
     let loaded = loaded.unwrap_or_else(|| panic!("the good fixtures have errors:\n{diagnostics}"));
 
-    let (built, diagnostics) =
-        Project::from_builders_with_schemas(loaded.settings.clone(), [alerts(), alerts_existing_topic(), contract(), http()], &good, &fanout::load::read_schema);
+    let (built, diagnostics) = Project::from_builders_with_schemas(
+        loaded.settings.clone(),
+        [alerts(), alerts_existing_topic(), contract(), http()],
+        &good,
+        &fanout::load::read_schema,
+    );
     let built = built.unwrap_or_else(|| panic!("{diagnostics}"));
     for (name, domain) in &built.domains {
         assert_eq!(loaded.domains.get(name), Some(domain), "domain `{name}` differs in the model");
@@ -152,7 +158,8 @@ fn alerts_schemas_and_publish_endpoints_built_in_rust_synthesize_to_the_same_byt
         let mut mixed = loaded.clone();
         mixed.add(domain.clone());
         for stage in &loaded.settings.stages {
-            let from_manifest = loaded.template(name.as_str(), stage.as_str()).expect("known domain and stage").to_json();
+            let from_manifest =
+                loaded.template(name.as_str(), stage.as_str()).expect("known domain and stage").to_json();
             let from_rust = mixed.template(name.as_str(), stage.as_str()).expect("known domain and stage").to_json();
             assert!(from_rust == from_manifest, "templates of `{name}` for `{stage}` differ");
         }
@@ -172,18 +179,18 @@ fn a_schema_without_a_reader_is_reported_not_dropped() {
 
 #[test]
 fn bad_schemas_built_in_rust_get_the_manifest_diagnostics() {
-    let manifest = "domain: billing\ntopics:\n  a: { schema: a.json }\n  b: { schema: b.json }\n  c: { schema: /abs.json }\n";
+    let manifest =
+        "domain: billing\ntopics:\n  a: { schema: a.json }\n  b: { schema: b.json }\n  c: { schema: /abs.json }\n";
     let read = |path: &Path| match path.file_name().and_then(|name| name.to_str()) {
         Some("a.json") => Some(Ok("{ not json".to_string())),
         Some("b.json") => Some(Ok(r#"{ "type": 12 }"#.to_string())),
         _ => Some(Err("missing".to_string())),
     };
-    let source = Source {
-        path: PathBuf::from("domains/billing.yaml"),
-        text: manifest.to_string(),
-    };
+    let source = Source { path: PathBuf::from("domains/billing.yaml"), text: manifest.to_string() };
     let (_, from_manifest) = Project::from_sources_with_schemas(None, &[source], &read);
-    let rust = DomainBuilder::new("billing").topics(["a", "b"].map(|t| TopicBuilder::standard(t).schema(format!("{t}.json")))).topic(TopicBuilder::standard("c").schema("/abs.json"));
+    let rust = DomainBuilder::new("billing")
+        .topics(["a", "b"].map(|t| TopicBuilder::standard(t).schema(format!("{t}.json"))))
+        .topic(TopicBuilder::standard("c").schema("/abs.json"));
     let (_, from_rust) = Project::from_builders_with_schemas(Settings::default(), [rust], Path::new("domains"), &read);
     assert_same_diagnostics(from_manifest, from_rust);
 }
@@ -209,12 +216,19 @@ queues:
                 .oldest_message_age(Duration::from_secs(30)),
         )
         .queue(QueueBuilder::standard("inbox").oldest_message_age_alarm(Duration::from_days(15)));
-    assert_same_diagnostics(through_manifests(None, &[("billing", manifest)]), through_rust(Settings::default(), vec![rust]));
+    assert_same_diagnostics(
+        through_manifests(None, &[("billing", manifest)]),
+        through_rust(Settings::default(), vec![rust]),
+    );
 
     // A queue threshold without recipients on the domain.
     let manifest = "domain: billing\nqueues:\n  inbox:\n    alerts: { oldest_message_age: 30m }\n";
-    let rust = DomainBuilder::new("billing").queue(QueueBuilder::standard("inbox").oldest_message_age_alarm(Duration::from_mins(30)));
-    assert_same_diagnostics(through_manifests(None, &[("billing", manifest)]), through_rust(Settings::default(), vec![rust]));
+    let rust = DomainBuilder::new("billing")
+        .queue(QueueBuilder::standard("inbox").oldest_message_age_alarm(Duration::from_mins(30)));
+    assert_same_diagnostics(
+        through_manifests(None, &[("billing", manifest)]),
+        through_rust(Settings::default(), vec![rust]),
+    );
 }
 
 /// A diagnostic as both doors must agree on it: no position, and no domain (a manifest's
@@ -234,16 +248,10 @@ fn comparable(diagnostics: Diagnostics) -> Vec<Diagnostic> {
 
 /// What `fanout validate` reports for these manifest files.
 fn through_manifests(settings: Option<&str>, files: &[(&str, &str)]) -> Diagnostics {
-    let settings = settings.map(|text| Source {
-        path: PathBuf::from("fanout.yaml"),
-        text: text.to_string(),
-    });
+    let settings = settings.map(|text| Source { path: PathBuf::from("fanout.yaml"), text: text.to_string() });
     let sources: Vec<Source> = files
         .iter()
-        .map(|(name, text)| Source {
-            path: PathBuf::from(format!("domains/{name}.yaml")),
-            text: text.to_string(),
-        })
+        .map(|(name, text)| Source { path: PathBuf::from(format!("domains/{name}.yaml")), text: text.to_string() })
         .collect();
     Project::from_sources(settings.as_ref(), &sources).1
 }
@@ -272,7 +280,10 @@ fn invalid_names_get_the_manifest_diagnostics() {
     let rust = DomainBuilder::new("Billing")
         .topic(TopicBuilder::standard("Invoices_Issued"))
         .queue(QueueBuilder::standard("inbox--x"));
-    assert_same_diagnostics(through_manifests(None, &[("Billing", manifest)]), through_rust(Settings::default(), vec![rust]));
+    assert_same_diagnostics(
+        through_manifests(None, &[("Billing", manifest)]),
+        through_rust(Settings::default(), vec![rust]),
+    );
 }
 
 #[test]
@@ -298,16 +309,16 @@ queues:
                 .retention(Duration::from_secs(30))
                 .receive_wait(Duration::from_secs(21))
                 .delay(Duration::from_mins(16))
-                .dead_letter(DeadLetter {
-                    max_receive_count: 0,
-                    retention: Duration::from_days(15),
-                }),
+                .dead_letter(DeadLetter { max_receive_count: 0, retention: Duration::from_days(15) }),
         )
-        .queue(QueueBuilder::standard("other").dead_letter(DeadLetter {
-            max_receive_count: 1001,
-            ..DeadLetter::default()
-        }));
-    assert_same_diagnostics(through_manifests(None, &[("billing", manifest)]), through_rust(Settings::default(), vec![rust]));
+        .queue(
+            QueueBuilder::standard("other")
+                .dead_letter(DeadLetter { max_receive_count: 1001, ..DeadLetter::default() }),
+        );
+    assert_same_diagnostics(
+        through_manifests(None, &[("billing", manifest)]),
+        through_rust(Settings::default(), vec![rust]),
+    );
 }
 
 #[test]
@@ -332,7 +343,9 @@ queues:
     let rust = DomainBuilder::new("billing").queue(
         QueueBuilder::standard("inbox")
             .subscribe(SubscriptionBuilder::from("ingestion/a").filter_attributes(json!({})))
-            .subscribe(SubscriptionBuilder::from("ingestion/b").filter_attributes(json!({ "kind": { "nested": ["x"] } })))
+            .subscribe(
+                SubscriptionBuilder::from("ingestion/b").filter_attributes(json!({ "kind": { "nested": ["x"] } })),
+            )
             .subscribe(
                 SubscriptionBuilder::from("ingestion/c")
                     .filter_body(json!({ "a": [1], "b": [1], "c": [1], "d": [1], "e": [1], "f": [1] })),
@@ -343,7 +356,10 @@ queues:
             .subscribe("a/b/c")
             .subscribe("invoices"),
     );
-    assert_same_diagnostics(through_manifests(None, &[("billing", manifest)]), through_rust(Settings::default(), vec![rust]));
+    assert_same_diagnostics(
+        through_manifests(None, &[("billing", manifest)]),
+        through_rust(Settings::default(), vec![rust]),
+    );
 }
 
 #[test]
@@ -355,9 +371,14 @@ queues:
       - topic: ingestion/a
         filter: { attributes: [x] }
 ";
-    let rust = DomainBuilder::new("billing")
-        .queue(QueueBuilder::standard("inbox").subscribe(SubscriptionBuilder::from("ingestion/a").filter_attributes(json!(["x"]))));
-    assert_same_diagnostics(through_manifests(None, &[("billing", manifest)]), through_rust(Settings::default(), vec![rust]));
+    let rust = DomainBuilder::new("billing").queue(
+        QueueBuilder::standard("inbox")
+            .subscribe(SubscriptionBuilder::from("ingestion/a").filter_attributes(json!(["x"]))),
+    );
+    assert_same_diagnostics(
+        through_manifests(None, &[("billing", manifest)]),
+        through_rust(Settings::default(), vec![rust]),
+    );
 }
 
 #[test]
@@ -375,7 +396,10 @@ queues:
         .tags([("owner", "x"), ("aws:team", "y")])
         .encryption(Encryption::ExistingKey("alias/aws/sqs".to_string()))
         .queue(QueueBuilder::standard("inbox").subscribe("ingestion/a"));
-    assert_same_diagnostics(through_manifests(None, &[("billing", manifest)]), through_rust(Settings::default(), vec![rust]));
+    assert_same_diagnostics(
+        through_manifests(None, &[("billing", manifest)]),
+        through_rust(Settings::default(), vec![rust]),
+    );
 
     // A key managed elsewhere is only a warning, and the domain is built.
     let manifest = "domain: billing\nencryption: { kms_key: alias/team }\nqueues:\n  inbox:\n    subscriptions: [{ topic: ingestion/a }]\n";
@@ -383,7 +407,10 @@ queues:
         .encryption(Encryption::ExistingKey("alias/team".to_string()))
         .queue(QueueBuilder::standard("inbox").subscribe("ingestion/a"));
     assert!(rust.build().is_ok());
-    assert_same_diagnostics(through_manifests(None, &[("billing", manifest)]), through_rust(Settings::default(), vec![rust]));
+    assert_same_diagnostics(
+        through_manifests(None, &[("billing", manifest)]),
+        through_rust(Settings::default(), vec![rust]),
+    );
 }
 
 #[test]
@@ -399,14 +426,20 @@ fn limits_and_collisions_get_the_manifest_diagnostics() {
         .topics([TopicBuilder::standard("a-1b"), TopicBuilder::standard("a1b")])
         .queue(QueueBuilder::standard(long.clone()))
         .queue((0..20).fold(QueueBuilder::standard("wide"), |queue, i| queue.subscribe(format!("ingestion/t{i}"))));
-    assert_same_diagnostics(through_manifests(None, &[("billing", &manifest)]), through_rust(Settings::default(), vec![rust]));
+    assert_same_diagnostics(
+        through_manifests(None, &[("billing", &manifest)]),
+        through_rust(Settings::default(), vec![rust]),
+    );
 
     // Names fit in `dev` but not in the longest stage.
     let settings = "stages: [dev, production-eu-central]\n";
     let manifest = format!("domain: billing\nqueues:\n  {}: {{}}\n", "q".repeat(50));
     let rust = DomainBuilder::new("billing").queue(QueueBuilder::standard("q".repeat(50)));
     let rust_settings = Settings::new("/fanout", ["dev", "production-eu-central"]).expect("valid settings");
-    assert_same_diagnostics(through_manifests(Some(settings), &[("billing", &manifest)]), through_rust(rust_settings, vec![rust]));
+    assert_same_diagnostics(
+        through_manifests(Some(settings), &[("billing", &manifest)]),
+        through_rust(rust_settings, vec![rust]),
+    );
 }
 
 #[test]
@@ -421,7 +454,9 @@ queues:
     subscriptions: [{ topic: ingestion/raw-event }, { topic: ingestion/ordered }]
 ";
     let rust = vec![
-        DomainBuilder::new("ingestion").topic(TopicBuilder::standard("raw-events")).topic(TopicBuilder::fifo("ordered")),
+        DomainBuilder::new("ingestion")
+            .topic(TopicBuilder::standard("raw-events"))
+            .topic(TopicBuilder::fifo("ordered")),
         DomainBuilder::new("scoring")
             .queue(QueueBuilder::fifo("inbox").subscribe("ingestion/raw-events"))
             .queue(QueueBuilder::standard("audit").subscribe("ingestion/raw-event").subscribe("ingestion/ordered")),
@@ -449,12 +484,16 @@ fn adding_a_topic_or_queue_twice_is_reported_not_merged() {
         .build()
         .expect_err("names added twice");
     let messages: Vec<String> = diagnostics.iter().map(|d| format!("{}: {}", d.path, d.message)).collect();
-    assert_eq!(messages, ["topics.invoices: topic `invoices` is added twice", "queues.inbox: queue `inbox` is added twice"]);
+    assert_eq!(
+        messages,
+        ["topics.invoices: topic `invoices` is added twice", "queues.inbox: queue `inbox` is added twice"]
+    );
 }
 
 #[test]
 fn api_diagnostics_have_no_positions() {
-    let diagnostics = DomainBuilder::new("billing").queue(QueueBuilder::standard("Inbox")).build().expect_err("bad name");
+    let diagnostics =
+        DomainBuilder::new("billing").queue(QueueBuilder::standard("Inbox")).build().expect_err("bad name");
     insta::assert_snapshot!(diagnostics.to_string(), @r"
     error: invalid queue name `Inbox`: name `Inbox` must start with a lowercase letter
       --> domain `billing`

@@ -6,10 +6,7 @@ use fanout::{Project, Source};
 use proptest::prelude::*;
 
 fn load(text: String) -> fanout::Diagnostics {
-    let source = Source {
-        path: PathBuf::from("domains/fuzz.yaml"),
-        text,
-    };
+    let source = Source { path: PathBuf::from("domains/fuzz.yaml"), text };
     let (_, diagnostics) = Project::from_sources(None, &[source]);
     diagnostics
 }
@@ -18,16 +15,60 @@ fn load(text: String) -> fanout::Diagnostics {
 /// the checks: real field names with wrong types, odd nesting and broken indentation.
 fn yamlish() -> impl Strategy<Value = String> {
     let key = prop::sample::select(vec![
-        "domain", "topics", "queues", "fifo", "subscriptions", "topic", "filter", "attributes", "body",
-        "dead_letter", "max_receive_count", "visibility_timeout", "retention", "encryption", "kms_key", "tags",
-        "owner", "- topic", "content_based_deduplication", "high_throughput", "raw_message_delivery", "fuzz",
+        "domain",
+        "topics",
+        "queues",
+        "fifo",
+        "subscriptions",
+        "topic",
+        "filter",
+        "attributes",
+        "body",
+        "dead_letter",
+        "max_receive_count",
+        "visibility_timeout",
+        "retention",
+        "encryption",
+        "kms_key",
+        "tags",
+        "owner",
+        "- topic",
+        "content_based_deduplication",
+        "high_throughput",
+        "raw_message_delivery",
+        "fuzz",
     ]);
     let value = prop::sample::select(vec![
-        "", "fuzz", "true", "no", "~", "[]", "{}", "-1", "99999999999999999999", "15m", "0s", "4d", "[a, 1]",
-        "{ a: [1] }", "alias/aws/sqs", "a/b", "a/b/c", "\"x\"", "&anchor x", "*anchor", "!!binary aGk=", "|",
-        "customer-key", "[[[[", "{{", "'", "\t",
+        "",
+        "fuzz",
+        "true",
+        "no",
+        "~",
+        "[]",
+        "{}",
+        "-1",
+        "99999999999999999999",
+        "15m",
+        "0s",
+        "4d",
+        "[a, 1]",
+        "{ a: [1] }",
+        "alias/aws/sqs",
+        "a/b",
+        "a/b/c",
+        "\"x\"",
+        "&anchor x",
+        "*anchor",
+        "!!binary aGk=",
+        "|",
+        "customer-key",
+        "[[[[",
+        "{{",
+        "'",
+        "\t",
     ]);
-    let line = (0usize..8, key, value).prop_map(|(indent, key, value)| format!("{}{key}: {value}", "  ".repeat(indent)));
+    let line =
+        (0usize..8, key, value).prop_map(|(indent, key, value)| format!("{}{key}: {value}", "  ".repeat(indent)));
     prop::collection::vec(line, 0..40).prop_map(|lines| lines.join("\n"))
 }
 

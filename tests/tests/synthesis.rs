@@ -12,10 +12,7 @@ fn project(manifests: &[&str]) -> Project {
         .iter()
         .map(|text| {
             let domain = text.lines().next().and_then(|l| l.strip_prefix("domain: ")).expect("domain line");
-            Source {
-                path: PathBuf::from(format!("domains/{domain}.yaml")),
-                text: (*text).to_string(),
-            }
+            Source { path: PathBuf::from(format!("domains/{domain}.yaml")), text: (*text).to_string() }
         })
         .collect();
     let (project, diagnostics) = Project::from_sources(None, &sources);
@@ -45,7 +42,8 @@ fn same_manifests_give_byte_identical_templates() {
 #[test]
 fn adding_a_queue_and_a_topic_leaves_existing_resources_untouched() {
     let before = template(&project(&[SCORING]), "scoring");
-    let more = format!("{SCORING}  audit:\n    subscriptions:\n      - topic: scores\n").replace("topics:\n", "topics:\n  alerts:\n");
+    let more = format!("{SCORING}  audit:\n    subscriptions:\n      - topic: scores\n")
+        .replace("topics:\n", "topics:\n  alerts:\n");
     let after = template(&project(&[&more]), "scoring");
     for (id, resource) in before["Resources"].as_object().expect("resources") {
         // The key policy lists the topics SNS may use the key for, so it grows; the
@@ -79,7 +77,10 @@ fn other_domains_topics_are_read_from_ssm_parameters() {
     assert_eq!(parameter["Default"], "/fanout/dev/ingestion/topics/ready/arn");
     let subscription = &template["Resources"]["RunsToIngestionReadySubscription"]["Properties"];
     assert_eq!(subscription["TopicArn"], serde_json::json!({ "Ref": "IngestionReadyTopicArn" }));
-    assert_eq!(template["Resources"]["ScoresTopicArnParameter"]["Properties"]["Name"], "/fanout/dev/scoring/topics/scores/arn");
+    assert_eq!(
+        template["Resources"]["ScoresTopicArnParameter"]["Properties"]["Name"],
+        "/fanout/dev/scoring/topics/scores/arn"
+    );
 }
 
 #[test]

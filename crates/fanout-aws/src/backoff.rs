@@ -39,11 +39,7 @@ impl Backoff {
     /// The delays to sleep, in order; the sequence ends when the next delay would take the
     /// total past [`Backoff::limit`].
     pub fn delays(&self) -> Delays {
-        Delays {
-            backoff: *self,
-            next: self.first.min(self.max),
-            total: Duration::ZERO,
-        }
+        Delays { backoff: *self, next: self.first.min(self.max), total: Duration::ZERO }
     }
 }
 
@@ -72,9 +68,7 @@ impl Iterator for Delays {
             return None;
         }
         self.total = total;
-        let grown = delay
-            .checked_mul(self.backoff.factor_percent)
-            .map_or(self.backoff.max, |d| d / 100);
+        let grown = delay.checked_mul(self.backoff.factor_percent).map_or(self.backoff.max, |d| d / 100);
         // A factor below 100 % would shrink the delays to nothing; never go below the first.
         self.next = grown.max(self.backoff.first).min(self.backoff.max);
         Some(delay)

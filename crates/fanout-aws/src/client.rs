@@ -69,9 +69,7 @@ impl Aws {
     /// Clients built from an existing SDK configuration (tests with recorded responses).
     pub fn from_config(config: &aws_config::SdkConfig) -> Self {
         let custom_endpoint = config.endpoint_url().map(|url| url.trim_end_matches('/').to_string());
-        let s3_config = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(custom_endpoint.is_some())
-            .build();
+        let s3_config = aws_sdk_s3::config::Builder::from(config).force_path_style(custom_endpoint.is_some()).build();
         Self {
             cfn: aws_sdk_cloudformation::Client::new(config),
             apigateway: aws_sdk_apigateway::Client::new(config),
@@ -84,9 +82,7 @@ impl Aws {
 
     /// The endpoint, for messages.
     pub fn endpoint(&self) -> String {
-        self.custom_endpoint
-            .clone()
-            .unwrap_or_else(|| format!("https://cloudformation.{}.amazonaws.com", self.region))
+        self.custom_endpoint.clone().unwrap_or_else(|| format!("https://cloudformation.{}.amazonaws.com", self.region))
     }
 
     /// The URL CloudFormation reads an uploaded template from: path-style for an emulator

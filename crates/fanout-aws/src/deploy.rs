@@ -100,13 +100,14 @@ fn change_set_name() -> String {
 }
 
 /// Deploys (or diffs) one stack: pre-flight, change set, guard, execute, follow.
-pub async fn deploy_stack(aws: &Aws, request: &StackRequest, options: &DeployOptions, reporter: &dyn Reporter) -> Result<Outcome, Error> {
+pub async fn deploy_stack(
+    aws: &Aws,
+    request: &StackRequest,
+    options: &DeployOptions,
+    reporter: &dyn Reporter,
+) -> Result<Outcome, Error> {
     let report = |kind: EventKind| {
-        reporter.report(Event {
-            domain: request.domain.to_string(),
-            stack: request.stack.clone(),
-            kind,
-        });
+        reporter.report(Event { domain: request.domain.to_string(), stack: request.stack.clone(), kind });
     };
     let stack_name = request.stack.as_str();
     let template: Value = serde_json::from_str(&request.template).unwrap_or(Value::Null);
@@ -137,9 +138,14 @@ pub async fn deploy_stack(aws: &Aws, request: &StackRequest, options: &DeployOpt
         match state::next(status) {
             Next::Create | Next::CreateInReview => break true,
             Next::Update => break false,
-            Next::Stuck(Stuck::UpdateRollbackFailed) => return Err(Error::UpdateRollbackFailed { stack: stack_name.to_string() }),
+            Next::Stuck(Stuck::UpdateRollbackFailed) => {
+                return Err(Error::UpdateRollbackFailed { stack: stack_name.to_string() });
+            }
             Next::Stuck(Stuck::Failed) => {
-                return Err(Error::StackFailed { stack: stack_name.to_string(), status: status.unwrap_or_default().to_string() });
+                return Err(Error::StackFailed {
+                    stack: stack_name.to_string(),
+                    status: status.unwrap_or_default().to_string(),
+                });
             }
             Next::DeleteAndRecreate if options.mode == Mode::Diff => break true,
             Next::DeleteAndRecreate => {
@@ -155,7 +161,10 @@ pub async fn deploy_stack(aws: &Aws, request: &StackRequest, options: &DeployOpt
                 info = None;
             }
             Next::Wait if waited => {
-                return Err(Error::StackFailed { stack: stack_name.to_string(), status: status.unwrap_or_default().to_string() });
+                return Err(Error::StackFailed {
+                    stack: stack_name.to_string(),
+                    status: status.unwrap_or_default().to_string(),
+                });
             }
             Next::Wait => {
                 // Another deploy is running: wait for it to end, never interfere.
@@ -317,7 +326,8 @@ where
     F: Fn(StackRequest, DeployOptions) -> Fut,
     Fut: Future<Output = Result<Outcome, Error>> + Send + 'static,
 {
-    let selected: Vec<Name> = if domains.is_empty() { project.domains.keys().cloned().collect() } else { domains.to_vec() };
+    let selected: Vec<Name> =
+        if domains.is_empty() { project.domains.keys().cloned().collect() } else { domains.to_vec() };
     let mut schedule = Schedule::new(project, &selected)?;
     let order = schedule.order();
     let mut requests: BTreeMap<Name, StackRequest> = selected
@@ -355,7 +365,12 @@ where
                 StackReport {
                     stack: naming::stack_name(stage, &domain),
                     domain,
-                    result: Err(Error::Aws { operation: "deploy", code: None, message: "the deploy task stopped unexpectedly".to_string(), source: Some(Box::new(err)) }),
+                    result: Err(Error::Aws {
+                        operation: "deploy",
+                        code: None,
+                        message: "the deploy task stopped unexpectedly".to_string(),
+                        source: Some(Box::new(err)),
+                    }),
                 }
             }
         };
@@ -386,8 +401,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::{Duration, Instant};
 
-    use fanout::build::{DomainBuilder, QueueBuilder, TopicBuilder};
     use fanout::Settings;
+    use fanout::build::{DomainBuilder, QueueBuilder, TopicBuilder};
 
     use super::*;
 
@@ -401,7 +416,9 @@ mod tests {
             Settings::new("/fanout", ["dev"]).unwrap(),
             [
                 DomainBuilder::new("a").topic(TopicBuilder::standard("events")),
-                DomainBuilder::new("b").topic(TopicBuilder::standard("events")).queue(QueueBuilder::standard("inbox").subscribe("a/events")),
+                DomainBuilder::new("b")
+                    .topic(TopicBuilder::standard("events"))
+                    .queue(QueueBuilder::standard("inbox").subscribe("a/events")),
                 DomainBuilder::new("c").queue(QueueBuilder::standard("inbox").subscribe("b/events")),
                 DomainBuilder::new("d").queue(QueueBuilder::standard("inbox")),
             ],

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::backoff::Backoff;
 use crate::client::Aws;
 use crate::error::Error;
-use crate::event::{EventKind, Reporter, Event};
+use crate::event::{Event, EventKind, Reporter};
 use crate::preflight;
 use crate::stack::{self, EventFeed, StackResource};
 use crate::state::{self, Settled};
@@ -28,7 +28,9 @@ pub fn retained(template: &Value, resources: &[StackResource]) -> Vec<StackResou
     let Some(declared) = template.get("Resources").and_then(Value::as_object) else { return Vec::new() };
     let mut kept: Vec<StackResource> = resources
         .iter()
-        .filter(|r| declared.get(&r.logical_id).and_then(|d| d.get("DeletionPolicy")).and_then(Value::as_str) == Some("Retain"))
+        .filter(|r| {
+            declared.get(&r.logical_id).and_then(|d| d.get("DeletionPolicy")).and_then(Value::as_str) == Some("Retain")
+        })
         .cloned()
         .collect();
     kept.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
@@ -36,7 +38,13 @@ pub fn retained(template: &Value, resources: &[StackResource]) -> Vec<StackResou
 }
 
 /// Deletes `domain`'s stack in `stage`, waiting for the delete to finish.
-pub async fn destroy(aws: &Aws, stage: &Name, domain: &Name, backoff: Backoff, reporter: &dyn Reporter) -> Result<Destroyed, Error> {
+pub async fn destroy(
+    aws: &Aws,
+    stage: &Name,
+    domain: &Name,
+    backoff: Backoff,
+    reporter: &dyn Reporter,
+) -> Result<Destroyed, Error> {
     let stack_name = naming::stack_name(stage, domain);
     let report = |kind| reporter.report(Event { domain: domain.to_string(), stack: stack_name.clone(), kind });
     let Some(mut info) = stack::describe(aws, &stack_name).await? else { return Ok(Destroyed::NotFound) };
@@ -54,7 +62,11 @@ pub async fn destroy(aws: &Aws, stage: &Name, domain: &Name, backoff: Backoff, r
     stack::delete_stack(aws, &info.id).await?;
     let followed = stack::follow(aws, &info.id, &mut feed, backoff, &report).await?;
     if !followed.gone {
-        let reason = followed.failure.map(|f| format!("`{}`: {}", f.logical_id, f.reason)).or(followed.status_reason).unwrap_or(followed.status);
+        let reason = followed
+            .failure
+            .map(|f| format!("`{}`: {}", f.logical_id, f.reason))
+            .or(followed.status_reason)
+            .unwrap_or(followed.status);
         return Err(Error::DeleteFailed { stack: stack_name, reason });
     }
     Ok(Destroyed::Deleted { retained: kept })
@@ -68,7 +80,12 @@ pub async fn lookup(aws: &Aws, ssm_prefix: &str, stage: &Name, topic: &TopicRef)
 
 /// Where `topic`'s event schema is published in `stage`: the SSM parameter name, whose
 /// value is the schema, or `None` when the topic's stack publishes no schema.
-pub async fn lookup_schema(aws: &Aws, ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> Result<Option<String>, Error> {
+pub async fn lookup_schema(
+    aws: &Aws,
+    ssm_prefix: &str,
+    stage: &Name,
+    topic: &TopicRef,
+) -> Result<Option<String>, Error> {
     let name = naming::topic_schema_parameter(ssm_prefix, stage, topic);
     Ok(preflight::parameter(aws, &name).await?.map(|_| name))
 }
@@ -96,6 +113,9 @@ mod tests {
             resource("Key", "AWS::KMS::Key", "k-1"),
         ];
         let kept = retained(&template, &resources);
-        assert_eq!(kept, [resource("Key", "AWS::KMS::Key", "k-1"), resource("RunsQueue", "AWS::SQS::Queue", "https://sqs/q")]);
+        assert_eq!(
+            kept,
+            [resource("Key", "AWS::KMS::Key", "k-1"), resource("RunsQueue", "AWS::SQS::Queue", "https://sqs/q")]
+        );
     }
 }

@@ -70,14 +70,18 @@ impl Error {
     /// Whether the command could not run at all (exit 2) rather than a result the user must
     /// act on (exit 1).
     pub fn is_environment(&self) -> bool {
-        matches!(self, Self::NoCredentials { .. } | Self::NoRegion | Self::Unreachable { .. } | Self::AccessDenied { .. })
+        matches!(
+            self,
+            Self::NoCredentials { .. } | Self::NoRegion | Self::Unreachable { .. } | Self::AccessDenied { .. }
+        )
     }
 
     /// What to do about it, for a `hint:` line.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             Self::NoCredentials { .. } => {
-                "set `AWS_PROFILE` or pass `--profile`, or set `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`".to_string()
+                "set `AWS_PROFILE` or pass `--profile`, or set `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`"
+                    .to_string()
             }
             Self::NoRegion => "set `AWS_REGION` or pass `--region`".to_string(),
             Self::Unreachable { .. } => {
@@ -86,7 +90,8 @@ impl Error {
             Self::AccessDenied { .. } => "check the credentials and the permissions of the role".to_string(),
             Self::MissingTopic { domain, stage, .. } => format!("deploy domain `{domain}` to stage `{stage}` first"),
             Self::TopicKind { fifo: true, .. } => {
-                "a FIFO queue can subscribe only to a FIFO topic; make the topic FIFO or this queue standard".to_string()
+                "a FIFO queue can subscribe only to a FIFO topic; make the topic FIFO or this queue standard"
+                    .to_string()
             }
             Self::TopicKind { fifo: false, .. } => {
                 "SNS needs a FIFO dead-letter queue for a FIFO topic; make this queue FIFO".to_string()
@@ -95,11 +100,19 @@ impl Error {
                 "fix the cause in the stack events, then run `aws cloudformation continue-update-rollback --stack-name {stack}` (skip resources that cannot roll back with `--resources-to-skip`) and deploy again"
             ),
             Self::StackFailed { stack, .. } => {
-                format!("inspect the stack events, then delete the stack (`fanout destroy`, or `aws cloudformation delete-stack --stack-name {stack}`) and deploy again")
+                format!(
+                    "inspect the stack events, then delete the stack (`fanout destroy`, or `aws cloudformation delete-stack --stack-name {stack}`) and deploy again"
+                )
             }
-            Self::Timeout { .. } => "the operation may still finish; check the stack in the console and deploy again".to_string(),
-            Self::TemplateTooLarge { .. } => "pass `--template-bucket` (or set `FANOUT_TEMPLATE_BUCKET`) to deploy through S3".to_string(),
-            Self::ParameterNotFound { .. } => "deploy the domain that publishes the topic to this stage first".to_string(),
+            Self::Timeout { .. } => {
+                "the operation may still finish; check the stack in the console and deploy again".to_string()
+            }
+            Self::TemplateTooLarge { .. } => {
+                "pass `--template-bucket` (or set `FANOUT_TEMPLATE_BUCKET`) to deploy through S3".to_string()
+            }
+            Self::ParameterNotFound { .. } => {
+                "deploy the domain that publishes the topic to this stage first".to_string()
+            }
             Self::NoApiGatewayLogRole { region, .. } => format!(
                 "set it once per account and region: make a role that `apigateway.amazonaws.com` may assume, with the managed policy `AmazonAPIGatewayPushToCloudWatchLogs`, then run `aws apigateway update-account --region {region} --patch-operations op=replace,path=/cloudwatchRoleArn,value=<role ARN>`"
             ),
@@ -127,23 +140,18 @@ where
             let message = inner.message().unwrap_or("no message").to_string();
             match code.as_deref() {
                 Some(
-                    "AccessDenied" | "AccessDeniedException" | "InvalidClientTokenId" | "UnrecognizedClientException"
-                    | "SignatureDoesNotMatch" | "ExpiredToken" | "ExpiredTokenException",
+                    "AccessDenied"
+                    | "AccessDeniedException"
+                    | "InvalidClientTokenId"
+                    | "UnrecognizedClientException"
+                    | "SignatureDoesNotMatch"
+                    | "ExpiredToken"
+                    | "ExpiredTokenException",
                 ) => Error::AccessDenied { operation, message },
-                _ => Error::Aws {
-                    operation,
-                    code,
-                    message,
-                    source: Some(Box::new(err)),
-                },
+                _ => Error::Aws { operation, code, message, source: Some(Box::new(err)) },
             }
         }
-        other => Error::Aws {
-            operation,
-            code: None,
-            message: describe(&other),
-            source: Some(Box::new(other)),
-        },
+        other => Error::Aws { operation, code: None, message: describe(&other), source: Some(Box::new(other)) },
     }
 }
 
@@ -176,7 +184,15 @@ mod tests {
         );
         assert_eq!(err.hint().as_deref(), Some("deploy domain `ingestion` to stage `dev` first"));
         assert!(!err.is_environment());
-        let kind = Error::TopicKind { topic: "a/b".into(), ssm_name: "/p".into(), arn: "arn:aws:sns:us-east-1:1:b".into(), fifo: true };
-        assert_eq!(kind.to_string(), "Topic `a/b` must be a FIFO topic, but SSM parameter `/p` holds `arn:aws:sns:us-east-1:1:b`");
+        let kind = Error::TopicKind {
+            topic: "a/b".into(),
+            ssm_name: "/p".into(),
+            arn: "arn:aws:sns:us-east-1:1:b".into(),
+            fifo: true,
+        };
+        assert_eq!(
+            kind.to_string(),
+            "Topic `a/b` must be a FIFO topic, but SSM parameter `/p` holds `arn:aws:sns:us-east-1:1:b`"
+        );
     }
 }

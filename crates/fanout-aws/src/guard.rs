@@ -125,7 +125,9 @@ impl Finding {
             (FindingKind::Immutable { .. }, _) => {
                 "CloudFormation cannot change this property of an existing key; add a new key under a new logical ID instead"
             }
-            (_, true) => "messages or settings held by the old resource are not moved; pass `--allow-replacement` to deploy anyway",
+            (_, true) => {
+                "messages or settings held by the old resource are not moved; pass `--allow-replacement` to deploy anyway"
+            }
             (_, false) => "messages published while the subscription is recreated are not delivered to the queue",
         }
     }
@@ -318,8 +320,12 @@ mod tests {
 
     #[test]
     fn string_and_boolean_flags_compare_equal() {
-        let old = template(json!({ "T": { "Type": "AWS::SNS::Topic", "Properties": { "TopicName": "t.fifo", "FifoTopic": "true" } } }));
-        let new = template(json!({ "T": { "Type": "AWS::SNS::Topic", "Properties": { "TopicName": "t.fifo", "FifoTopic": true } } }));
+        let old = template(
+            json!({ "T": { "Type": "AWS::SNS::Topic", "Properties": { "TopicName": "t.fifo", "FifoTopic": "true" } } }),
+        );
+        let new = template(
+            json!({ "T": { "Type": "AWS::SNS::Topic", "Properties": { "TopicName": "t.fifo", "FifoTopic": true } } }),
+        );
         assert_eq!(check(Some(&old), &new, &Plan::default()), []);
     }
 
@@ -347,7 +353,12 @@ mod tests {
         let old = template(json!({ "P": param("/fanout/dev/a/topics/t/arn") }));
         let new = template(json!({ "P": param("/other/dev/a/topics/t/arn") }));
         let findings = check(Some(&old), &new, &Plan::default());
-        assert_eq!(messages(&findings), ["SSM parameter `P` would be replaced: `Name` changes from `/fanout/dev/a/topics/t/arn` to `/other/dev/a/topics/t/arn`"]);
+        assert_eq!(
+            messages(&findings),
+            [
+                "SSM parameter `P` would be replaced: `Name` changes from `/fanout/dev/a/topics/t/arn` to `/other/dev/a/topics/t/arn`"
+            ]
+        );
     }
 
     #[test]
@@ -356,7 +367,10 @@ mod tests {
         let old = template(json!({ "Key": key("SYMMETRIC_DEFAULT") }));
         let new = template(json!({ "Key": key("RSA_2048") }));
         let findings = check(Some(&old), &new, &Plan::default());
-        assert_eq!(messages(&findings), ["KMS key `Key` cannot be updated: `KeySpec` changes from `SYMMETRIC_DEFAULT` to `RSA_2048`"]);
+        assert_eq!(
+            messages(&findings),
+            ["KMS key `Key` cannot be updated: `KeySpec` changes from `SYMMETRIC_DEFAULT` to `RSA_2048`"]
+        );
         assert!(findings[0].blocks(true));
     }
 
@@ -366,7 +380,12 @@ mod tests {
         let old = template(json!({ "S": sub(json!({ "Ref": "ATopic" })) }));
         let new = template(json!({ "S": sub(json!({ "Ref": "BTopic" })) }));
         let findings = check(Some(&old), &new, &Plan::default());
-        assert_eq!(messages(&findings), ["subscription `S` would be replaced: `TopicArn` changes from `{\"Ref\":\"ATopic\"}` to `{\"Ref\":\"BTopic\"}`"]);
+        assert_eq!(
+            messages(&findings),
+            [
+                "subscription `S` would be replaced: `TopicArn` changes from `{\"Ref\":\"ATopic\"}` to `{\"Ref\":\"BTopic\"}`"
+            ]
+        );
         assert!(!findings[0].blocks(false));
     }
 
@@ -416,7 +435,10 @@ mod tests {
         let old = template(json!({ "X": queue("x", None) }));
         let new = template(json!({ "X": { "Type": "AWS::SNS::Topic", "Properties": {} } }));
         let findings = check(Some(&old), &new, &Plan::default());
-        assert_eq!(messages(&findings), ["`X` would be replaced: its type changes from `AWS::SQS::Queue` to `AWS::SNS::Topic`"]);
+        assert_eq!(
+            messages(&findings),
+            ["`X` would be replaced: its type changes from `AWS::SQS::Queue` to `AWS::SNS::Topic`"]
+        );
         assert!(findings[0].blocks(false));
     }
 }

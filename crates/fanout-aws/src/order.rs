@@ -56,10 +56,8 @@ impl Schedule {
             }
             depends_on.insert((*name).clone(), producers);
         }
-        let schedule = Self {
-            status: depends_on.keys().map(|name| (name.clone(), Status::Pending)).collect(),
-            depends_on,
-        };
+        let schedule =
+            Self { status: depends_on.keys().map(|name| (name.clone(), Status::Pending)).collect(), depends_on };
         schedule.check_cycles()?;
         Ok(schedule)
     }
@@ -89,7 +87,12 @@ impl Schedule {
             .iter()
             .filter(|(name, status)| {
                 **status == Status::Pending
-                    && self.depends_on.get(*name).into_iter().flatten().all(|d| self.status.get(d) == Some(&Status::Succeeded))
+                    && self
+                        .depends_on
+                        .get(*name)
+                        .into_iter()
+                        .flatten()
+                        .all(|d| self.status.get(d) == Some(&Status::Succeeded))
             })
             .map(|(name, _)| name.clone())
             .collect()
@@ -191,7 +194,8 @@ mod tests {
 
     #[test]
     fn seed_domains_deploy_producers_first() {
-        let project = project(&["ingestion", "reporting", "scoring"], &[("scoring", "ingestion"), ("reporting", "scoring")]);
+        let project =
+            project(&["ingestion", "reporting", "scoring"], &[("scoring", "ingestion"), ("reporting", "scoring")]);
         let schedule = Schedule::new(&project, &names(&["ingestion", "reporting", "scoring"])).unwrap();
         assert_eq!(schedule.order(), names(&["ingestion", "scoring", "reporting"]));
         assert_eq!(schedule.ready(), names(&["ingestion"]));

@@ -86,7 +86,11 @@ impl Plan {
     /// How many resources are added, modified (replaced ones included) and removed.
     pub fn counts(&self) -> (usize, usize, usize) {
         let count = |action| self.changes.iter().filter(|c| c.action == action).count();
-        (count(Action::Add), count(Action::Modify) + count(Action::Dynamic) + count(Action::Import), count(Action::Remove))
+        (
+            count(Action::Add),
+            count(Action::Modify) + count(Action::Dynamic) + count(Action::Import),
+            count(Action::Remove),
+        )
     }
 }
 
@@ -102,7 +106,8 @@ mod tests {
             "Key": { "Type": "AWS::KMS::Key" },
         }});
         let plan = Plan::create(&template);
-        let ids: Vec<_> = plan.changes.iter().map(|c| (c.logical_id.as_str(), c.resource_type.as_str(), c.action)).collect();
+        let ids: Vec<_> =
+            plan.changes.iter().map(|c| (c.logical_id.as_str(), c.resource_type.as_str(), c.action)).collect();
         assert_eq!(ids, [("Key", "AWS::KMS::Key", Action::Add), ("RunsQueue", "AWS::SQS::Queue", Action::Add)]);
         assert_eq!(plan.counts(), (2, 0, 0));
     }

@@ -81,7 +81,8 @@ pub async fn check_api_log_role(aws: &Aws, stack: &str, template: &serde_json::V
     if !writes_api_access_logs(template) {
         return Ok(());
     }
-    let account = aws.apigateway.get_account().send().await.map_err(|err| from_sdk("GetAccount", &aws.endpoint(), err))?;
+    let account =
+        aws.apigateway.get_account().send().await.map_err(|err| from_sdk("GetAccount", &aws.endpoint(), err))?;
     match account.cloudwatch_role_arn() {
         Some(role) if !role.is_empty() => Ok(()),
         _ => Err(Error::NoApiGatewayLogRole { stack: stack.to_string(), region: aws.region.clone() }),

@@ -30,8 +30,9 @@ pub struct StackInfo {
 }
 
 fn is_missing_stack<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    err.as_service_error()
-        .is_some_and(|e| e.code() == Some("ValidationError") && e.message().is_some_and(|m| m.contains("does not exist")))
+    err.as_service_error().is_some_and(|e| {
+        e.code() == Some("ValidationError") && e.message().is_some_and(|m| m.contains("does not exist"))
+    })
 }
 
 /// The stack named (or with the ID) `stack`, or `None` when there is none.
@@ -50,7 +51,9 @@ pub async fn describe(aws: &Aws, stack: &str) -> Result<Option<StackInfo>, Error
         resolved_parameters: found
             .parameters()
             .iter()
-            .filter_map(|p| Some((p.parameter_key()?.to_string(), p.resolved_value().or(p.parameter_value())?.to_string())))
+            .filter_map(|p| {
+                Some((p.parameter_key()?.to_string(), p.resolved_value().or(p.parameter_value())?.to_string()))
+            })
             .collect(),
         outputs: found
             .outputs()
@@ -110,11 +113,7 @@ pub async fn create_change_set(aws: &Aws, request: ChangeSetRequest<'_>) -> Resu
     };
     for (key, value) in request.parameters {
         call = call.parameters(
-            cfn::Parameter::builder()
-                .parameter_key(key)
-                .parameter_value(value)
-                .use_previous_value(false)
-                .build(),
+            cfn::Parameter::builder().parameter_key(key).parameter_value(value).use_previous_value(false).build(),
         );
     }
     for (key, value) in request.tags {
@@ -136,11 +135,18 @@ pub enum ChangeSetResult {
 /// word it.
 pub fn means_no_changes(reason: &str) -> bool {
     let reason = reason.to_ascii_lowercase();
-    reason.contains("didn't contain changes") || reason.contains("no updates are to be performed") || reason.contains("no changes")
+    reason.contains("didn't contain changes")
+        || reason.contains("no updates are to be performed")
+        || reason.contains("no changes")
 }
 
 /// Polls the change set until CloudFormation has computed it.
-pub async fn wait_for_change_set(aws: &Aws, stack: &str, name: &str, backoff: Backoff) -> Result<ChangeSetResult, Error> {
+pub async fn wait_for_change_set(
+    aws: &Aws,
+    stack: &str,
+    name: &str,
+    backoff: Backoff,
+) -> Result<ChangeSetResult, Error> {
     let mut delays = backoff.delays();
     loop {
         let (status, reason, changes) = describe_change_set(aws, stack, name).await?;
@@ -162,7 +168,11 @@ pub async fn wait_for_change_set(aws: &Aws, stack: &str, name: &str, backoff: Ba
     }
 }
 
-async fn describe_change_set(aws: &Aws, stack: &str, name: &str) -> Result<(ChangeSetStatus, Option<String>, Vec<ResourceChange>), Error> {
+async fn describe_change_set(
+    aws: &Aws,
+    stack: &str,
+    name: &str,
+) -> Result<(ChangeSetStatus, Option<String>, Vec<ResourceChange>), Error> {
     let mut changes = Vec::new();
     let mut token = None;
     loop {
@@ -285,10 +295,7 @@ pub async fn resources(aws: &Aws, stack: &str) -> Result<Vec<StackResource>, Err
 fn stack_event(event: &cfn::StackEvent) -> StackEvent {
     StackEvent {
         event_id: event.event_id().unwrap_or_default().to_string(),
-        timestamp: event
-            .timestamp()
-            .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
-            .unwrap_or_default(),
+        timestamp: event.timestamp().and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()).unwrap_or_default(),
         logical_id: event.logical_resource_id().unwrap_or_default().to_string(),
         resource_type: event.resource_type().unwrap_or_default().to_string(),
         status: event.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
@@ -399,7 +406,12 @@ pub async fn follow(
         }
         events.extend(new);
         let Some(info) = info else {
-            return Ok(Followed { status: "DELETE_COMPLETE".to_string(), status_reason: None, failure: first_failure(&events), gone: true });
+            return Ok(Followed {
+                status: "DELETE_COMPLETE".to_string(),
+                status_reason: None,
+                failure: first_failure(&events),
+                gone: true,
+            });
         };
         if state::settled(&info.status) != state::Settled::Running {
             return Ok(Followed {
@@ -435,7 +447,10 @@ mod tests {
     #[test]
     fn feed_deduplicates_and_reports_oldest_first() {
         let mut feed = EventFeed::from_beginning();
-        let first = feed.absorb(vec![event("2", "Q", "AWS::SQS::Queue", "CREATE_IN_PROGRESS", None), event("1", "s", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", None)]);
+        let first = feed.absorb(vec![
+            event("2", "Q", "AWS::SQS::Queue", "CREATE_IN_PROGRESS", None),
+            event("1", "s", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", None),
+        ]);
         assert_eq!(first.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["1", "2"]);
         let second = feed.absorb(vec![
             event("3", "Q", "AWS::SQS::Queue", "CREATE_COMPLETE", None),
@@ -450,7 +465,13 @@ mod tests {
             event("1", "dev-x", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", None),
             event("2", "Other", "AWS::SNS::Topic", "CREATE_FAILED", Some("Resource creation cancelled")),
             event("3", "BadQueue", "AWS::SQS::Queue", "CREATE_FAILED", Some("Invalid value for FifoQueue")),
-            event("4", "dev-x", "AWS::CloudFormation::Stack", "ROLLBACK_IN_PROGRESS", Some("The following resource(s) failed to create: [BadQueue]")),
+            event(
+                "4",
+                "dev-x",
+                "AWS::CloudFormation::Stack",
+                "ROLLBACK_IN_PROGRESS",
+                Some("The following resource(s) failed to create: [BadQueue]"),
+            ),
         ];
         let failure = first_failure(&events).unwrap();
         assert_eq!((failure.logical_id.as_str(), failure.reason.as_str()), ("BadQueue", "Invalid value for FifoQueue"));
@@ -458,7 +479,9 @@ mod tests {
 
     #[test]
     fn no_changes_in_the_words_of_aws_and_the_emulator() {
-        assert!(means_no_changes("The submitted information didn't contain changes. Submit different information to create a change set."));
+        assert!(means_no_changes(
+            "The submitted information didn't contain changes. Submit different information to create a change set."
+        ));
         assert!(means_no_changes("No updates are to be performed."));
         assert!(!means_no_changes("Template format error: unresolved resource dependencies [X]"));
     }

@@ -24,7 +24,9 @@ use commands::{graph::GraphArgs, schema::SchemaArgs, synth::SynthArgs, validate:
 /// template per domain and stage into `templates/`.
 #[derive(Debug, Parser)]
 #[command(name = "fanout", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Start with `fanout validate`, then `fanout synth`. Exit codes: 0 success, 1 action needed, 2 usage or environment error")]
+#[command(
+    after_help = "Start with `fanout validate`, then `fanout synth`. Exit codes: 0 success, 1 action needed, 2 usage or environment error"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

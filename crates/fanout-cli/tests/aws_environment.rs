@@ -45,7 +45,8 @@ fn command(home: &Path, dir: &Path, endpoint: &str, args: &[&str]) -> Command {
 /// Port 1 is below the ephemeral range, so nothing here binds it.
 fn closed_port() -> u16 {
     const PORT: u16 = 1;
-    let refused = TcpStream::connect(("127.0.0.1", PORT)).is_err_and(|err| err.kind() == std::io::ErrorKind::ConnectionRefused);
+    let refused =
+        TcpStream::connect(("127.0.0.1", PORT)).is_err_and(|err| err.kind() == std::io::ErrorKind::ConnectionRefused);
     assert!(refused, "these tests need nothing listening on 127.0.0.1:{PORT}");
     PORT
 }
@@ -80,7 +81,11 @@ fn unreachable_endpoint_is_an_environment_error_naming_the_endpoint() {
     for (name, run) in runs {
         assert_eq!(run.code, 2, "{name}: {run}");
         assert_no_panic(&run);
-        assert_eq!(run.stderr.matches(&format!("Cannot reach AWS at `{endpoint}`")).count(), 1, "said once: {name}: {run}");
+        assert_eq!(
+            run.stderr.matches(&format!("Cannot reach AWS at `{endpoint}`")).count(),
+            1,
+            "said once: {name}: {run}"
+        );
         assert!(run.stderr.contains("hint: check the network, or `AWS_ENDPOINT_URL`"), "{name}: {run}");
         assert!(run.stdout.is_empty(), "{name}: {run}");
     }
@@ -99,12 +104,15 @@ fn missing_credentials_are_an_environment_error_with_a_hint() {
         assert_no_panic(&run);
         assert!(run.stderr.starts_with("error: No AWS credentials found\n"), "{run}");
         assert!(
-            run.stderr.contains("hint: set `AWS_PROFILE` or pass `--profile`, or set `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`"),
+            run.stderr.contains(
+                "hint: set `AWS_PROFILE` or pass `--profile`, or set `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`"
+            ),
             "{run}"
         );
     }
 
-    let mut unknown_profile = command(home.path(), repo.path(), &endpoint, &["deploy", "--stage", "dev", "--profile", "nobody"]);
+    let mut unknown_profile =
+        command(home.path(), repo.path(), &endpoint, &["deploy", "--stage", "dev", "--profile", "nobody"]);
     unknown_profile.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY");
     let run = Run::of(unknown_profile);
     assert_eq!(run.code, 2, "{run}");
@@ -139,7 +147,9 @@ fn operation(headers: &[String], body: &str) -> String {
     });
     let parameter = || serde_json::from_str::<serde_json::Value>(body).ok()?.get("Name")?.as_str().map(str::to_string);
     target.map(|target| format!("{target} {}", parameter().unwrap_or_default())).unwrap_or_else(|| {
-        body.split('&').find_map(|pair| pair.strip_prefix("Action=")).map_or_else(|| "unknown".to_string(), |a| format!("cloudformation.{a}"))
+        body.split('&')
+            .find_map(|pair| pair.strip_prefix("Action="))
+            .map_or_else(|| "unknown".to_string(), |a| format!("cloudformation.{a}"))
     })
 }
 
@@ -159,7 +169,12 @@ fn throttled(operation: &str) -> Answer {
     }
 }
 
-fn handle(mut stream: TcpStream, seen: &Mutex<Vec<String>>, throttle: usize, ok: &dyn Fn(&str) -> Answer) -> std::io::Result<()> {
+fn handle(
+    mut stream: TcpStream,
+    seen: &Mutex<Vec<String>>,
+    throttle: usize,
+    ok: &dyn Fn(&str) -> Answer,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut headers = Vec::new();
     loop {
@@ -175,7 +190,11 @@ fn handle(mut stream: TcpStream, seen: &Mutex<Vec<String>>, throttle: usize, ok:
     }
     let length = headers
         .iter()
-        .find_map(|h| h.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case("content-length")).map(|(_, v)| v.trim().parse().unwrap_or(0)))
+        .find_map(|h| {
+            h.split_once(':')
+                .filter(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                .map(|(_, v)| v.trim().parse().unwrap_or(0))
+        })
         .unwrap_or(0);
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
@@ -271,7 +290,12 @@ fn throttled_ssm_calls_are_retried_until_they_succeed() {
     let server = ThrottlingServer::start(3, ok);
     let home = tempfile::tempdir().unwrap();
     let repo = Repo::new(&[("billing.yaml", BILLING)]);
-    let run = Run::of(command(home.path(), repo.path(), &server.endpoint(), &["lookup", "--stage", "dev", "ingestion/events"]));
+    let run = Run::of(command(
+        home.path(),
+        repo.path(),
+        &server.endpoint(),
+        &["lookup", "--stage", "dev", "ingestion/events"],
+    ));
     assert_eq!(run.code, 0, "{run}");
     assert_eq!(run.stdout, format!("{TOPIC_ARN}\n"));
     let seen = server.seen();
@@ -284,10 +308,19 @@ fn throttled_cloudformation_calls_are_retried_until_they_succeed() {
     let server = ThrottlingServer::start(3, ok);
     let home = tempfile::tempdir().unwrap();
     let repo = Repo::new(&[("billing.yaml", BILLING)]);
-    let run = Run::of(command(home.path(), repo.path(), &server.endpoint(), &["destroy", "--stage", "dev", "billing", "--yes"]));
+    let run = Run::of(command(
+        home.path(),
+        repo.path(),
+        &server.endpoint(),
+        &["destroy", "--stage", "dev", "billing", "--yes"],
+    ));
     assert_eq!(run.code, 0, "{run}");
     assert!(run.stderr.contains("Stack `dev-billing` does not exist; nothing to delete"), "{run}");
-    assert_eq!(server.seen(), ["cloudformation.DescribeStacks"; 4], "three throttled tries, then the one that succeeded");
+    assert_eq!(
+        server.seen(),
+        ["cloudformation.DescribeStacks"; 4],
+        "three throttled tries, then the one that succeeded"
+    );
 }
 
 #[test]
@@ -295,7 +328,12 @@ fn throttling_that_does_not_end_is_a_clear_error_after_the_retries() {
     let server = ThrottlingServer::start(usize::MAX, ok);
     let home = tempfile::tempdir().unwrap();
     let repo = Repo::new(&[("billing.yaml", BILLING)]);
-    let run = Run::of(command(home.path(), repo.path(), &server.endpoint(), &["lookup", "--stage", "dev", "ingestion/events"]));
+    let run = Run::of(command(
+        home.path(),
+        repo.path(),
+        &server.endpoint(),
+        &["lookup", "--stage", "dev", "ingestion/events"],
+    ));
     assert_eq!(run.code, 1, "{run}");
     assert_no_panic(&run);
     assert!(run.stderr.starts_with("error: AWS GetParameter failed: Rate exceeded\n"), "{run}");

@@ -41,7 +41,8 @@ fn repo(manifests: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 const INGESTION: &str = "domain: ingestion\ntopics:\n  raw-events:\n    fifo: true\n";
-const SCORING: &str = "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    subscriptions:\n      - topic: ingestion/raw-events\n";
+const SCORING: &str =
+    "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    subscriptions:\n      - topic: ingestion/raw-events\n";
 
 #[test]
 fn help_lists_the_commands() {
@@ -73,7 +74,8 @@ fn validate_reports_every_error_with_position_and_hint() {
 
 #[test]
 fn validate_json_is_one_document_on_stdout() {
-    let scoring = "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    subscriptions:\n      - topic: ingestion/raw-event\n";
+    let scoring =
+        "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    subscriptions:\n      - topic: ingestion/raw-event\n";
     let dir = repo(&[("ingestion.yaml", INGESTION), ("scoring.yaml", scoring)]);
     insta::assert_snapshot!(fanout(dir.path(), &["validate", "--format", "json"]));
 }

@@ -34,7 +34,12 @@ async fn receive(sqs: &aws_sdk_sqs::Client, queue_url: &str, want: usize, timeou
             .unwrap();
         for message in output.messages() {
             bodies.push(message.body().unwrap_or_default().to_string());
-            sqs.delete_message().queue_url(queue_url).receipt_handle(message.receipt_handle().unwrap()).send().await.unwrap();
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
         }
     }
     bodies
@@ -58,11 +63,19 @@ async fn seed_domains_deploy_in_order_and_deliver_fifo_messages_exactly_once_in_
     assert_exit(&run, 0);
     let order: Vec<usize> = ["dev-ingestion", "dev-scoring", "dev-reporting"]
         .iter()
-        .map(|stack| run.stderr.find(&format!("ok: stack `{stack}`: CREATE_COMPLETE")).unwrap_or_else(|| panic!("{stack}: {run}")))
+        .map(|stack| {
+            run.stderr
+                .find(&format!("ok: stack `{stack}`: CREATE_COMPLETE"))
+                .unwrap_or_else(|| panic!("{stack}: {run}"))
+        })
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{run}");
     let first_event = |stack: &str| run.stderr.find(&format!("{stack} ")).unwrap();
-    assert!(first_event("dev-ingestion") < first_event("dev-scoring") && first_event("dev-scoring") < first_event("dev-reporting"), "{run}");
+    assert!(
+        first_event("dev-ingestion") < first_event("dev-scoring")
+            && first_event("dev-scoring") < first_event("dev-reporting"),
+        "{run}"
+    );
 
     let lookup = account.fanout(repo.path(), &["lookup", "--stage", "dev", "ingestion/scoring-inputs-ready"]);
     assert_exit(&lookup, 0);
@@ -96,7 +109,11 @@ async fn seed_domains_deploy_in_order_and_deliver_fifo_messages_exactly_once_in_
     assert_eq!(groups["customer-b"], (1..100).step_by(2).collect::<Vec<u32>>());
 
     // reporting admits only premium and enterprise scores.
-    let scores = account.fanout(repo.path(), &["lookup", "--stage", "dev", "scoring/scores-published"]).stdout.trim().to_string();
+    let scores = account
+        .fanout(repo.path(), &["lookup", "--stage", "dev", "scoring/scores-published"])
+        .stdout
+        .trim()
+        .to_string();
     for (i, segment) in ["premium", "basic", "enterprise", "basic", "premium"].iter().enumerate() {
         sns.publish()
             .topic_arn(&scores)
@@ -153,7 +170,12 @@ async fn unchanged_redeploy_reports_no_changes_and_leaves_no_change_set() {
     // Only the executed change set of the first deploy remains (the emulator keeps executed
     // change sets; AWS removes them).
     let config = account.config().await;
-    let change_sets = aws_sdk_cloudformation::Client::new(&config).list_change_sets().stack_name("dev-ingestion").send().await.unwrap();
+    let change_sets = aws_sdk_cloudformation::Client::new(&config)
+        .list_change_sets()
+        .stack_name("dev-ingestion")
+        .send()
+        .await
+        .unwrap();
     let left: Vec<_> = change_sets
         .summaries()
         .iter()
@@ -181,19 +203,30 @@ async fn standard_to_fifo_queue_is_refused_and_the_queue_keeps_its_messages() {
     repo.write("billing.yaml", BILLING_FIFO);
     let diff = account.fanout(repo.path(), &["diff", "--stage", "dev", "--exit-code", "--format", "markdown"]);
     assert_exit(&diff, 1);
-    assert!(diff.stdout.contains("**Refused without `--allow-replacement`**: queue `InvoicesQueue` would be replaced: `FifoQueue`"), "{diff}");
+    assert!(
+        diff.stdout.contains(
+            "**Refused without `--allow-replacement`**: queue `InvoicesQueue` would be replaced: `FifoQueue`"
+        ),
+        "{diff}"
+    );
 
     let run = account.fanout(repo.path(), &["deploy", "--stage", "dev"]);
     assert_exit(&run, 1);
     assert!(run.stderr.contains("error: refused to deploy stack `dev-billing`"), "{run}");
-    assert!(run.stderr.contains("queue `InvoicesQueue` would be replaced: `FifoQueue` changes from (unset) to `true`"), "{run}");
+    assert!(
+        run.stderr.contains("queue `InvoicesQueue` would be replaced: `FifoQueue` changes from (unset) to `true`"),
+        "{run}"
+    );
     assert!(run.stderr.contains("queue `InvoicesQueue` would be replaced: `QueueName` changes from `dev-billing-invoices` to `dev-billing-invoices.fifo`"), "{run}");
     assert!(!run.stderr.contains("executing"), "{run}");
 
     assert_eq!(receive(&sqs, &url, 1, Duration::from_secs(10)).await, ["invoice 1"]);
     let cfn = aws_sdk_cloudformation::Client::new(&config);
     let change_sets = cfn.list_change_sets().stack_name("dev-billing").send().await.unwrap();
-    assert!(change_sets.summaries().iter().all(|c| c.execution_status().map(|s| s.as_str()) == Some("EXECUTE_COMPLETE")), "{change_sets:?}");
+    assert!(
+        change_sets.summaries().iter().all(|c| c.execution_status().map(|s| s.as_str()) == Some("EXECUTE_COMPLETE")),
+        "{change_sets:?}"
+    );
     let stack = cfn.describe_stacks().stack_name("dev-billing").send().await.unwrap();
     assert_eq!(stack.stacks()[0].stack_status().map(|s| s.as_str()), Some("CREATE_COMPLETE"));
 }
@@ -220,7 +253,9 @@ async fn failed_deploy_names_the_resource_and_reason_then_recreates_the_stack() 
     assert_exit(&run, 1);
     assert!(run.stderr.contains("error: stack `dev-scoring` failed and was rolled back (ROLLBACK_COMPLETE)"), "{run}");
     assert!(
-        run.stderr.contains("resource `ScoringRunsToIngestionScoringInputsReadySubscription` (AWS::SNS::Subscription) CREATE_FAILED: "),
+        run.stderr.contains(
+            "resource `ScoringRunsToIngestionScoringInputsReadySubscription` (AWS::SNS::Subscription) CREATE_FAILED: "
+        ),
         "{run}"
     );
     assert!(run.stderr.contains("NotFound"), "{run}");
@@ -229,7 +264,12 @@ async fn failed_deploy_names_the_resource_and_reason_then_recreates_the_stack() 
     ssm.delete_parameter().name(parameter).send().await.unwrap();
     let run = account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion", "scoring"]);
     assert_exit(&run, 0);
-    assert!(run.stderr.contains("dev-scoring the stack is ROLLBACK_COMPLETE after a failed first create; deleting it to create it again"), "{run}");
+    assert!(
+        run.stderr.contains(
+            "dev-scoring the stack is ROLLBACK_COMPLETE after a failed first create; deleting it to create it again"
+        ),
+        "{run}"
+    );
     assert!(run.stderr.contains("ok: stack `dev-scoring`: CREATE_COMPLETE"), "{run}");
 }
 
@@ -250,7 +290,8 @@ async fn replaced_producer_topic_is_resubscribed_on_unchanged_redeploy() {
     let config = account.config().await;
     let (sns, sqs) = (aws_sdk_sns::Client::new(&config), aws_sdk_sqs::Client::new(&config));
     let inbox = queue_url(&sqs, "dev-scoring-inbox").await;
-    let old_topic = account.fanout(producer.path(), &["lookup", "--stage", "dev", "ingestion/events"]).stdout.trim().to_string();
+    let old_topic =
+        account.fanout(producer.path(), &["lookup", "--stage", "dev", "ingestion/events"]).stdout.trim().to_string();
     sns.publish().topic_arn(&old_topic).message("before").send().await.unwrap();
     assert_eq!(receive(&sqs, &inbox, 1, Duration::from_secs(20)).await, ["before"]);
 
@@ -260,12 +301,18 @@ async fn replaced_producer_topic_is_resubscribed_on_unchanged_redeploy() {
     assert!(refused.stderr.contains("topic `EventsTopic` would be replaced: `TopicName`"), "{refused}");
     let replaced = account.fanout(producer.path(), &["deploy", "--stage", "dev", "--allow-replacement"]);
     assert_exit(&replaced, 0);
-    let new_topic = account.fanout(producer.path(), &["lookup", "--stage", "dev", "ingestion/events"]).stdout.trim().to_string();
+    let new_topic =
+        account.fanout(producer.path(), &["lookup", "--stage", "dev", "ingestion/events"]).stdout.trim().to_string();
     assert_eq!(new_topic, "arn:aws:sns:us-east-1:100000000006:dev-ingestion-events.fifo");
 
     let run = account.fanout(consumer.path(), &["deploy", "--stage", "dev"]);
     assert_exit(&run, 0);
-    assert!(run.stderr.contains(&format!("topic `ingestion/events` was replaced: the stack subscribes to {old_topic}, SSM now holds {new_topic}")), "{run}");
+    assert!(
+        run.stderr.contains(&format!(
+            "topic `ingestion/events` was replaced: the stack subscribes to {old_topic}, SSM now holds {new_topic}"
+        )),
+        "{run}"
+    );
     assert!(run.stderr.contains("ok: stack `dev-scoring`: UPDATE_COMPLETE"), "{run}");
 
     sns.publish().topic_arn(&new_topic).message("after").message_group_id("g").send().await.unwrap();
@@ -288,7 +335,8 @@ async fn deploy_waits_for_a_running_operation_streaming_its_events() {
     let config = account.config().await;
     let cfn = aws_sdk_cloudformation::Client::new(&config);
     cfn.create_stack().stack_name("dev-billing").template_body(HELD_TEMPLATE).send().await.unwrap();
-    let status = cfn.describe_stacks().stack_name("dev-billing").send().await.unwrap().stacks()[0].stack_status().cloned();
+    let status =
+        cfn.describe_stacks().stack_name("dev-billing").send().await.unwrap().stacks()[0].stack_status().cloned();
     assert_eq!(status.as_ref().map(|s| s.as_str()), Some("CREATE_IN_PROGRESS"));
     let handle = cfn
         .describe_stack_resource()
@@ -302,7 +350,9 @@ async fn deploy_waits_for_a_running_operation_streaming_its_events() {
         .unwrap();
 
     // Signal the handle a few seconds into the deploy, while fanout waits for the stack.
-    let path = handle.split_once("127.0.0.1").map_or(handle.clone(), |(_, rest)| rest.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit()).to_string());
+    let path = handle.split_once("127.0.0.1").map_or(handle.clone(), |(_, rest)| {
+        rest.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit()).to_string()
+    });
     let (run, signalled) = std::thread::scope(|scope| {
         let signal = scope.spawn(|| {
             std::thread::sleep(Duration::from_secs(3));
@@ -314,7 +364,8 @@ async fn deploy_waits_for_a_running_operation_streaming_its_events() {
     assert!(signalled.as_ref().is_some_and(|(status, _)| *status == 200), "{signalled:?}");
     assert_exit(&run, 0);
 
-    let lines: Vec<serde_json::Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let lines: Vec<serde_json::Value> =
+        run.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
     let of_type = |kind: &str| lines.iter().filter(|l| l["type"] == kind).collect::<Vec<_>>();
     let waiting = of_type("waiting_for_operation");
     assert_eq!(waiting.len(), 1, "{run}");
@@ -352,7 +403,12 @@ async fn large_template_deploys_through_an_s3_upload() {
     let inline = account.fanout(repo.path(), &["deploy", "--stage", "dev"]);
     assert_exit(&inline, 1);
     assert!(inline.stderr.contains("error: stack `dev-bulk`: The template of stack `dev-bulk` is "), "{inline}");
-    assert!(inline.stderr.contains(" bytes; CloudFormation accepts up to 51200 bytes inline\n  hint: pass `--template-bucket`"), "{inline}");
+    assert!(
+        inline
+            .stderr
+            .contains(" bytes; CloudFormation accepts up to 51200 bytes inline\n  hint: pass `--template-bucket`"),
+        "{inline}"
+    );
     assert!(cfn.list_stacks().send().await.unwrap().stack_summaries().is_empty(), "nothing was created");
     assert!(s3.list_buckets().send().await.unwrap().buckets().is_empty());
 
@@ -368,8 +424,22 @@ async fn large_template_deploys_through_an_s3_upload() {
     let objects = s3.list_objects_v2().bucket("fanout-templates").send().await.unwrap();
     let keys: Vec<&str> = objects.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys.len(), 1, "{keys:?}");
-    assert!(line.ends_with(&format!("{url_prefix}{}", keys[0].trim_start_matches("fanout/dev-bulk/"))), "{line} vs {keys:?}");
-    let body = s3.get_object().bucket("fanout-templates").key(keys[0]).send().await.unwrap().body.collect().await.unwrap().into_bytes();
+    assert!(
+        line.ends_with(&format!("{url_prefix}{}", keys[0].trim_start_matches("fanout/dev-bulk/"))),
+        "{line} vs {keys:?}"
+    );
+    let body = s3
+        .get_object()
+        .bucket("fanout-templates")
+        .key(keys[0])
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
     assert!(body.len() > 51_200, "{} bytes", body.len());
     assert!(line.contains(&format!("({} bytes)", body.len())), "{line}");
     let template: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -389,7 +459,11 @@ async fn large_template_deploys_through_an_s3_upload() {
     queue_url(&sqs, "dev-bulk-inbox-15").await;
 
     // The bucket also comes from the environment; the existing bucket is reused.
-    let again = account.fanout_with_env(repo.path(), &["deploy", "--stage", "dev"], &[("FANOUT_TEMPLATE_BUCKET", "fanout-templates")]);
+    let again = account.fanout_with_env(
+        repo.path(),
+        &["deploy", "--stage", "dev"],
+        &[("FANOUT_TEMPLATE_BUCKET", "fanout-templates")],
+    );
     assert_exit(&again, 0);
     assert!(again.stderr.contains("ok: stack `dev-bulk`: no changes"), "{again}");
     let objects = s3.list_objects_v2().bucket("fanout-templates").send().await.unwrap();
@@ -404,21 +478,27 @@ async fn destroy_deletes_the_stack_and_lists_what_it_retains() {
     assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion", "scoring"]), 0);
     let config = account.config().await;
     let cfn = aws_sdk_cloudformation::Client::new(&config);
-    let physical_id = |resources: &aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput, id: &str| {
-        resources
-            .stack_resource_summaries()
-            .iter()
-            .find(|r| r.logical_resource_id() == Some(id))
-            .and_then(|r| r.physical_resource_id().map(str::to_string))
-            .unwrap_or_else(|| panic!("no {id}"))
-    };
+    let physical_id =
+        |resources: &aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput, id: &str| {
+            resources
+                .stack_resource_summaries()
+                .iter()
+                .find(|r| r.logical_resource_id() == Some(id))
+                .and_then(|r| r.physical_resource_id().map(str::to_string))
+                .unwrap_or_else(|| panic!("no {id}"))
+        };
     let resources = cfn.list_stack_resources().stack_name("dev-scoring").send().await.unwrap();
 
     // No terminal to ask on and no `--yes`: refuse, and change nothing.
     let refused = account.fanout(repo.path(), &["destroy", "--stage", "dev", "scoring"]);
     assert_exit(&refused, 2);
-    assert_eq!(refused.stderr, "error: Refusing to delete stack `dev-scoring` without confirmation\n  hint: pass `--yes` to delete without asking\n", "{refused}");
-    let status = cfn.describe_stacks().stack_name("dev-scoring").send().await.unwrap().stacks()[0].stack_status().cloned();
+    assert_eq!(
+        refused.stderr,
+        "error: Refusing to delete stack `dev-scoring` without confirmation\n  hint: pass `--yes` to delete without asking\n",
+        "{refused}"
+    );
+    let status =
+        cfn.describe_stacks().stack_name("dev-scoring").send().await.unwrap().stacks()[0].stack_status().cloned();
     assert_eq!(status.as_ref().map(|s| s.as_str()), Some("CREATE_COMPLETE"));
 
     let run = account.fanout(repo.path(), &["destroy", "--stage", "dev", "scoring", "--yes"]);
@@ -428,24 +508,56 @@ async fn destroy_deletes_the_stack_and_lists_what_it_retains() {
     let retained: Vec<String> = ["Key", "ScoresPublishedTopic", "ScoringRunsDeadLetterQueue", "ScoringRunsQueue"]
         .iter()
         .map(|id| {
-            let kind = resources.stack_resource_summaries().iter().find(|r| r.logical_resource_id() == Some(id)).and_then(|r| r.resource_type()).unwrap();
+            let kind = resources
+                .stack_resource_summaries()
+                .iter()
+                .find(|r| r.logical_resource_id() == Some(id))
+                .and_then(|r| r.resource_type())
+                .unwrap();
             format!("{id}\t{kind}\t{}", physical_id(&resources, id))
         })
         .collect();
     assert_eq!(run.stdout.lines().collect::<Vec<_>>(), retained, "{run}");
-    assert!(run.stdout.contains("\tAWS::KMS::Key\t") && run.stdout.contains("\tAWS::SNS::Topic\tarn:aws:sns:us-east-1:100000000009:dev-scoring-scores-published.fifo"), "{run}");
+    assert!(
+        run.stdout.contains("\tAWS::KMS::Key\t")
+            && run
+                .stdout
+                .contains("\tAWS::SNS::Topic\tarn:aws:sns:us-east-1:100000000009:dev-scoring-scores-published.fifo"),
+        "{run}"
+    );
 
     // The stack is gone; what it retained is still there, what it did not is not.
     let stacks = cfn.list_stacks().send().await.unwrap();
-    let scoring: Vec<_> = stacks.stack_summaries().iter().filter(|s| s.stack_name() == Some("dev-scoring")).filter_map(|s| s.stack_status()).map(|s| s.as_str()).collect();
+    let scoring: Vec<_> = stacks
+        .stack_summaries()
+        .iter()
+        .filter(|s| s.stack_name() == Some("dev-scoring"))
+        .filter_map(|s| s.stack_status())
+        .map(|s| s.as_str())
+        .collect();
     assert!(scoring.iter().all(|s| *s == "DELETE_COMPLETE"), "{scoring:?}");
     let gone = cfn.describe_stacks().stack_name("dev-scoring").send().await;
-    assert!(gone.as_ref().map_or(true, |o| o.stacks().iter().all(|s| s.stack_status().map(|s| s.as_str()) == Some("DELETE_COMPLETE"))), "{gone:?}");
+    assert!(
+        gone.as_ref().map_or(true, |o| o
+            .stacks()
+            .iter()
+            .all(|s| s.stack_status().map(|s| s.as_str()) == Some("DELETE_COMPLETE"))),
+        "{gone:?}"
+    );
     let sqs = aws_sdk_sqs::Client::new(&config);
     sqs.get_queue_attributes().queue_url(physical_id(&resources, "ScoringRunsQueue")).send().await.unwrap();
     sqs.get_queue_attributes().queue_url(physical_id(&resources, "ScoringRunsDeadLetterQueue")).send().await.unwrap();
-    aws_sdk_sns::Client::new(&config).get_topic_attributes().topic_arn(physical_id(&resources, "ScoresPublishedTopic")).send().await.unwrap();
-    let parameter = aws_sdk_ssm::Client::new(&config).get_parameter().name("/fanout/dev/scoring/topics/scores-published/arn").send().await;
+    aws_sdk_sns::Client::new(&config)
+        .get_topic_attributes()
+        .topic_arn(physical_id(&resources, "ScoresPublishedTopic"))
+        .send()
+        .await
+        .unwrap();
+    let parameter = aws_sdk_ssm::Client::new(&config)
+        .get_parameter()
+        .name("/fanout/dev/scoring/topics/scores-published/arn")
+        .send()
+        .await;
     assert!(parameter.is_err(), "the topic's SSM parameter is not retained: {parameter:?}");
 
     let again = account.fanout(repo.path(), &["destroy", "--stage", "dev", "scoring", "--yes"]);
@@ -468,7 +580,8 @@ async fn diff_json_shows_changes_findings_and_new_stacks() {
     let run = account.fanout(repo.path(), &["diff", "--stage", "dev", "--format", "json"]);
     assert_exit(&run, 0);
     assert!(run.stderr.is_empty(), "{run}");
-    let parsed: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("one JSON document: {e}: {run}"));
+    let parsed: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("one JSON document: {e}: {run}"));
     assert_eq!(parsed["stacks"].as_array().map(Vec::len), Some(3), "{run}");
     insta::with_settings!({ filters => vec![
         (r"arn:aws:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[^\s\x22]+", "[ARN]"),
@@ -488,9 +601,13 @@ async fn diff_json_shows_changes_findings_and_new_stacks() {
 /// Domain `shop`, whose topic `orders` has the event schema `schemas/orders.json`
 /// (`{ "type": "object", "required": ["id"] }`), then `rest` of the manifest.
 fn shop_with_orders_schema(rest: &str) -> Repo {
-    let repo = Repo::new(&[("shop.yaml", &format!("domain: shop\ntopics:\n  orders:\n    schema: schemas/orders.json\n{rest}"))]);
+    let repo = Repo::new(&[(
+        "shop.yaml",
+        &format!("domain: shop\ntopics:\n  orders:\n    schema: schemas/orders.json\n{rest}"),
+    )]);
     std::fs::create_dir(repo.path().join("domains/schemas")).unwrap();
-    std::fs::write(repo.path().join("domains/schemas/orders.json"), r#"{ "type": "object", "required": ["id"] }"#).unwrap();
+    std::fs::write(repo.path().join("domains/schemas/orders.json"), r#"{ "type": "object", "required": ["id"] }"#)
+        .unwrap();
     repo
 }
 
@@ -503,10 +620,18 @@ async fn lookup_names_the_schema_parameter_of_a_topic_with_a_contract() {
 
     let lookup = account.fanout(repo.path(), &["lookup", "--stage", "dev", "shop/orders"]);
     assert_exit(&lookup, 0);
-    assert_eq!(lookup.stdout, "arn:aws:sns:us-east-1:100000000011:dev-shop-orders\n", "stdout stays the ARN alone: {lookup}");
+    assert_eq!(
+        lookup.stdout, "arn:aws:sns:us-east-1:100000000011:dev-shop-orders\n",
+        "stdout stays the ARN alone: {lookup}"
+    );
     assert!(lookup.stderr.contains("schema: SSM parameter `/fanout/dev/shop/topics/orders/schema`"), "{lookup}");
     let config = account.config().await;
-    let schema = aws_sdk_ssm::Client::new(&config).get_parameter().name("/fanout/dev/shop/topics/orders/schema").send().await.unwrap();
+    let schema = aws_sdk_ssm::Client::new(&config)
+        .get_parameter()
+        .name("/fanout/dev/shop/topics/orders/schema")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(schema.parameter().and_then(|p| p.value()), Some(r#"{"required":["id"],"type":"object"}"#));
 
     let without = account.fanout(repo.path(), &["lookup", "--stage", "dev", "shop/refunds"]);
@@ -536,8 +661,16 @@ async fn publish_endpoints_deploy_and_publish_their_url() {
     let stored = stored_method(&emulator, &account, "dev-shop", "/topics/payments", "POST");
     let template = stored["methodIntegration"]["requestTemplates"]["application/json"].as_str().unwrap_or_default();
     let topic_arn = "arn:aws:sns:us-east-1:100000000012:dev-shop-payments.fifo";
-    assert!(template.starts_with(&format!("Action=Publish&TopicArn=$util.urlEncode('{topic_arn}')&Message=$util.urlEncode($input.body)")), "{stored:#}");
-    assert!(template.contains("&MessageGroupId=$util.urlEncode($input.params().header.get('X-Message-Group-Id'))"), "{stored:#}");
+    assert!(
+        template.starts_with(&format!(
+            "Action=Publish&TopicArn=$util.urlEncode('{topic_arn}')&Message=$util.urlEncode($input.body)"
+        )),
+        "{stored:#}"
+    );
+    assert!(
+        template.contains("&MessageGroupId=$util.urlEncode($input.params().header.get('X-Message-Group-Id'))"),
+        "{stored:#}"
+    );
     assert_eq!(stored["authorizationType"], "AWS_IAM", "{stored:#}");
     assert_eq!(stored["requestParameters"]["method.request.header.X-Message-Group-Id"], true, "{stored:#}");
     // No content-based deduplication on `payments`, so SNS needs an ID from every publisher.
@@ -546,7 +679,10 @@ async fn publish_endpoints_deploy_and_publish_their_url() {
     // proven by the template snapshot only.)
     assert_eq!(stored["methodIntegration"]["type"], "AWS", "{stored:#}");
     assert_eq!(stored["methodIntegration"]["uri"], "arn:aws:apigateway:us-east-1:sns:action/Publish", "{stored:#}");
-    assert!(stored["methodIntegration"]["credentials"].as_str().is_some_and(|arn| arn.contains(":role/")), "{stored:#}");
+    assert!(
+        stored["methodIntegration"]["credentials"].as_str().is_some_and(|arn| arn.contains(":role/")),
+        "{stored:#}"
+    );
 }
 
 /// Gives API Gateway its CloudWatch Logs role in the account, as an administrator does once
@@ -561,13 +697,7 @@ print(json.dumps(role))
 }
 
 /// The `method` API Gateway stored for `path` of the REST API named `api`, as JSON.
-fn stored_method(
-    emulator: &Emulator,
-    account: &Account,
-    api: &str,
-    path: &str,
-    method: &str,
-) -> serde_json::Value {
+fn stored_method(emulator: &Emulator, account: &Account, api: &str, path: &str, method: &str) -> serde_json::Value {
     const SCRIPT: &str = r#"
 api, path, http_method = ARGS
 apigateway = client("apigateway")
@@ -604,11 +734,7 @@ def client(service):
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|err| panic!("{err}: {}", String::from_utf8_lossy(&output.stdout)))
 }
@@ -643,30 +769,15 @@ try:
 except urllib.error.HTTPError as err:
     print(json.dumps({"status": err.code, "body": err.read().decode()}))
 "#;
-    let query: serde_json::Map<String, serde_json::Value> = query
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), serde_json::json!(v)))
-        .collect();
-    let answer = boto3(
-        emulator,
-        account,
-        SCRIPT,
-        &[method, url, &serde_json::Value::Object(query).to_string()],
-    );
-    (
-        answer["status"].as_u64().unwrap_or_default() as u16,
-        answer["body"].as_str().unwrap_or_default().to_string(),
-    )
+    let query: serde_json::Map<String, serde_json::Value> =
+        query.iter().map(|(k, v)| ((*k).to_string(), serde_json::json!(v))).collect();
+    let answer = boto3(emulator, account, SCRIPT, &[method, url, &serde_json::Value::Object(query).to_string()]);
+    (answer["status"].as_u64().unwrap_or_default() as u16, answer["body"].as_str().unwrap_or_default().to_string())
 }
 
 /// The value of output `key` of stack `stack`.
 async fn stack_output(config: &aws_config::SdkConfig, stack: &str, key: &str) -> String {
-    let stacks = aws_sdk_cloudformation::Client::new(config)
-        .describe_stacks()
-        .stack_name(stack)
-        .send()
-        .await
-        .unwrap();
+    let stacks = aws_sdk_cloudformation::Client::new(config).describe_stacks().stack_name(stack).send().await.unwrap();
     let outputs = stacks.stacks()[0].outputs();
     outputs
         .iter()
@@ -703,26 +814,16 @@ async fn poll_endpoints_receive_and_delete_a_message_published_to_a_subscribed_t
     let refused = account.fanout(repo.path(), &["deploy", "--stage", "dev"]);
     assert_exit(&refused, 1);
     assert!(
-        refused.stderr.contains("error: stack `dev-shop`: API Gateway has no CloudWatch Logs role in region `us-east-1` of this account")
-            && refused.stderr.contains("hint: set it once per account and region"),
+        refused.stderr.contains(
+            "error: stack `dev-shop`: API Gateway has no CloudWatch Logs role in region `us-east-1` of this account"
+        ) && refused.stderr.contains("hint: set it once per account and region"),
         "{refused}"
     );
-    let stacks = aws_sdk_cloudformation::Client::new(&config)
-        .list_stacks()
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        stacks.stack_summaries().is_empty(),
-        "{:?}",
-        stacks.stack_summaries()
-    );
+    let stacks = aws_sdk_cloudformation::Client::new(&config).list_stacks().send().await.unwrap();
+    assert!(stacks.stack_summaries().is_empty(), "{:?}", stacks.stack_summaries());
 
     set_api_log_role(&emulator, &account);
-    assert_exit(
-        &account.fanout(repo.path(), &["deploy", "--stage", "dev"]),
-        0,
-    );
+    assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev"]), 0);
 
     let url = stack_output(&config, "dev-shop", "FulfilmentQueueMessagesUrl").await;
     assert!(
@@ -732,24 +833,14 @@ async fn poll_endpoints_receive_and_delete_a_message_published_to_a_subscribed_t
     );
     let event = r#"{"order":"o-1","total":42}"#;
     let sns = aws_sdk_sns::Client::new(&config);
-    sns.publish()
-        .topic_arn("arn:aws:sns:us-east-1:100000000013:dev-shop-orders")
-        .message(event)
-        .send()
-        .await
-        .unwrap();
+    sns.publish().topic_arn("arn:aws:sns:us-east-1:100000000013:dev-shop-orders").message(event).send().await.unwrap();
 
-    let receive_query = [
-        ("max_messages", "10"),
-        ("wait_seconds", "5"),
-        ("visibility_timeout", "60"),
-    ];
+    let receive_query = [("max_messages", "10"), ("wait_seconds", "5"), ("visibility_timeout", "60")];
     let (status, body) = call_endpoint(&emulator, &account, "GET", &url, &receive_query);
     assert_eq!(status, 200, "{body}");
     // AWS answers an SQS integration in JSON; the emulator passes SQS's XML answer through.
     assert_eq!(xml_text(&body, "Body").as_deref(), Some(event), "{body}");
-    let receipt_handle =
-        xml_text(&body, "ReceiptHandle").unwrap_or_else(|| panic!("no receipt handle: {body}"));
+    let receipt_handle = xml_text(&body, "ReceiptHandle").unwrap_or_else(|| panic!("no receipt handle: {body}"));
 
     // In flight now: hidden for the 60 s visibility timeout the receive asked for.
     let sqs = aws_sdk_sqs::Client::new(&config);
@@ -758,75 +849,35 @@ async fn poll_endpoints_receive_and_delete_a_message_published_to_a_subscribed_t
         let attributes = sqs
             .get_queue_attributes()
             .queue_url(&queue)
-            .attribute_names(
-                aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-            )
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
             .send()
             .await
             .unwrap();
         attributes
             .attributes()
-            .and_then(|a| {
-                a.get(
-                    &aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-                )
-            })
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible))
             .cloned()
     };
     assert_eq!(in_flight().await.as_deref(), Some("1"));
 
-    let (status, body) = call_endpoint(
-        &emulator,
-        &account,
-        "DELETE",
-        &url,
-        &[("receipt_handle", &receipt_handle)],
-    );
+    let (status, body) = call_endpoint(&emulator, &account, "DELETE", &url, &[("receipt_handle", &receipt_handle)]);
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        in_flight().await.as_deref(),
-        Some("0"),
-        "the delete removed the message"
-    );
-    assert!(
-        receive(&sqs, &queue, 1, Duration::from_secs(1)).await.is_empty(),
-        "nothing left to receive"
-    );
+    assert_eq!(in_flight().await.as_deref(), Some("0"), "the delete removed the message");
+    assert!(receive(&sqs, &queue, 1, Duration::from_secs(1)).await.is_empty(), "nothing left to receive");
 
     // The emulator verifies no signature of a root-like account and stores no request
     // validator on a method, so it lets through what API Gateway refuses (an unsigned call,
     // a receive without `max_messages`); check what it stored instead.
-    for (method, required) in [
-        (
-            "GET",
-            &["max_messages", "visibility_timeout", "wait_seconds"][..],
-        ),
-        ("DELETE", &["receipt_handle"]),
-    ] {
-        let stored = stored_method(
-            &emulator,
-            &account,
-            "dev-shop",
-            "/queues/fulfilment/messages",
-            method,
-        );
-        let parameters: Vec<&str> = stored["requestParameters"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let expected: Vec<String> = required
-            .iter()
-            .map(|name| format!("method.request.querystring.{name}"))
-            .collect();
+    for (method, required) in
+        [("GET", &["max_messages", "visibility_timeout", "wait_seconds"][..]), ("DELETE", &["receipt_handle"])]
+    {
+        let stored = stored_method(&emulator, &account, "dev-shop", "/queues/fulfilment/messages", method);
+        let parameters: Vec<&str> =
+            stored["requestParameters"].as_object().unwrap().keys().map(String::as_str).collect();
+        let expected: Vec<String> = required.iter().map(|name| format!("method.request.querystring.{name}")).collect();
         assert_eq!(parameters, expected, "{stored:#}");
         assert!(
-            stored["requestParameters"]
-                .as_object()
-                .unwrap()
-                .values()
-                .all(|required| required == true),
+            stored["requestParameters"].as_object().unwrap().values().all(|required| required == true),
             "{stored:#}"
         );
         assert_eq!(stored["authorizationType"], "AWS_IAM", "{stored:#}");
@@ -839,29 +890,16 @@ async fn alerts_deploy_the_alert_topic_its_subscription_and_the_alarms() {
     let account = Account::new(&emulator, "100000000014");
     let manifest = "domain: shop\nalerts:\n  email: [oncall@shop.example]\n  oldest_message_age: 30m\ntopics:\n  orders:\nqueues:\n  fulfilment:\n    alerts:\n      oldest_message_age: 5m\n    subscriptions:\n      - topic: orders\n";
     let repo = Repo::new(&[("shop.yaml", manifest)]);
-    assert_exit(
-        &account.fanout(repo.path(), &["deploy", "--stage", "dev"]),
-        0,
-    );
+    assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev"]), 0);
 
     let config = account.config().await;
     let alert_topic = "arn:aws:sns:us-east-1:100000000014:dev-shop--alerts";
     let sns = aws_sdk_sns::Client::new(&config);
-    let subscriptions = sns
-        .list_subscriptions_by_topic()
-        .topic_arn(alert_topic)
-        .send()
-        .await
-        .unwrap();
+    let subscriptions = sns.list_subscriptions_by_topic().topic_arn(alert_topic).send().await.unwrap();
     let emails: Vec<(&str, &str)> = subscriptions
         .subscriptions()
         .iter()
-        .map(|s| {
-            (
-                s.protocol().unwrap_or_default(),
-                s.endpoint().unwrap_or_default(),
-            )
-        })
+        .map(|s| (s.protocol().unwrap_or_default(), s.endpoint().unwrap_or_default()))
         .collect();
     assert_eq!(emails, [("email", "oncall@shop.example")]);
 
@@ -880,18 +918,10 @@ print(json.dumps({alarm["AlarmName"]: {
         .values()
         .map(|alarm| {
             let dimensions = alarm["dimensions"].as_object().unwrap();
-            let resource = dimensions
-                .values()
-                .next()
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
+            let resource = dimensions.values().next().and_then(|v| v.as_str()).unwrap_or_default();
             let threshold = alarm["threshold"].as_f64().unwrap_or(f64::NAN);
             assert!(threshold.fract() == 0.0 && threshold >= 0.0, "{alarm}");
-            (
-                alarm["metric"].as_str().unwrap_or_default(),
-                resource,
-                threshold as u64,
-            )
+            (alarm["metric"].as_str().unwrap_or_default(), resource, threshold as u64)
         })
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
@@ -900,24 +930,12 @@ print(json.dumps({alarm["AlarmName"]: {
         watched,
         [
             ("AWS/SNS/NumberOfNotificationsFailed", "dev-shop-orders", 0),
-            (
-                "AWS/SQS/ApproximateAgeOfOldestMessage",
-                "dev-shop-fulfilment",
-                300
-            ),
-            (
-                "AWS/SQS/ApproximateNumberOfMessagesVisible",
-                "dev-shop-fulfilment-dlq",
-                0
-            ),
+            ("AWS/SQS/ApproximateAgeOfOldestMessage", "dev-shop-fulfilment", 300),
+            ("AWS/SQS/ApproximateNumberOfMessagesVisible", "dev-shop-fulfilment-dlq", 0),
         ],
         "{alarms:#?}"
     );
     for (name, alarm) in alarms {
-        assert_eq!(
-            alarm["actions"],
-            serde_json::json!([alert_topic]),
-            "{name} notifies the alert topic"
-        );
+        assert_eq!(alarm["actions"], serde_json::json!([alert_topic]), "{name} notifies the alert topic");
     }
 }

@@ -43,8 +43,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
 use crate::duration::Duration;
 use crate::lower::{lower_partially, type_error};
 use crate::manifest::{
-    AlertsManifest, DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode, ExistingKey,
-    FilterManifest, QueueAlertsManifest, QueueManifest, SubscriptionManifest, TopicManifest,
+    AlertsManifest, DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode,
+    ExistingKey, FilterManifest, QueueAlertsManifest, QueueManifest, SubscriptionManifest, TopicManifest,
 };
 use crate::model::{DeadLetter, Domain, Encryption};
 use crate::name::TopicRef;
@@ -297,7 +297,10 @@ impl Project {
     ///
     /// A topic with an event schema ([`TopicBuilder::schema`]) gets an error here, as no
     /// files are read: use [`Project::from_builders_with_schemas`].
-    pub fn from_builders(settings: Settings, domains: impl IntoIterator<Item = DomainBuilder>) -> (Option<Project>, Diagnostics) {
+    pub fn from_builders(
+        settings: Settings,
+        domains: impl IntoIterator<Item = DomainBuilder>,
+    ) -> (Option<Project>, Diagnostics) {
         Self::from_builders_with_schemas(settings, domains, Path::new(""), &|_| None)
     }
 
@@ -336,14 +339,18 @@ impl Project {
             if let Some(domain) = &mut domain {
                 let mut read = Diagnostics::default();
                 crate::contract::attach(domain, schema_dir, read_schema, &mut read);
-                found.extend(read.into_iter().map(|diagnostic| diagnostic.in_domain(domain.name.to_string())).collect());
+                found
+                    .extend(read.into_iter().map(|diagnostic| diagnostic.in_domain(domain.name.to_string())).collect());
             }
             if let Some(domain) = domain {
                 if project.domains.contains_key(&domain.name) {
                     found.push(
-                        Diagnostic::error(FieldPath::root().key("domain"), format!("domain `{}` is added twice", domain.name))
-                            .with_hint("add each domain once")
-                            .in_domain(domain.name.to_string()),
+                        Diagnostic::error(
+                            FieldPath::root().key("domain"),
+                            format!("domain `{}` is added twice", domain.name),
+                        )
+                        .with_hint("add each domain once")
+                        .in_domain(domain.name.to_string()),
                     );
                 } else {
                     project.add(domain);
@@ -369,11 +376,7 @@ pub struct TopicBuilder<K> {
 impl TopicBuilder<Standard> {
     /// A standard topic named `name`.
     pub fn standard(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            manifest: TopicManifest::default(),
-            kind: PhantomData,
-        }
+        Self { name: name.into(), manifest: TopicManifest::default(), kind: PhantomData }
     }
 }
 
@@ -383,10 +386,7 @@ impl TopicBuilder<Fifo> {
     pub fn fifo(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
-            manifest: TopicManifest {
-                fifo: true,
-                ..TopicManifest::default()
-            },
+            manifest: TopicManifest { fifo: true, ..TopicManifest::default() },
             kind: PhantomData,
         }
     }
@@ -457,23 +457,13 @@ impl AlertsBuilder {
     /// Alerts to an email address, subscribed to the domain's own alert topic
     /// (`{stage}-{domain}--alerts`); the recipient must confirm the subscription email.
     pub fn email(address: impl Into<String>) -> Self {
-        Self {
-            manifest: AlertsManifest {
-                email: vec![address.into()],
-                ..AlertsManifest::default()
-            },
-        }
+        Self { manifest: AlertsManifest { email: vec![address.into()], ..AlertsManifest::default() } }
     }
 
     /// Alerts to an existing SNS topic, by ARN. If it is encrypted, its key policy must let
     /// `cloudwatch.amazonaws.com` use the key.
     pub fn topic_arn(arn: impl Into<String>) -> Self {
-        Self {
-            manifest: AlertsManifest {
-                topic_arn: Some(arn.into()),
-                ..AlertsManifest::default()
-            },
-        }
+        Self { manifest: AlertsManifest { topic_arn: Some(arn.into()), ..AlertsManifest::default() } }
     }
 
     /// Subscribes one more email address to the alert topic.
@@ -513,12 +503,7 @@ pub struct QueueBuilder<K> {
 impl QueueBuilder<Standard> {
     /// A standard queue named `name`.
     pub fn standard(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            manifest: QueueManifest::default(),
-            subscriptions: Vec::new(),
-            kind: PhantomData,
-        }
+        Self { name: name.into(), manifest: QueueManifest::default(), subscriptions: Vec::new(), kind: PhantomData }
     }
 }
 
@@ -528,10 +513,7 @@ impl QueueBuilder<Fifo> {
     pub fn fifo(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
-            manifest: QueueManifest {
-                fifo: true,
-                ..QueueManifest::default()
-            },
+            manifest: QueueManifest { fifo: true, ..QueueManifest::default() },
             subscriptions: Vec::new(),
             kind: PhantomData,
         }
@@ -626,9 +608,7 @@ impl<K> QueueBuilder<K> {
     /// manifest gets.
     #[must_use]
     pub fn oldest_message_age_alarm(mut self, threshold: Duration) -> Self {
-        self.manifest.alerts = Some(QueueAlertsManifest {
-            oldest_message_age: Some(threshold.to_string()),
-        });
+        self.manifest.alerts = Some(QueueAlertsManifest { oldest_message_age: Some(threshold.to_string()) });
         self
     }
 
@@ -696,13 +676,7 @@ pub struct SubscriptionBuilder {
 
 impl SubscriptionBuilder {
     fn to_topic(topic: String) -> Self {
-        Self {
-            manifest: SubscriptionManifest {
-                topic,
-                ..SubscriptionManifest::default()
-            },
-            filter_problem: None,
-        }
+        Self { manifest: SubscriptionManifest { topic, ..SubscriptionManifest::default() }, filter_problem: None }
     }
 
     /// Deliver the message body as published, without the SNS envelope. Default `false`.
@@ -738,14 +712,8 @@ impl SubscriptionBuilder {
             }
         };
         self.manifest.filter = Some(match field {
-            "attributes" => FilterManifest {
-                attributes: Some(policy),
-                body: None,
-            },
-            _ => FilterManifest {
-                attributes: None,
-                body: Some(policy),
-            },
+            "attributes" => FilterManifest { attributes: Some(policy), body: None },
+            _ => FilterManifest { attributes: None, body: Some(policy) },
         });
         self
     }

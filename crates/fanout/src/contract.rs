@@ -66,7 +66,8 @@ pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<
             Ok(document) => document,
             Err(err) => {
                 diagnostics.push(
-                    Diagnostic::error(field, format!("schema `{}` is not JSON: {err}", schema.path)).with_hint("fix the JSON syntax"),
+                    Diagnostic::error(field, format!("schema `{}` is not JSON: {err}", schema.path))
+                        .with_hint("fix the JSON syntax"),
                 );
                 continue;
             }
@@ -74,7 +75,10 @@ pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<
         if let Err(err) = jsonschema::validator_for(&document) {
             diagnostics.push(
                 Diagnostic::error(field, format!("schema `{}` is not a valid JSON Schema: {err}", schema.path))
-                    .with_hint(format!("at `{}` of the schema; see https://json-schema.org/understanding-json-schema", pointer_or_root(&err.instance_path().to_string()))),
+                    .with_hint(format!(
+                        "at `{}` of the schema; see https://json-schema.org/understanding-json-schema",
+                        pointer_or_root(&err.instance_path().to_string())
+                    )),
             );
             continue;
         }
@@ -112,10 +116,35 @@ pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<
 /// Keywords of JSON Schema drafts after 4, which API Gateway models refuse; `$schema` is
 /// set to draft 4 by synthesis.
 const LATER_KEYWORDS: &[&str] = &[
-    "$anchor", "$comment", "$defs", "$dynamicAnchor", "$dynamicRef", "$id", "$recursiveAnchor", "$recursiveRef", "$vocabulary",
-    "const", "contains", "contentEncoding", "contentMediaType", "contentSchema", "dependentRequired", "dependentSchemas",
-    "deprecated", "else", "examples", "if", "maxContains", "minContains", "prefixItems", "propertyNames", "readOnly", "then",
-    "unevaluatedItems", "unevaluatedProperties", "writeOnly",
+    "$anchor",
+    "$comment",
+    "$defs",
+    "$dynamicAnchor",
+    "$dynamicRef",
+    "$id",
+    "$recursiveAnchor",
+    "$recursiveRef",
+    "$vocabulary",
+    "const",
+    "contains",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+    "dependentRequired",
+    "dependentSchemas",
+    "deprecated",
+    "else",
+    "examples",
+    "if",
+    "maxContains",
+    "minContains",
+    "prefixItems",
+    "propertyNames",
+    "readOnly",
+    "then",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "writeOnly",
 ];
 
 /// Every keyword of a later draft in the schema `value` at JSON Pointer `pointer`, walking
@@ -174,8 +203,16 @@ mod tests {
             },
             "enum": [{ "const": 1 }],
         });
-        let found: Vec<String> = later_draft_keywords(&schema, "").into_iter().map(|(at, keyword)| format!("{at}: {keyword}")).collect();
-        assert_eq!(found, ["/properties/amount: exclusiveMinimum: 0", "/properties/kind: const", "/properties/tags/items: propertyNames"]);
+        let found: Vec<String> =
+            later_draft_keywords(&schema, "").into_iter().map(|(at, keyword)| format!("{at}: {keyword}")).collect();
+        assert_eq!(
+            found,
+            [
+                "/properties/amount: exclusiveMinimum: 0",
+                "/properties/kind: const",
+                "/properties/tags/items: propertyNames"
+            ]
+        );
     }
 }
 

@@ -146,22 +146,12 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `path`.
     pub fn error(path: FieldPath, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Error,
-            domain: None,
-            path,
-            message: message.into(),
-            hint: None,
-            location: None,
-        }
+        Self { severity: Severity::Error, domain: None, path, message: message.into(), hint: None, location: None }
     }
 
     /// A warning at `path`.
     pub fn warning(path: FieldPath, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(path, message)
-        }
+        Self { severity: Severity::Warning, ..Self::error(path, message) }
     }
 
     /// Adds how to fix it.

@@ -91,16 +91,26 @@ fn mermaid(project: &Project, external: &BTreeMap<&Name, BTreeSet<&Name>>, edges
         let _ = writeln!(out, "  subgraph {}[\"{}\"]", domain.name.as_str().replace('-', "_"), domain.name);
         for (name, topic) in &domain.topics {
             let fifo = matches!(topic.kind, TopicKind::Fifo(_));
-            let _ = writeln!(out, "    {}{{{{\"topic {name}{}\"}}}}", node_id("t", &domain.name, name), fifo_mark(fifo));
+            let _ =
+                writeln!(out, "    {}{{{{\"topic {name}{}\"}}}}", node_id("t", &domain.name, name), fifo_mark(fifo));
             if topic.http {
                 let _ = writeln!(out, "    {}[/\"POST /topics/{name}\"/]", node_id("e", &domain.name, name));
             }
         }
         for (name, queue) in &domain.queues {
             let dlq = if queue.dead_letter.is_some() { " + DLQ" } else { "" };
-            let _ = writeln!(out, "    {}[(\"queue {name}{}{dlq}\")]", node_id("q", &domain.name, name), fifo_mark(queue.kind.is_fifo()));
+            let _ = writeln!(
+                out,
+                "    {}[(\"queue {name}{}{dlq}\")]",
+                node_id("q", &domain.name, name),
+                fifo_mark(queue.kind.is_fifo())
+            );
             if queue.http {
-                let _ = writeln!(out, "    {}[\\\"GET, DELETE /queues/{name}/messages\"\\]", node_id("p", &domain.name, name));
+                let _ = writeln!(
+                    out,
+                    "    {}[\\\"GET, DELETE /queues/{name}/messages\"\\]",
+                    node_id("p", &domain.name, name)
+                );
             }
         }
         out.push_str("  end\n");
@@ -128,22 +138,43 @@ fn dot(project: &Project, external: &BTreeMap<&Name, BTreeSet<&Name>>, edges: &[
         let _ = writeln!(out, "  subgraph \"cluster_{}\" {{\n    label=\"{}\";", domain.name, domain.name);
         for (name, topic) in &domain.topics {
             let fifo = matches!(topic.kind, TopicKind::Fifo(_));
-            let _ = writeln!(out, "    {} [shape=hexagon, label=\"topic {name}{}\"];", node_id("t", &domain.name, name), fifo_mark(fifo));
+            let _ = writeln!(
+                out,
+                "    {} [shape=hexagon, label=\"topic {name}{}\"];",
+                node_id("t", &domain.name, name),
+                fifo_mark(fifo)
+            );
             if topic.http {
-                let _ = writeln!(out, "    {} [shape=parallelogram, label=\"POST /topics/{name}\"];", node_id("e", &domain.name, name));
+                let _ = writeln!(
+                    out,
+                    "    {} [shape=parallelogram, label=\"POST /topics/{name}\"];",
+                    node_id("e", &domain.name, name)
+                );
             }
         }
         for (name, queue) in &domain.queues {
             let dlq = if queue.dead_letter.is_some() { " + DLQ" } else { "" };
-            let _ = writeln!(out, "    {} [shape=cylinder, label=\"queue {name}{}{dlq}\"];", node_id("q", &domain.name, name), fifo_mark(queue.kind.is_fifo()));
+            let _ = writeln!(
+                out,
+                "    {} [shape=cylinder, label=\"queue {name}{}{dlq}\"];",
+                node_id("q", &domain.name, name),
+                fifo_mark(queue.kind.is_fifo())
+            );
             if queue.http {
-                let _ = writeln!(out, "    {} [shape=parallelogram, label=\"GET, DELETE /queues/{name}/messages\"];", node_id("p", &domain.name, name));
+                let _ = writeln!(
+                    out,
+                    "    {} [shape=parallelogram, label=\"GET, DELETE /queues/{name}/messages\"];",
+                    node_id("p", &domain.name, name)
+                );
             }
         }
         out.push_str("  }\n");
     }
     for (domain, topics) in external {
-        let _ = writeln!(out, "  subgraph \"cluster_{domain}\" {{\n    label=\"{domain} (other repo)\";\n    style=dashed;");
+        let _ = writeln!(
+            out,
+            "  subgraph \"cluster_{domain}\" {{\n    label=\"{domain} (other repo)\";\n    style=dashed;"
+        );
         for topic in topics {
             let _ = writeln!(out, "    {} [shape=hexagon, label=\"topic {topic}\"];", node_id("t", domain, topic));
         }
@@ -174,7 +205,9 @@ mod tests {
           end
           e__shop__orders -->|"sns:Publish"| t__shop__orders
         "#);
-        assert!(render(&project, GraphFormat::Dot).contains("e__shop__orders -> t__shop__orders [label=\"sns:Publish\"];"));
+        assert!(
+            render(&project, GraphFormat::Dot).contains("e__shop__orders -> t__shop__orders [label=\"sns:Publish\"];")
+        );
     }
 
     #[test]
@@ -196,6 +229,10 @@ mod tests {
           q__shop__fulfilment -->|"sqs:ReceiveMessage, sqs:DeleteMessage"| p__shop__fulfilment
           t__shop__orders --> q__shop__fulfilment
         "#);
-        assert!(render(&project, GraphFormat::Dot).contains("q__shop__fulfilment -> p__shop__fulfilment [label=\"sqs:ReceiveMessage, sqs:DeleteMessage\"];"));
+        assert!(
+            render(&project, GraphFormat::Dot).contains(
+                "q__shop__fulfilment -> p__shop__fulfilment [label=\"sqs:ReceiveMessage, sqs:DeleteMessage\"];"
+            )
+        );
     }
 }

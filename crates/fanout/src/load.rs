@@ -51,31 +51,19 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 
 /// Reads one file as a [`Source`], refusing huge or non-UTF-8 files.
 pub fn read_source(path: &Path) -> Result<Source, LoadError> {
-    let read_err = |source| LoadError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
+    let read_err = |source| LoadError::Read { path: path.to_path_buf(), source };
     let size = std::fs::metadata(path).map_err(read_err)?.len();
     if size > MAX_MANIFEST_BYTES {
-        return Err(LoadError::TooLarge {
-            path: path.to_path_buf(),
-            size,
-        });
+        return Err(LoadError::TooLarge { path: path.to_path_buf(), size });
     }
     let bytes = std::fs::read(path).map_err(read_err)?;
     let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: path.to_path_buf() })?;
-    Ok(Source {
-        path: path.to_path_buf(),
-        text,
-    })
+    Ok(Source { path: path.to_path_buf(), text })
 }
 
 /// Every `*.yaml` and `*.yml` file directly in `dir`, sorted by name.
 pub fn manifest_paths(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let read_err = |source| LoadError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
+    let read_err = |source| LoadError::Read { path: dir.to_path_buf(), source };
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read_err)? {
         let path = entry.map_err(read_err)?.path();
@@ -109,10 +97,7 @@ pub fn manifest_paths(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 /// ```
 pub fn load_project(settings: Option<&Path>, manifests: &Path) -> Result<(Option<Project>, Diagnostics), LoadError> {
     let settings = settings.map(read_source).transpose()?;
-    let sources = manifest_paths(manifests)?
-        .iter()
-        .map(|path| read_source(path))
-        .collect::<Result<Vec<_>, _>>()?;
+    let sources = manifest_paths(manifests)?.iter().map(|path| read_source(path)).collect::<Result<Vec<_>, _>>()?;
     Ok(Project::from_sources_with_schemas(settings.as_ref(), &sources, &read_schema))
 }
 

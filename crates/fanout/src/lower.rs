@@ -16,8 +16,8 @@ use crate::manifest::{
     SettingsManifest, SubscriptionManifest, TopicManifest,
 };
 use crate::model::{
-    DeadLetter, Domain, Encryption, FifoQueue, FifoTopic, Filter, FilterScope, Queue, QueueKind, Subscription,
-    Topic, TopicKind,
+    DeadLetter, Domain, Encryption, FifoQueue, FifoTopic, Filter, FilterScope, Queue, QueueKind, Subscription, Topic,
+    TopicKind,
 };
 use crate::name::{Name, TopicRef};
 use crate::source::SourceMap;
@@ -59,11 +59,7 @@ pub(crate) fn locate_all(diagnostics: &mut Diagnostics, source: &SourceMap, file
             Some(location) => location.file = file.to_path_buf(),
             None => {
                 let (line, column) = source.locate(&diagnostic.path).unwrap_or((1, 1));
-                diagnostic.location = Some(Location {
-                    file: file.to_path_buf(),
-                    line,
-                    column,
-                });
+                diagnostic.location = Some(Location { file: file.to_path_buf(), line, column });
             }
         }
     }
@@ -95,8 +91,11 @@ fn excessive_nesting(text: &str) -> Option<Diagnostic> {
                 _ => {}
             }
             if depth > MAX_FLOW_DEPTH {
-                let mut diagnostic = Diagnostic::error(FieldPath::root(), format!("the document nests deeper than {MAX_FLOW_DEPTH} levels"))
-                    .with_hint("manifests are a few levels deep; check for unbalanced brackets");
+                let mut diagnostic = Diagnostic::error(
+                    FieldPath::root(),
+                    format!("the document nests deeper than {MAX_FLOW_DEPTH} levels"),
+                )
+                .with_hint("manifests are a few levels deep; check for unbalanced brackets");
                 diagnostic.location = Some(Location {
                     file: Default::default(),
                     line: number + 1,
@@ -189,11 +188,8 @@ fn syntax_error(err: &serde_yaml::Error) -> Diagnostic {
     let mut diagnostic = Diagnostic::error(FieldPath::root(), format!("invalid YAML: {message}"))
         .with_hint("check the indentation and quoting near this position");
     if let Some(location) = err.location() {
-        diagnostic.location = Some(Location {
-            file: Default::default(),
-            line: location.line(),
-            column: location.column(),
-        });
+        diagnostic.location =
+            Some(Location { file: Default::default(), line: location.line(), column: location.column() });
     }
     diagnostic
 }
@@ -388,7 +384,11 @@ impl Lower {
             let default = QueueManifest::default();
             let spec = spec.as_ref().unwrap_or(&default);
             let queue = name.as_ref().and_then(|home| self.queue(spec, &path, home)).map(|queue| Queue {
-                oldest_message_age: self.queue_alerts(spec.alerts.as_ref(), &path.key("alerts"), manifest.alerts.is_some()),
+                oldest_message_age: self.queue_alerts(
+                    spec.alerts.as_ref(),
+                    &path.key("alerts"),
+                    manifest.alerts.is_some(),
+                ),
                 ..queue
             });
             if let (Some(queue_name), Some(queue)) = (queue_name, queue) {
@@ -417,7 +417,11 @@ impl Lower {
         if manifest.tags.len() > max_user_tags {
             self.error(
                 path.clone(),
-                format!("{} tags given; AWS allows {} per resource and fanout adds 3", manifest.tags.len(), limits::TAGS_PER_RESOURCE),
+                format!(
+                    "{} tags given; AWS allows {} per resource and fanout adds 3",
+                    manifest.tags.len(),
+                    limits::TAGS_PER_RESOURCE
+                ),
                 format!("keep at most {max_user_tags} tags"),
             );
         }
@@ -431,7 +435,8 @@ impl Lower {
                     if key == "owner" { "use the `owner` field instead" } else { "remove this tag" },
                 );
             }
-            if key.is_empty() || key.len() > limits::TAG_KEY || !key.chars().all(valid_char) || key.starts_with("aws:") {
+            if key.is_empty() || key.len() > limits::TAG_KEY || !key.chars().all(valid_char) || key.starts_with("aws:")
+            {
                 self.error(
                     key_path.clone(),
                     format!("invalid tag key `{key}`"),
@@ -459,10 +464,8 @@ impl Lower {
 
     fn existing_key(&mut self, key: &str, manifest: &DomainManifest) -> Encryption {
         let path = FieldPath::root().key("encryption").key("kms_key");
-        let subscribed = manifest
-            .queues
-            .values()
-            .any(|queue| queue.as_ref().is_some_and(|queue| !queue.subscriptions.is_empty()));
+        let subscribed =
+            manifest.queues.values().any(|queue| queue.as_ref().is_some_and(|queue| !queue.subscriptions.is_empty()));
         if key == "alias/aws/sqs" && subscribed {
             self.error(
                 path,
@@ -470,11 +473,18 @@ impl Lower {
                 "its key policy cannot grant `sns.amazonaws.com` access; use `encryption: customer-key` or `service-managed`",
             );
         } else if !(key.starts_with("alias/") || key.starts_with("arn:")) {
-            self.error(path, format!("`{key}` is not a KMS key ARN or alias"), "write `arn:aws:kms:...:key/...` or `alias/<name>`");
+            self.error(
+                path,
+                format!("`{key}` is not a KMS key ARN or alias"),
+                "write `arn:aws:kms:...:key/...` or `alias/<name>`",
+            );
         } else if subscribed {
             self.diagnostics.push(
-                Diagnostic::warning(path, format!("SNS can deliver to these queues only if the policy of key `{key}` allows it"))
-                    .with_hint("grant `sns.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt` in that key's policy"),
+                Diagnostic::warning(
+                    path,
+                    format!("SNS can deliver to these queues only if the policy of key `{key}` allows it"),
+                )
+                .with_hint("grant `sns.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt` in that key's policy"),
             );
         }
         Encryption::ExistingKey(key.to_string())
@@ -492,10 +502,10 @@ impl Lower {
         Some(Topic {
             description: spec.description.clone(),
             kind,
-            schema: spec.schema.as_ref().map(|path| crate::contract::EventSchema {
-                path: path.clone(),
-                document: None,
-            }),
+            schema: spec
+                .schema
+                .as_ref()
+                .map(|path| crate::contract::EventSchema { path: path.clone(), document: None }),
             http: spec.http,
         })
     }
@@ -552,7 +562,12 @@ impl Lower {
             Queue::DEFAULT_VISIBILITY_TIMEOUT,
             limits::VISIBILITY_TIMEOUT,
         );
-        let retention = self.duration(spec.retention.as_deref(), path.key("retention"), Queue::DEFAULT_RETENTION, limits::RETENTION);
+        let retention = self.duration(
+            spec.retention.as_deref(),
+            path.key("retention"),
+            Queue::DEFAULT_RETENTION,
+            limits::RETENTION,
+        );
         let receive_wait = self.duration(
             spec.receive_wait.as_deref(),
             path.key("receive_wait"),
@@ -625,11 +640,13 @@ impl Lower {
                 }
             },
         };
-        let retention = self.duration(settings.retention.as_deref(), path.key("retention"), DeadLetter::DEFAULT_RETENTION, limits::RETENTION);
-        Some(DeadLetter {
-            max_receive_count,
-            retention,
-        })
+        let retention = self.duration(
+            settings.retention.as_deref(),
+            path.key("retention"),
+            DeadLetter::DEFAULT_RETENTION,
+            limits::RETENTION,
+        );
+        Some(DeadLetter { max_receive_count, retention })
     }
 
     fn subscription(&mut self, spec: &SubscriptionManifest, path: &FieldPath, home: &Name) -> Option<Subscription> {
@@ -648,11 +665,7 @@ impl Lower {
             None => None,
             Some(filter) => self.filter(filter, &path.key("filter")),
         };
-        Some(Subscription {
-            topic: topic?,
-            raw_message_delivery: spec.raw_message_delivery,
-            filter,
-        })
+        Some(Subscription { topic: topic?, raw_message_delivery: spec.raw_message_delivery, filter })
     }
 
     fn filter(&mut self, spec: &FilterManifest, path: &FieldPath) -> Option<Filter> {
@@ -660,11 +673,19 @@ impl Lower {
             (Some(policy), None) => (FilterScope::MessageAttributes, policy, "attributes"),
             (None, Some(policy)) => (FilterScope::MessageBody, policy, "body"),
             (Some(_), Some(_)) => {
-                self.error(path.clone(), "a filter has both `attributes` and `body`", "a subscription filters on one of them; keep one");
+                self.error(
+                    path.clone(),
+                    "a filter has both `attributes` and `body`",
+                    "a subscription filters on one of them; keep one",
+                );
                 return None;
             }
             (None, None) => {
-                self.error(path.clone(), "the filter is empty", "write `attributes: {...}` or `body: {...}`, or remove `filter`");
+                self.error(
+                    path.clone(),
+                    "the filter is empty",
+                    "write `attributes: {...}` or `body: {...}`, or remove `filter`",
+                );
                 return None;
             }
         };
@@ -695,12 +716,13 @@ impl Lower {
         }
         let size = serde_json::to_string(policy).map(|s| s.len()).unwrap_or(0);
         if size > limits::FILTER_POLICY_BYTES {
-            self.error(path.clone(), format!("the filter policy is {size} bytes; SNS allows {}", limits::FILTER_POLICY_BYTES), "make it smaller");
+            self.error(
+                path.clone(),
+                format!("the filter policy is {size} bytes; SNS allows {}", limits::FILTER_POLICY_BYTES),
+                "make it smaller",
+            );
         }
-        ok.then(|| Filter {
-            scope,
-            policy: policy.clone(),
-        })
+        ok.then(|| Filter { scope, policy: policy.clone() })
     }
 
     /// Counts leaf keys and value combinations, and checks each key's value is a list.
@@ -767,7 +789,6 @@ pub(crate) fn lowercase_first(text: &str) -> String {
         None => String::new(),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

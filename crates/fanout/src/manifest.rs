@@ -292,10 +292,7 @@ pub struct SettingsManifest {
 
 impl Default for SettingsManifest {
     fn default() -> Self {
-        Self {
-            ssm_prefix: default_ssm_prefix(),
-            stages: default_stages(),
-        }
+        Self { ssm_prefix: default_ssm_prefix(), stages: default_stages() }
     }
 }
 

@@ -198,10 +198,7 @@ impl DeadLetter {
 
 impl Default for DeadLetter {
     fn default() -> Self {
-        Self {
-            max_receive_count: Self::DEFAULT_MAX_RECEIVE_COUNT,
-            retention: Self::DEFAULT_RETENTION,
-        }
+        Self { max_receive_count: Self::DEFAULT_MAX_RECEIVE_COUNT, retention: Self::DEFAULT_RETENTION }
     }
 }
 

@@ -63,10 +63,7 @@ impl Name {
         if !first.is_ascii_lowercase() {
             return Err(NameError::BadStart(name));
         }
-        if let Some(ch) = name
-            .chars()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-        {
+        if let Some(ch) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
             return Err(NameError::BadChar { name, ch });
         }
         if name.ends_with('-') || name.contains("--") {
@@ -183,17 +180,13 @@ impl TopicRef {
                 return Err(TopicRefError::TooManySlashes(reference.to_string()));
             }
             Some((domain, topic)) => (
-                Name::new(domain).map_err(|source| TopicRefError::Domain {
-                    reference: reference.to_string(),
-                    source,
-                })?,
+                Name::new(domain)
+                    .map_err(|source| TopicRefError::Domain { reference: reference.to_string(), source })?,
                 topic,
             ),
         };
-        let topic = Name::new(topic).map_err(|source| TopicRefError::Topic {
-            reference: reference.to_string(),
-            source,
-        })?;
+        let topic =
+            Name::new(topic).map_err(|source| TopicRefError::Topic { reference: reference.to_string(), source })?;
         Ok(Self { domain, topic })
     }
 }

@@ -232,12 +232,7 @@ pub mod logical_id {
 
     /// The subscription of `queue` to `topic`.
     pub fn subscription(queue: &Name, topic: &TopicRef) -> String {
-        format!(
-            "{}To{}{}Subscription",
-            queue.pascal_case(),
-            topic.domain.pascal_case(),
-            topic.topic.pascal_case()
-        )
+        format!("{}To{}{}Subscription", queue.pascal_case(), topic.domain.pascal_case(), topic.topic.pascal_case())
     }
 
     /// The template parameter through which a topic of another domain is read from SSM.

@@ -42,11 +42,12 @@ impl Settings {
     /// assert!(fanout::Settings::new("fanout/", ["Dev"]).is_err());
     /// # Ok::<(), fanout::Diagnostics>(())
     /// ```
-    pub fn new<S: Into<String>>(ssm_prefix: impl Into<String>, stages: impl IntoIterator<Item = S>) -> Result<Settings, Diagnostics> {
-        let manifest = SettingsManifest {
-            ssm_prefix: ssm_prefix.into(),
-            stages: stages.into_iter().map(Into::into).collect(),
-        };
+    pub fn new<S: Into<String>>(
+        ssm_prefix: impl Into<String>,
+        stages: impl IntoIterator<Item = S>,
+    ) -> Result<Settings, Diagnostics> {
+        let manifest =
+            SettingsManifest { ssm_prefix: ssm_prefix.into(), stages: stages.into_iter().map(Into::into).collect() };
         match Settings::from_manifest(&manifest) {
             (Some(settings), _) => Ok(settings),
             (None, diagnostics) => Err(diagnostics),
@@ -60,15 +61,18 @@ impl Settings {
         let path = FieldPath::root().key("ssm_prefix");
         let valid_char = |c: char| c.is_ascii_alphanumeric() || "_.-/".contains(c);
         let lower = prefix.to_ascii_lowercase();
-        if !prefix.starts_with('/') || prefix.ends_with('/') || prefix.contains("//") || !prefix.chars().all(valid_char) {
-            diagnostics.push(
-                Diagnostic::error(path.clone(), format!("invalid SSM prefix `{prefix}`"))
-                    .with_hint("start with `/`, separate levels with single `/`, use letters, digits and `_ . -`: `/fanout`"),
-            );
+        if !prefix.starts_with('/') || prefix.ends_with('/') || prefix.contains("//") || !prefix.chars().all(valid_char)
+        {
+            diagnostics.push(Diagnostic::error(path.clone(), format!("invalid SSM prefix `{prefix}`")).with_hint(
+                "start with `/`, separate levels with single `/`, use letters, digits and `_ . -`: `/fanout`",
+            ));
         } else if lower.starts_with("/aws") || lower.starts_with("/ssm") {
             diagnostics.push(
-                Diagnostic::error(path.clone(), format!("SSM names starting with `{}` are reserved by AWS", &prefix[..4]))
-                    .with_hint("choose another prefix, such as `/fanout`"),
+                Diagnostic::error(
+                    path.clone(),
+                    format!("SSM names starting with `{}` are reserved by AWS", &prefix[..4]),
+                )
+                .with_hint("choose another prefix, such as `/fanout`"),
             );
         } else if prefix.split('/').count() - 1 + 5 > limits::SSM_PARAMETER_LEVELS {
             diagnostics.push(
@@ -80,28 +84,32 @@ impl Settings {
         for (index, stage) in manifest.stages.iter().enumerate() {
             match Name::new(stage.as_str()) {
                 Ok(name) if stages.contains(&name) => diagnostics.push(
-                    Diagnostic::error(FieldPath::root().key("stages").index(index), format!("stage `{stage}` is listed twice"))
-                        .with_hint("remove the duplicate"),
+                    Diagnostic::error(
+                        FieldPath::root().key("stages").index(index),
+                        format!("stage `{stage}` is listed twice"),
+                    )
+                    .with_hint("remove the duplicate"),
                 ),
                 Ok(name) => stages.push(name),
                 Err(err) => diagnostics.push(
-                    Diagnostic::error(FieldPath::root().key("stages").index(index), format!("invalid stage name `{stage}`: {}", crate::lower::lowercase_first(&err.to_string())))
-                        .with_hint("use lowercase letters, digits and single hyphens: `dev`, `prod`"),
+                    Diagnostic::error(
+                        FieldPath::root().key("stages").index(index),
+                        format!("invalid stage name `{stage}`: {}", crate::lower::lowercase_first(&err.to_string())),
+                    )
+                    .with_hint("use lowercase letters, digits and single hyphens: `dev`, `prod`"),
                 ),
             }
         }
         if manifest.stages.is_empty() {
             diagnostics.push(
-                Diagnostic::error(FieldPath::root().key("stages"), "no stages are listed").with_hint("list at least one: `stages: [dev]`"),
+                Diagnostic::error(FieldPath::root().key("stages"), "no stages are listed")
+                    .with_hint("list at least one: `stages: [dev]`"),
             );
         }
         if diagnostics.has_errors() {
             return (None, diagnostics);
         }
-        let settings = Settings {
-            ssm_prefix: prefix.clone(),
-            stages,
-        };
+        let settings = Settings { ssm_prefix: prefix.clone(), stages };
         (Some(settings), diagnostics)
     }
 }
@@ -171,10 +179,7 @@ pub enum LookupError {
 impl Project {
     /// A project without domains.
     pub fn new(settings: Settings) -> Self {
-        Self {
-            settings,
-            domains: BTreeMap::new(),
-        }
+        Self { settings, domains: BTreeMap::new() }
     }
 
     /// Adds a domain, replacing one of the same name.
@@ -191,13 +196,11 @@ impl Project {
             true => "none".to_string(),
             false => names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", "),
         };
-        let found = self.domains.values().find(|d| d.name.as_str() == domain).ok_or_else(|| LookupError::UnknownDomain {
-            domain: domain.to_string(),
-            known: quoted(self.domains.keys().collect()),
+        let found = self.domains.values().find(|d| d.name.as_str() == domain).ok_or_else(|| {
+            LookupError::UnknownDomain { domain: domain.to_string(), known: quoted(self.domains.keys().collect()) }
         })?;
-        let stage = self.settings.stages.iter().find(|s| s.as_str() == stage).ok_or_else(|| LookupError::UnknownStage {
-            stage: stage.to_string(),
-            known: quoted(self.settings.stages.iter().collect()),
+        let stage = self.settings.stages.iter().find(|s| s.as_str() == stage).ok_or_else(|| {
+            LookupError::UnknownStage { stage: stage.to_string(), known: quoted(self.settings.stages.iter().collect()) }
         })?;
         Ok(synth(self, found, stage))
     }
@@ -261,14 +264,20 @@ impl Project {
                 let stem = source.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
                 if stem != domain.name.as_str() {
                     found.push(
-                        Diagnostic::error(FieldPath::root().key("domain"), format!("domain `{}` is in file `{stem}.yaml`", domain.name))
-                            .with_hint(format!("rename the file to `{}.yaml`, or the domain to `{stem}`", domain.name)),
+                        Diagnostic::error(
+                            FieldPath::root().key("domain"),
+                            format!("domain `{}` is in file `{stem}.yaml`", domain.name),
+                        )
+                        .with_hint(format!("rename the file to `{}.yaml`, or the domain to `{stem}`", domain.name)),
                     );
                 }
                 if let Some((other, _)) = files.get(&domain.name) {
                     found.push(
-                        Diagnostic::error(FieldPath::root().key("domain"), format!("domain `{}` is also defined in `{}`", domain.name, other.display()))
-                            .with_hint("give each domain one manifest"),
+                        Diagnostic::error(
+                            FieldPath::root().key("domain"),
+                            format!("domain `{}` is also defined in `{}`", domain.name, other.display()),
+                        )
+                        .with_hint("give each domain one manifest"),
                     );
                 }
             }
@@ -340,14 +349,16 @@ impl Project {
                 let Some(found) = owner.topics.get(&topic.topic) else {
                     let mut diagnostic = Diagnostic::error(
                         path,
-                        format!("queue `{queue_name}` subscribes to `{topic}`, but domain `{}` has no topic `{}`", topic.domain, topic.topic),
+                        format!(
+                            "queue `{queue_name}` subscribes to `{topic}`, but domain `{}` has no topic `{}`",
+                            topic.domain, topic.topic
+                        ),
                     );
                     let candidates = owner.topics.keys().map(Name::as_str);
                     diagnostic = match did_you_mean(topic.topic.as_str(), candidates) {
                         Some(close) => diagnostic.with_hint(format!("did you mean `{}/{close}`?", topic.domain)),
-                        None if owner.topics.is_empty() => {
-                            diagnostic.with_hint(format!("domain `{}` publishes no topics; add it there first", topic.domain))
-                        }
+                        None if owner.topics.is_empty() => diagnostic
+                            .with_hint(format!("domain `{}` publishes no topics; add it there first", topic.domain)),
                         None => diagnostic.with_hint(format!(
                             "domain `{}` publishes {}",
                             topic.domain,
@@ -381,8 +392,15 @@ impl Project {
         let stack = naming::stack_name(stage, &domain.name);
         if stack.len() > limits::STACK_NAME {
             diagnostics.push(
-                Diagnostic::error(FieldPath::root().key("domain"), format!("stack name `{stack}` is {} characters; CloudFormation allows {}", stack.len(), limits::STACK_NAME))
-                    .with_hint("shorten the domain name"),
+                Diagnostic::error(
+                    FieldPath::root().key("domain"),
+                    format!(
+                        "stack name `{stack}` is {} characters; CloudFormation allows {}",
+                        stack.len(),
+                        limits::STACK_NAME
+                    ),
+                )
+                .with_hint("shorten the domain name"),
             );
         }
         for (name, queue) in &domain.queues {
@@ -398,9 +416,16 @@ impl Project {
                 diagnostics.push(
                     Diagnostic::error(
                         FieldPath::root().key("queues").key(name.to_string()),
-                        format!("queue name `{longest}` is {} characters in stage `{stage}`; SQS allows {}", longest.len(), limits::QUEUE_NAME),
+                        format!(
+                            "queue name `{longest}` is {} characters in stage `{stage}`; SQS allows {}",
+                            longest.len(),
+                            limits::QUEUE_NAME
+                        ),
                     )
-                    .with_hint(format!("shorten the queue or domain name by {} characters", longest.len() - limits::QUEUE_NAME)),
+                    .with_hint(format!(
+                        "shorten the queue or domain name by {} characters",
+                        longest.len() - limits::QUEUE_NAME
+                    )),
                 );
             }
         }
@@ -409,16 +434,30 @@ impl Project {
             let path = FieldPath::root().key("topics").key(name.to_string());
             if physical.len() > limits::TOPIC_NAME {
                 diagnostics.push(
-                    Diagnostic::error(path.clone(), format!("topic name `{physical}` is {} characters; SNS allows {}", physical.len(), limits::TOPIC_NAME))
-                        .with_hint("shorten the topic or domain name"),
+                    Diagnostic::error(
+                        path.clone(),
+                        format!(
+                            "topic name `{physical}` is {} characters; SNS allows {}",
+                            physical.len(),
+                            limits::TOPIC_NAME
+                        ),
+                    )
+                    .with_hint("shorten the topic or domain name"),
                 );
             }
             let topic_ref = TopicRef::new(domain.name.clone(), name.clone());
             let ssm = naming::topic_arn_parameter(&self.settings.ssm_prefix, stage, &topic_ref);
             if ssm.len() > limits::SSM_PARAMETER_NAME {
                 diagnostics.push(
-                    Diagnostic::error(path, format!("SSM parameter name `{ssm}` is {} characters; SSM allows {}", ssm.len(), limits::SSM_PARAMETER_NAME))
-                        .with_hint("shorten the SSM prefix or the topic name"),
+                    Diagnostic::error(
+                        path,
+                        format!(
+                            "SSM parameter name `{ssm}` is {} characters; SSM allows {}",
+                            ssm.len(),
+                            limits::SSM_PARAMETER_NAME
+                        ),
+                    )
+                    .with_hint("shorten the SSM prefix or the topic name"),
                 );
             }
         }
@@ -435,15 +474,24 @@ impl Project {
         for (what, count, max) in counts {
             if count > max {
                 diagnostics.push(
-                    Diagnostic::error(FieldPath::root(), format!("the template of domain `{}` has {count} {what}; CloudFormation allows {max}", domain.name))
-                        .with_hint("split the domain into several domains"),
+                    Diagnostic::error(
+                        FieldPath::root(),
+                        format!(
+                            "the template of domain `{}` has {count} {what}; CloudFormation allows {max}",
+                            domain.name
+                        ),
+                    )
+                    .with_hint("split the domain into several domains"),
                 );
             }
         }
         if !collisions.is_empty() {
             diagnostics.push(
-                Diagnostic::error(FieldPath::root(), "two resources of this domain get the same CloudFormation logical ID")
-                    .with_hint("rename topics or queues so that no name ends like another's derived name (`-dead-letter`)"),
+                Diagnostic::error(
+                    FieldPath::root(),
+                    "two resources of this domain get the same CloudFormation logical ID",
+                )
+                .with_hint("rename topics or queues so that no name ends like another's derived name (`-dead-letter`)"),
             );
         }
     }

@@ -63,10 +63,19 @@ const REGENERATE: &str = "FANOUT_BLESS=1 cargo test -p fanout-tests --test gener
 pub fn reference_markdown() -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Manifest reference\n");
-    let _ = writeln!(out, "<!-- Generated from the JSON Schema in `schemas/` by `fanout::manifest::reference_markdown`; do not edit. -->");
+    let _ = writeln!(
+        out,
+        "<!-- Generated from the JSON Schema in `schemas/` by `fanout::manifest::reference_markdown`; do not edit. -->"
+    );
     let _ = writeln!(out, "<!-- Regenerate with `{REGENERATE}`. -->\n");
-    let _ = writeln!(out, "Every field of a domain manifest (`domains/<domain>.yaml`) and of the repo settings (`fanout.yaml`).");
-    let _ = writeln!(out, "Editors that read `# yaml-language-server: $schema=...` complete and check them with `schemas/domain.schema.json` and `schemas/settings.schema.json`;");
+    let _ = writeln!(
+        out,
+        "Every field of a domain manifest (`domains/<domain>.yaml`) and of the repo settings (`fanout.yaml`)."
+    );
+    let _ = writeln!(
+        out,
+        "Editors that read `# yaml-language-server: $schema=...` complete and check them with `schemas/domain.schema.json` and `schemas/settings.schema.json`;"
+    );
     let _ = writeln!(out, "`fanout schema` prints the same schemas.");
     let _ = writeln!(out, "A domain built in Rust with `fanout::build` has the same fields, under the same names.\n");
 
@@ -82,10 +91,7 @@ pub fn reference_markdown() -> String {
 
 /// One section per mapping of `schema`, from the top level down.
 fn document(out: &mut String, schema: &Value, file: &str) {
-    let mut writer = Writer {
-        root: schema,
-        scalars: Vec::new(),
-    };
+    let mut writer = Writer { root: schema, scalars: Vec::new() };
     writer.section(out, &format!("`{file}`"), schema, schema.get("description"));
     if !writer.scalars.is_empty() {
         let _ = writeln!(out, "### Value types\n");
@@ -320,9 +326,30 @@ mod tests {
     fn every_field_is_in_the_reference() {
         let reference = reference_markdown();
         for field in [
-            "domain", "description", "owner", "tags", "encryption", "kms_key", "topics", "fifo", "content_based_deduplication",
-            "high_throughput", "visibility_timeout", "retention", "receive_wait", "delay", "dead_letter", "max_receive_count",
-            "subscriptions", "topic", "raw_message_delivery", "filter", "attributes", "body", "ssm_prefix", "stages",
+            "domain",
+            "description",
+            "owner",
+            "tags",
+            "encryption",
+            "kms_key",
+            "topics",
+            "fifo",
+            "content_based_deduplication",
+            "high_throughput",
+            "visibility_timeout",
+            "retention",
+            "receive_wait",
+            "delay",
+            "dead_letter",
+            "max_receive_count",
+            "subscriptions",
+            "topic",
+            "raw_message_delivery",
+            "filter",
+            "attributes",
+            "body",
+            "ssm_prefix",
+            "stages",
         ] {
             assert!(reference.contains(&format!("| `{field}` |")), "`{field}` is missing:\n{reference}");
         }

@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::model::{Domain, Encryption, QueueKind, Queue, TopicKind};
+use crate::model::{Domain, Encryption, Queue, QueueKind, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
 use crate::project::Project;
-use crate::template::{Output, Parameter, Resource, Template, get_att, reference, sub, json};
+use crate::template::{Output, Parameter, Resource, Template, get_att, json, reference, sub};
 
 mod alerts;
 mod contract;
@@ -135,10 +135,7 @@ impl<'a> Synth<'a> {
             template: Template {
                 format_version: "2010-09-09",
                 description: Some(
-                    domain
-                        .description
-                        .clone()
-                        .unwrap_or_else(|| format!("fanout domain {}", domain.name)),
+                    domain.description.clone().unwrap_or_else(|| format!("fanout domain {}", domain.name)),
                 ),
                 ..Template::default()
             },
@@ -154,7 +151,10 @@ impl<'a> Synth<'a> {
                 Parameter {
                     kind: "AWS::SSM::Parameter::Value<String>".to_string(),
                     default: Some(lookup.ssm_name),
-                    description: Some(format!("ARN of topic {}, read from SSM Parameter Store at deploy", lookup.topic)),
+                    description: Some(format!(
+                        "ARN of topic {}, read from SSM Parameter Store at deploy",
+                        lookup.topic
+                    )),
                 },
             );
         }
@@ -207,12 +207,8 @@ impl<'a> Synth<'a> {
 
     /// Every topic SNS may use the domain key for: the domain's own and the subscribed ones.
     fn key_source_arns(&self) -> Vec<Value> {
-        let mut topics: Vec<TopicRef> = self
-            .domain
-            .topics
-            .keys()
-            .map(|topic| TopicRef::new(self.domain.name.clone(), topic.clone()))
-            .collect();
+        let mut topics: Vec<TopicRef> =
+            self.domain.topics.keys().map(|topic| TopicRef::new(self.domain.name.clone(), topic.clone())).collect();
         for queue in self.domain.queues.values() {
             topics.extend(queue.subscriptions.iter().map(|s| s.topic.clone()));
         }
@@ -234,7 +230,9 @@ impl<'a> Synth<'a> {
         };
         self.resource(logical_id::KEY_ALIAS.to_string(), alias);
         let domain = &self.domain.name;
-        self.output("KeyArn".to_string(), || (format!("ARN of the KMS key of domain {domain}"), get_att(logical_id::KEY, "Arn")));
+        self.output("KeyArn".to_string(), || {
+            (format!("ARN of the KMS key of domain {domain}"), get_att(logical_id::KEY, "Arn"))
+        });
     }
 
     fn key_resource(&self) -> Resource {
@@ -296,7 +294,9 @@ impl<'a> Synth<'a> {
             Resource::new("AWS::SNS::Topic", properties).retained()
         });
 
-        self.resource(logical_id::topic_policy(name), |_| Resource::new("AWS::SNS::TopicPolicy", topic_policy(&topic_id, Vec::new())));
+        self.resource(logical_id::topic_policy(name), |_| {
+            Resource::new("AWS::SNS::TopicPolicy", topic_policy(&topic_id, Vec::new()))
+        });
 
         let domain = &self.domain.name;
         let topic_ref = || TopicRef::new(domain.clone(), name.clone());
@@ -394,7 +394,9 @@ impl<'a> Synth<'a> {
                 });
                 self.output(format!("{fifo_id}Arn"), || {
                     (
-                        format!("ARN of the FIFO dead-letter queue of the FIFO-topic subscriptions of queue {domain}/{name}"),
+                        format!(
+                            "ARN of the FIFO dead-letter queue of the FIFO-topic subscriptions of queue {domain}/{name}"
+                        ),
                         get_att(&fifo_id, "Arn"),
                     )
                 });
@@ -422,7 +424,8 @@ impl<'a> Synth<'a> {
 
         let dead_letter_id = dead_letter_id.map(|(id, _)| id);
         // The queues the policy covers: this one and its dead-letter queues.
-        let covered: Vec<&String> = [Some(&queue_id), dead_letter_id.as_ref(), fifo_dead_letter_id.as_ref()].into_iter().flatten().collect();
+        let covered: Vec<&String> =
+            [Some(&queue_id), dead_letter_id.as_ref(), fifo_dead_letter_id.as_ref()].into_iter().flatten().collect();
         let policy_id = logical_id::queue_policy(name);
         self.resource(policy_id.clone(), |s| {
             let targets: Vec<Value> = covered.iter().map(|id| get_att(id, "Arn")).collect();
@@ -540,14 +543,21 @@ mod tests {
     fn outlines_have_the_logical_ids_of_templates() {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let good = repo.join("tests/fixtures/good");
-        for (settings, manifests) in [(repo.join("fanout.yaml"), repo.join("domains")), (good.join("fanout.yaml"), good)] {
+        for (settings, manifests) in
+            [(repo.join("fanout.yaml"), repo.join("domains")), (good.join("fanout.yaml"), good)]
+        {
             let (project, diagnostics) = load_project(Some(&settings), &manifests).expect("fixtures are readable");
             let project = project.unwrap_or_else(|| panic!("{diagnostics}"));
             for stage in &project.settings.stages {
                 for domain in project.domains.values() {
                     let template = synth(&project, domain, stage);
                     let (outline, collisions) = outline(&project, domain, stage);
-                    assert_eq!(logical_ids(&outline), logical_ids(&template), "domain `{}`, stage `{stage}`", domain.name);
+                    assert_eq!(
+                        logical_ids(&outline),
+                        logical_ids(&template),
+                        "domain `{}`, stage `{stage}`",
+                        domain.name
+                    );
                     assert_eq!(outline.description, template.description);
                     assert!(collisions.is_empty());
                 }

@@ -338,14 +338,18 @@ mod tests {
             "Text": "quote \" backslash \\ slash / tab \t line \n bell \u{7} é 😀",
             "Deep": nested(80),
         });
-        let mut template = Template { format_version: "2010-09-09", description: Some("a \"b\"".into()), ..Template::default() };
-        template.resources.insert("Thing".into(), Resource::new("AWS::X::Y", properties).retained().depends_on("Other"));
+        let mut template =
+            Template { format_version: "2010-09-09", description: Some("a \"b\"".into()), ..Template::default() };
+        template
+            .resources
+            .insert("Thing".into(), Resource::new("AWS::X::Y", properties).retained().depends_on("Other"));
         template.resources.insert("Other".into(), Resource::new("AWS::X::Z", serde_json::json!({})));
-        template.parameters.insert(
-            "P".into(),
-            Parameter { kind: "String".into(), default: None, description: Some("p".into()) },
-        );
-        template.outputs.insert("O".into(), Output { description: "o".into(), value: serde_json::json!({ "Ref": "Thing" }) });
+        template
+            .parameters
+            .insert("P".into(), Parameter { kind: "String".into(), default: None, description: Some("p".into()) });
+        template
+            .outputs
+            .insert("O".into(), Output { description: "o".into(), value: serde_json::json!({ "Ref": "Thing" }) });
         for template in [template, Template::default()] {
             let expected = serde_json::to_string_pretty(&template).unwrap() + "\n";
             assert_eq!(template.to_json(), expected);

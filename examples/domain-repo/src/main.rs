@@ -13,7 +13,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: billing-domain manifest | billing-domain template <stage> [--yaml] [--out <file>]";
 
 /// The header of the generated manifest, so nobody edits it by hand.
-const MANIFEST_HEADER: &str = "# Generated from src/lib.rs by `cargo run -- manifest > domains/billing.yaml`; do not edit.\n";
+const MANIFEST_HEADER: &str =
+    "# Generated from src/lib.rs by `cargo run -- manifest > domains/billing.yaml`; do not edit.\n";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -46,6 +46,10 @@ fn files_for_the_fanout_cli_are_current() {
             continue;
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(committed == expected, "`{}` is stale\n  hint: run `BLESS=1 cargo test` and commit the result", path.display());
+        assert!(
+            committed == expected,
+            "`{}` is stale\n  hint: run `BLESS=1 cargo test` and commit the result",
+            path.display()
+        );
     }
 }

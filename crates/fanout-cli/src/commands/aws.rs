@@ -95,7 +95,11 @@ pub fn domains(project: &Project, names: &[String]) -> anyhow::Result<Vec<Name>>
 
 /// The checked project, stage and domains of a `deploy` or `diff`; `None` when the
 /// manifests have errors (already printed).
-pub fn load_selection(global: &GlobalArgs, stage_name: &str, names: &[String]) -> anyhow::Result<Option<(Project, Name, Vec<Name>)>> {
+pub fn load_selection(
+    global: &GlobalArgs,
+    stage_name: &str,
+    names: &[String],
+) -> anyhow::Result<Option<(Project, Name, Vec<Name>)>> {
     let workspace = crate::workspace::Workspace::discover(global, None)?;
     let Some(project) = crate::commands::load_checked(global, &workspace)? else {
         return Ok(None);
@@ -151,7 +155,8 @@ pub struct Printer {
 
 impl Printer {
     pub fn new(display: Display, allow_replacement: bool) -> Self {
-        let live = (display == Display::Live).then(|| (MultiProgress::with_draw_target(ProgressDrawTarget::stderr()), Mutex::new(BTreeMap::new())));
+        let live = (display == Display::Live)
+            .then(|| (MultiProgress::with_draw_target(ProgressDrawTarget::stderr()), Mutex::new(BTreeMap::new())));
         Self { display, allow_replacement, live, lock: Mutex::new(()) }
     }
 
@@ -171,7 +176,10 @@ impl Printer {
         let Ok(mut bars) = bars.lock() else { return };
         let bar = bars.entry(stack.to_string()).or_insert_with(|| {
             let bar = multi.add(ProgressBar::new_spinner());
-            bar.set_style(ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             bar.set_prefix(stack.to_string());
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
@@ -242,18 +250,32 @@ fn describe_event(kind: &EventKind, allow_replacement: bool) -> String {
     match kind {
         EventKind::LookupResolved { topic, arn, .. } => format!("found topic `{topic}`: {arn}"),
         EventKind::StaleLookup { topic, deployed, current, .. } => {
-            format!("topic `{topic}` was replaced: the stack subscribes to {deployed}, SSM now holds {current}; updating")
+            format!(
+                "topic `{topic}` was replaced: the stack subscribes to {deployed}, SSM now holds {current}; updating"
+            )
         }
-        EventKind::WaitingForOperation { status } => format!("another operation is running ({status}); waiting for it to finish"),
-        EventKind::Recreating { status } => format!("the stack is {status} after a failed first create; deleting it to create it again"),
+        EventKind::WaitingForOperation { status } => {
+            format!("another operation is running ({status}); waiting for it to finish")
+        }
+        EventKind::Recreating { status } => {
+            format!("the stack is {status} after a failed first create; deleting it to create it again")
+        }
         EventKind::TemplateUploaded { url, bytes } => format!("uploaded the template ({bytes} bytes) to {url}"),
-        EventKind::ChangeSetCreating { change_set, change_set_type } => format!("creating change set `{change_set}` ({change_set_type})"),
+        EventKind::ChangeSetCreating { change_set, change_set_type } => {
+            format!("creating change set `{change_set}` ({change_set_type})")
+        }
         EventKind::Plan { plan, findings } => plan_text(plan, findings, allow_replacement).trim_end().to_string(),
         EventKind::Executing { change_set } => format!("executing change set `{change_set}`"),
         EventKind::StackEvent(e) => {
             let time = e.timestamp.get(11..19).unwrap_or(&e.timestamp);
             let reason = e.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-            let style = if e.status.ends_with("_FAILED") { ERROR } else if e.status.ends_with("_COMPLETE") { GOOD } else { Style::new() };
+            let style = if e.status.ends_with("_FAILED") {
+                ERROR
+            } else if e.status.ends_with("_COMPLETE") {
+                GOOD
+            } else {
+                Style::new()
+            };
             format!("{time} {} ({}) {style}{}{style:#}{reason}", e.logical_id, e.resource_type, e.status)
         }
         EventKind::Deleting => "deleting the stack".to_string(),
@@ -279,8 +301,17 @@ pub fn plan_text(plan: &Plan, findings: &[Finding], allow_replacement: bool) -> 
             Some(Replacement::Conditional) => " (may replace)".to_string(),
             _ => String::new(),
         };
-        let by = if change.recreated_by.is_empty() { String::new() } else { format!(" by {}", change.recreated_by.join(", ")) };
-        text.push_str(&format!("  {} {} ({}){replacement}{by}\n", symbol(change.action, change.replacement), change.logical_id, change.resource_type));
+        let by = if change.recreated_by.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", change.recreated_by.join(", "))
+        };
+        text.push_str(&format!(
+            "  {} {} ({}){replacement}{by}\n",
+            symbol(change.action, change.replacement),
+            change.logical_id,
+            change.resource_type
+        ));
     }
     for finding in findings {
         let (label, style) = if finding.blocks(allow_replacement) { ("error", ERROR) } else { ("warning", WARNING) };
@@ -306,7 +337,12 @@ pub fn plan_markdown(stack: &str, plan: &Plan, findings: &[Finding], new_stack: 
             Some(Replacement::Conditional) => "maybe".to_string(),
             _ => String::new(),
         };
-        text.push_str(&format!("| {} | `{}` | `{}` | {replacement} |\n", symbol(c.action, c.replacement), c.logical_id, c.resource_type));
+        text.push_str(&format!(
+            "| {} | `{}` | `{}` | {replacement} |\n",
+            symbol(c.action, c.replacement),
+            c.logical_id,
+            c.resource_type
+        ));
     }
     text.push('\n');
     for finding in findings {
@@ -332,11 +368,18 @@ pub fn report_problem(report: &StackReport, allow_replacement: bool) {
         }
         Ok(Outcome::Refused { findings, .. }) => {
             let blocking: Vec<&Finding> = findings.iter().filter(|f| f.blocks(allow_replacement)).collect();
-            let _ = writeln!(err, "{ERROR}error{ERROR:#}: refused to deploy stack `{stack}`: {}", crate::render::plural(blocking.len(), "resource change"));
+            let _ = writeln!(
+                err,
+                "{ERROR}error{ERROR:#}: refused to deploy stack `{stack}`: {}",
+                crate::render::plural(blocking.len(), "resource change")
+            );
             for finding in blocking {
                 let _ = writeln!(err, "  {finding}");
             }
-            let _ = writeln!(err, "  {HINT}hint{HINT:#}: the change set was deleted and nothing changed; pass `--allow-replacement` to replace them (queues and topics are retained, their messages are not moved)");
+            let _ = writeln!(
+                err,
+                "  {HINT}hint{HINT:#}: the change set was deleted and nothing changed; pass `--allow-replacement` to replace them (queues and topics are retained, their messages are not moved)"
+            );
         }
         Ok(Outcome::Failed { status, failure }) => {
             let _ = writeln!(err, "{ERROR}error{ERROR:#}: stack `{stack}` failed and was rolled back ({status})");
@@ -345,7 +388,10 @@ pub fn report_problem(report: &StackReport, allow_replacement: bool) {
             }
         }
         Ok(Outcome::Skipped { because }) => {
-            let _ = writeln!(err, "{ERROR}error{ERROR:#}: skipped stack `{stack}`: it subscribes to domain `{because}`, which did not deploy");
+            let _ = writeln!(
+                err,
+                "{ERROR}error{ERROR:#}: skipped stack `{stack}`: it subscribes to domain `{because}`, which did not deploy"
+            );
         }
         Ok(_) => {}
     }
@@ -356,7 +402,9 @@ pub fn report_json(report: &StackReport) -> serde_json::Value {
     let mut value = serde_json::json!({ "type": "result", "domain": report.domain, "stack": report.stack });
     match &report.result {
         Ok(outcome) => {
-            if let (Ok(serde_json::Value::Object(fields)), Some(object)) = (serde_json::to_value(outcome), value.as_object_mut()) {
+            if let (Ok(serde_json::Value::Object(fields)), Some(object)) =
+                (serde_json::to_value(outcome), value.as_object_mut())
+            {
                 object.extend(fields);
             }
         }

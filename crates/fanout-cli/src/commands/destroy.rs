@@ -67,10 +67,16 @@ pub fn run(global: &GlobalArgs, args: &DestroyArgs) -> anyhow::Result<Outcome> {
         Ok(Destroyed::Deleted { retained }) => {
             render::note(global.quiet, format_args!("Deleted stack `{stack}`"));
             if !retained.is_empty() {
-                render::note(global.quiet, format_args!("Left in the account by `DeletionPolicy: Retain` (delete them by hand when no longer needed):"));
+                render::note(
+                    global.quiet,
+                    format_args!(
+                        "Left in the account by `DeletionPolicy: Retain` (delete them by hand when no longer needed):"
+                    ),
+                );
                 let mut out = std::io::stdout().lock();
                 for r in retained {
-                    let _ = writeln!(out, "{}\t{}\t{}", r.logical_id, r.resource_type, r.physical_id.unwrap_or_default());
+                    let _ =
+                        writeln!(out, "{}\t{}\t{}", r.logical_id, r.resource_type, r.physical_id.unwrap_or_default());
                 }
             }
             Ok(Outcome::Success)

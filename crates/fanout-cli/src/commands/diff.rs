@@ -59,7 +59,11 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
     match args.format {
         Format::Json => {
             let stacks: Vec<serde_json::Value> = reports.iter().map(aws::report_json).collect();
-            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({ "stage": stage, "stacks": stacks }))?);
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "stage": stage, "stacks": stacks }))?
+            );
         }
         Format::Markdown => {
             let _ = writeln!(out, "## fanout diff: stage `{stage}`\n");

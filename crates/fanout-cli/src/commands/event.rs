@@ -56,14 +56,19 @@ fn check(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Outcome> {
         bail!("Topic `{topic_ref}` is not in this repo\n  hint: `fanout graph` shows the topics there are");
     };
     let Some(schema) = found.schema.as_ref().and_then(|s| s.document.as_ref()) else {
-        bail!("Topic `{topic_ref}` declares no event `schema`\n  hint: add `schema: schemas/<topic>.json` to the topic in its manifest");
+        bail!(
+            "Topic `{topic_ref}` declares no event `schema`\n  hint: add `schema: schemas/<topic>.json` to the topic in its manifest"
+        );
     };
     let file = args.file.display();
     let text = std::fs::read_to_string(&args.file).with_context(|| format!("Cannot read `{file}`"))?;
     let event: serde_json::Value = match serde_json::from_str(&text) {
         Ok(event) => event,
         Err(err) => {
-            render::diagnostic(&Diagnostic::error(FieldPath::root(), format!("`{file}` is not JSON: {err}")).with_hint("an event is one JSON document"));
+            render::diagnostic(
+                &Diagnostic::error(FieldPath::root(), format!("`{file}` is not JSON: {err}"))
+                    .with_hint("an event is one JSON document"),
+            );
             return Ok(Outcome::ActionNeeded);
         }
     };
@@ -73,8 +78,14 @@ fn check(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Success);
     }
     for violation in &violations {
-        let message = format!("`{file}` does not match the schema of topic `{topic_ref}`: at `{}`: {}", violation.path, violation.message);
-        render::diagnostic(&Diagnostic::error(FieldPath::root(), message).with_hint(format!("rule `{}` of the schema", violation.rule)));
+        let message = format!(
+            "`{file}` does not match the schema of topic `{topic_ref}`: at `{}`: {}",
+            violation.path, violation.message
+        );
+        render::diagnostic(
+            &Diagnostic::error(FieldPath::root(), message)
+                .with_hint(format!("rule `{}` of the schema", violation.rule)),
+        );
     }
     Ok(Outcome::ActionNeeded)
 }

@@ -21,9 +21,11 @@ pub struct LookupArgs {
 }
 
 fn parse_topic(text: &str) -> anyhow::Result<TopicRef> {
-    let (domain, topic) = text
-        .split_once('/')
-        .with_context(|| format!("`{text}` is not a topic reference\n  hint: write `DOMAIN/TOPIC`, like `ingestion/scoring-inputs-ready`"))?;
+    let (domain, topic) = text.split_once('/').with_context(|| {
+        format!(
+            "`{text}` is not a topic reference\n  hint: write `DOMAIN/TOPIC`, like `ingestion/scoring-inputs-ready`"
+        )
+    })?;
     let name = |part: &str| Name::new(part).with_context(|| format!("Invalid name `{part}` in `{text}`"));
     Ok(TopicRef::new(name(domain)?, name(topic)?))
 }

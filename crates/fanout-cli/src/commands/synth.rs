@@ -61,7 +61,8 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
     })
     .into_iter()
     .collect::<anyhow::Result<Vec<Status>>>()?;
-    let mut report: Vec<(Status, PathBuf)> = jobs.iter().zip(results).map(|((_, _, path), status)| (status, path.clone())).collect();
+    let mut report: Vec<(Status, PathBuf)> =
+        jobs.iter().zip(results).map(|((_, _, path), status)| (status, path.clone())).collect();
 
     // Templates of domains or stages that no longer exist.
     let expected: BTreeSet<&PathBuf> = jobs.iter().map(|(_, _, path)| path).collect();
@@ -97,7 +98,10 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
             );
             return Ok(Outcome::ActionNeeded);
         }
-        render::note(global.quiet, format_args!("{} in `{}` up to date", render::plural(jobs.len(), "template"), out.display()));
+        render::note(
+            global.quiet,
+            format_args!("{} in `{}` up to date", render::plural(jobs.len(), "template"), out.display()),
+        );
         return Ok(Outcome::Success);
     }
     for (status, path) in &changed {
@@ -111,7 +115,12 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
     }
     render::note(
         global.quiet,
-        format_args!("Synthesized {} into `{}` ({} changed)", render::plural(jobs.len(), "template"), out.display(), changed.len()),
+        format_args!(
+            "Synthesized {} into `{}` ({} changed)",
+            render::plural(jobs.len(), "template"),
+            out.display(),
+            changed.len()
+        ),
     );
     Ok(Outcome::Success)
 }

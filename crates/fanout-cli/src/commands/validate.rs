@@ -42,7 +42,11 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> anyhow::Result<Outcome> 
             };
             render::note(
                 global.quiet,
-                format_args!("Checked {} in `{}`: valid{warnings}", render::plural(project.domains.len(), "domain"), workspace.manifests.display()),
+                format_args!(
+                    "Checked {} in `{}`: valid{warnings}",
+                    render::plural(project.domains.len(), "domain"),
+                    workspace.manifests.display()
+                ),
             );
         }
     }

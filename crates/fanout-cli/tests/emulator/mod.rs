@@ -65,7 +65,8 @@ impl Emulator {
                 .stderr(Stdio::piped())
                 .spawn()
                 .unwrap_or_else(|err| panic!("cannot start `{}`: {err}", python.display()));
-            let ready = https(&python, &ca, port, "GET", "/_ministack/health", "", 30).is_some_and(|(status, _)| status == 200);
+            let ready =
+                https(&python, &ca, port, "GET", "/_ministack/health", "", 30).is_some_and(|(status, _)| status == 200);
             if ready {
                 // Nobody reads the launcher's stderr from here on; let it go nowhere.
                 drop(child.stderr.take());
@@ -118,16 +119,66 @@ fn test_certificates(dir: &Path) -> PathBuf {
             .unwrap_or_else(|err| panic!("cannot run `openssl` to make the emulator's test certificate: {err}"));
         assert!(output.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     };
-    openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=fanout-test-ca", "-keyout", "ca.key", "-out", "ca.pem"]);
-    openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"]);
-    std::fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap_or_else(|err| panic!("{err}"));
-    openssl(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.pem"]);
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=fanout-test-ca",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+        .unwrap_or_else(|err| panic!("{err}"));
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
+    ]);
     dir.join("ca.pem")
 }
 
 /// An HTTPS request to the emulator on loopback, made by the emulator's own Python (the
 /// tests need no HTTP client of their own); retried for up to `seconds`.
-fn https(python: &Path, ca: &Path, port: u16, method: &str, path: &str, body: &str, seconds: u32) -> Option<(u16, String)> {
+fn https(
+    python: &Path,
+    ca: &Path,
+    port: u16,
+    method: &str,
+    path: &str,
+    body: &str,
+    seconds: u32,
+) -> Option<(u16, String)> {
     const SCRIPT: &str = r#"
 import ssl, sys, time, urllib.request, urllib.error
 ca, url, method, body, seconds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])

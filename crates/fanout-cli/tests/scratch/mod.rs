@@ -59,7 +59,8 @@ pub struct Repo {
 impl Repo {
     pub fn new(manifests: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("temp dir: {err}"));
-        std::fs::write(dir.path().join("fanout.yaml"), "ssm_prefix: /fanout\nstages: [dev]\n").unwrap_or_else(|err| panic!("{err}"));
+        std::fs::write(dir.path().join("fanout.yaml"), "ssm_prefix: /fanout\nstages: [dev]\n")
+            .unwrap_or_else(|err| panic!("{err}"));
         std::fs::create_dir(dir.path().join("domains")).unwrap_or_else(|err| panic!("{err}"));
         let repo = Self { dir };
         for (name, text) in manifests {

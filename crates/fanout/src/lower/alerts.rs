@@ -60,7 +60,11 @@ impl Lower {
                 );
             }
             if spec.email[..index].contains(email) {
-                self.error(path.key("email").index(index), format!("`{email}` is listed twice"), "remove the duplicate");
+                self.error(
+                    path.key("email").index(index),
+                    format!("`{email}` is listed twice"),
+                    "remove the duplicate",
+                );
             }
         }
         if let Some(arn) = &spec.topic_arn
@@ -95,15 +99,16 @@ impl Lower {
             Alerts::DEFAULT_OLDEST_MESSAGE_AGE,
             OLDEST_MESSAGE_AGE,
         );
-        Some(Alerts {
-            email: spec.email.clone(),
-            topic_arn: spec.topic_arn.clone(),
-            oldest_message_age,
-        })
+        Some(Alerts { email: spec.email.clone(), topic_arn: spec.topic_arn.clone(), oldest_message_age })
     }
 
     /// A queue's own threshold; it needs alerts on the domain to mean anything.
-    pub(super) fn queue_alerts(&mut self, spec: Option<&QueueAlertsManifest>, path: &FieldPath, domain_alerts: bool) -> Option<Duration> {
+    pub(super) fn queue_alerts(
+        &mut self,
+        spec: Option<&QueueAlertsManifest>,
+        path: &FieldPath,
+        domain_alerts: bool,
+    ) -> Option<Duration> {
         let spec = spec?;
         if !domain_alerts {
             self.error(
@@ -113,7 +118,12 @@ impl Lower {
             );
         }
         let text = spec.oldest_message_age.as_deref()?;
-        Some(self.duration(Some(text), path.key("oldest_message_age"), Alerts::DEFAULT_OLDEST_MESSAGE_AGE, OLDEST_MESSAGE_AGE))
+        Some(self.duration(
+            Some(text),
+            path.key("oldest_message_age"),
+            Alerts::DEFAULT_OLDEST_MESSAGE_AGE,
+            OLDEST_MESSAGE_AGE,
+        ))
     }
 }
 

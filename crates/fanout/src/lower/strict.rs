@@ -11,16 +11,14 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, Error as _, MapAccess, SeqAccess, VariantAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, Error as _, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 
 /// Reads `text` as a `T` in one pass; `None` on any problem, which the caller then reports with
 /// the forgiving reading.
 pub(super) fn read<T: de::DeserializeOwned>(text: &str) -> Option<T> {
-    T::deserialize(Strict {
-        inner: serde_yaml::Deserializer::from_str(text),
-        key: None,
-    })
-    .ok()
+    T::deserialize(Strict { inner: serde_yaml::Deserializer::from_str(text), key: None }).ok()
 }
 
 /// A deserializer that reads scalars as a `Value` would, and records the mapping key it reads
@@ -73,10 +71,28 @@ impl<'k, 'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'k, 'de, D> {
     type Error = D::Error;
 
     as_any!(
-        deserialize_any, deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32, deserialize_i64,
-        deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32, deserialize_u64, deserialize_u128,
-        deserialize_f32, deserialize_f64, deserialize_char, deserialize_str, deserialize_string, deserialize_bytes,
-        deserialize_byte_buf, deserialize_unit, deserialize_identifier, deserialize_ignored_any
+        deserialize_any,
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+        deserialize_char,
+        deserialize_str,
+        deserialize_string,
+        deserialize_bytes,
+        deserialize_byte_buf,
+        deserialize_unit,
+        deserialize_identifier,
+        deserialize_ignored_any
     );
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
@@ -99,7 +115,12 @@ impl<'k, 'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'k, 'de, D> {
         self.inner.deserialize_tuple(len, Visit::new(visitor, self.key))
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, name: &'static str, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.inner.deserialize_tuple_struct(name, len, Visit::new(visitor, self.key))
     }
 
@@ -107,11 +128,21 @@ impl<'k, 'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'k, 'de, D> {
         self.inner.deserialize_map(Visit::new(visitor, self.key))
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.inner.deserialize_struct(name, fields, Visit::new(visitor, self.key))
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(self, name: &'static str, variants: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.inner.deserialize_enum(name, variants, Visit::new(visitor, self.key))
     }
 
@@ -137,9 +168,22 @@ impl<'k, 'de, V: Visitor<'de>> Visitor<'de> for Visit<'k, 'de, V> {
     }
 
     forward!(
-        visit_bool(bool), visit_i8(i8), visit_i16(i16), visit_i32(i32), visit_i64(i64), visit_i128(i128), visit_u8(u8),
-        visit_u16(u16), visit_u32(u32), visit_u64(u64), visit_u128(u128), visit_f32(f32), visit_f64(f64), visit_char(char),
-        visit_bytes(&[u8]), visit_byte_buf(Vec<u8>)
+        visit_bool(bool),
+        visit_i8(i8),
+        visit_i16(i16),
+        visit_i32(i32),
+        visit_i64(i64),
+        visit_i128(i128),
+        visit_u8(u8),
+        visit_u16(u16),
+        visit_u32(u32),
+        visit_u64(u64),
+        visit_u128(u128),
+        visit_f32(f32),
+        visit_f64(f64),
+        visit_char(char),
+        visit_bytes(&[u8]),
+        visit_byte_buf(Vec<u8>)
     );
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
@@ -176,17 +220,11 @@ impl<'k, 'de, V: Visitor<'de>> Visitor<'de> for Visit<'k, 'de, V> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<V::Value, D::Error> {
-        self.inner.visit_some(Strict {
-            inner: deserializer,
-            key: self.key,
-        })
+        self.inner.visit_some(Strict { inner: deserializer, key: self.key })
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<V::Value, D::Error> {
-        self.inner.visit_newtype_struct(Strict {
-            inner: deserializer,
-            key: self.key,
-        })
+        self.inner.visit_newtype_struct(Strict { inner: deserializer, key: self.key })
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
@@ -201,10 +239,7 @@ impl<'k, 'de, V: Visitor<'de>> Visitor<'de> for Visit<'k, 'de, V> {
         if self.key.is_some() {
             return Err(A::Error::custom("a mapping key that is not a scalar"));
         }
-        self.inner.visit_map(Map {
-            inner: map,
-            keys: Vec::new(),
-        })
+        self.inner.visit_map(Map { inner: map, keys: Vec::new() })
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
@@ -219,10 +254,7 @@ impl<'k, 'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<'k, 'de, S>
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
-        self.inner.deserialize(Strict {
-            inner: deserializer,
-            key: self.key,
-        })
+        self.inner.deserialize(Strict { inner: deserializer, key: self.key })
     }
 }
 
@@ -232,10 +264,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Map<'de, A> {
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
         // Only string keys are recorded: a number or `null` key is refused by every map key type
         // of the manifest, and a struct's field read twice is refused by serde itself.
-        let key = self.inner.next_key_seed(Seed {
-            inner: seed,
-            key: Some(&mut self.keys),
-        })?;
+        let key = self.inner.next_key_seed(Seed { inner: seed, key: Some(&mut self.keys) })?;
         match key {
             Some(key) => Ok(Some(key)),
             None => {
@@ -295,7 +324,11 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Enum<A> {
         self.inner.tuple_variant(len, Visit::new(visitor, None))
     }
 
-    fn struct_variant<V: Visitor<'de>>(self, fields: &'static [&'static str], visitor: V) -> Result<V::Value, A::Error> {
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, A::Error> {
         self.inner.struct_variant(fields, Visit::new(visitor, None))
     }
 }
@@ -326,7 +359,10 @@ mod tests {
             assert!(strict.is_some(), "{what}: a valid manifest the one-pass reading refuses");
             assert_eq!(strict, forgiving, "{what}");
         } else {
-            assert_eq!(strict, None, "{what}: accepted by the one-pass reading, but the forgiving one reports {diagnostics:?}");
+            assert_eq!(
+                strict, None,
+                "{what}: accepted by the one-pass reading, but the forgiving one reports {diagnostics:?}"
+            );
         }
     }
 
@@ -340,7 +376,9 @@ mod tests {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     folders.push(path);
-                } else if path.extension().is_some_and(|ext| ext == "yaml") && path.file_name() != Some("fanout.yaml".as_ref()) {
+                } else if path.extension().is_some_and(|ext| ext == "yaml")
+                    && path.file_name() != Some("fanout.yaml".as_ref())
+                {
                     assert_agrees(&std::fs::read_to_string(&path).unwrap(), &path.display().to_string());
                     count += 1;
                 }
@@ -395,7 +433,12 @@ mod tests {
     /// manifest is read the forgiving way.
     #[test]
     fn tagged_values_are_read_the_forgiving_way() {
-        for text in ["domain: a\ntopics:\n  t: !custom {}\n", "domain: !custom a\n", "domain: a\ntags:\n  x: !t 1\n", "domain: a\ntags: !t\n  x: y\n"] {
+        for text in [
+            "domain: a\ntopics:\n  t: !custom {}\n",
+            "domain: !custom a\n",
+            "domain: a\ntags:\n  x: !t 1\n",
+            "domain: a\ntags: !t\n  x: y\n",
+        ] {
             assert_no_looser(text, text, false);
         }
     }
@@ -416,7 +459,10 @@ mod tests {
         ];
         for text in cases {
             let mut diagnostics = Diagnostics::default();
-            assert!(super::super::read_forgivingly(text, &mut diagnostics).is_some() && diagnostics.is_empty(), "{text}: {diagnostics:?}");
+            assert!(
+                super::super::read_forgivingly(text, &mut diagnostics).is_some() && diagnostics.is_empty(),
+                "{text}: {diagnostics:?}"
+            );
             assert_agrees(text, text);
         }
     }

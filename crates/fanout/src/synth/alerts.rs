@@ -10,7 +10,7 @@ use super::{Synth, needs_fifo_dead_letter, topic_policy};
 use crate::model::{Alerts, Queue};
 use crate::name::Name;
 use crate::naming;
-use crate::template::{Resource, reference, sub, json};
+use crate::template::{Resource, json, reference, sub};
 
 const CLOUDWATCH_SERVICE: &str = "cloudwatch.amazonaws.com";
 /// SQS and SNS send their metrics every minute.
@@ -94,12 +94,15 @@ impl Synth<'_> {
         });
         for email in &alerts.email {
             self.resource(naming::logical_id::alert_email_subscription(email), |_| {
-                let subscription = json!({ "TopicArn": reference(topic_id), "Protocol": "email", "Endpoint": email.as_str() });
+                let subscription =
+                    json!({ "TopicArn": reference(topic_id), "Protocol": "email", "Endpoint": email.as_str() });
                 Resource::new("AWS::SNS::Subscription", subscription)
             });
         }
         let domain = &self.domain.name;
-        self.output(format!("{topic_id}Arn"), || (format!("ARN of the alert topic of domain {domain}"), reference(topic_id)));
+        self.output(format!("{topic_id}Arn"), || {
+            (format!("ARN of the alert topic of domain {domain}"), reference(topic_id))
+        });
     }
 
     fn queue_alarms(&mut self, name: &Name, queue: &Queue, alerts: &Alerts, targets: &[Value]) {
@@ -145,7 +148,14 @@ impl Synth<'_> {
 
     /// An alarm when the metric's statistic over a minute exceeds `threshold`; no data (an
     /// idle queue or topic) is not trouble.
-    fn alarm(&self, description: String, metric: (&str, &str, &str, &str), statistic: &str, threshold: u32, targets: &[Value]) -> Resource {
+    fn alarm(
+        &self,
+        description: String,
+        metric: (&str, &str, &str, &str),
+        statistic: &str,
+        threshold: u32,
+        targets: &[Value],
+    ) -> Resource {
         let (namespace, metric_name, dimension, value) = metric;
         Resource::new(
             "AWS::CloudWatch::Alarm",

@@ -1,7 +1,6 @@
 //! A topic's event schema, published through SSM beside its ARN so consumers in other repos
 //! can fetch the contract by name: `{ssm_prefix}/{stage}/{domain}/topics/{topic}/schema`.
 
-
 use super::Synth;
 use crate::model::Topic;
 use crate::name::{Name, TopicRef};

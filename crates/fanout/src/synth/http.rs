@@ -62,10 +62,7 @@ fn has_api(domain: &Domain) -> bool {
 
 /// Whether API Gateway checks the body of this topic's requests against its schema.
 fn has_model(topic: &Topic) -> bool {
-    topic
-        .schema
-        .as_ref()
-        .is_some_and(|schema| schema.document.is_some())
+    topic.schema.as_ref().is_some_and(|schema| schema.document.is_some())
 }
 
 /// Which request validator a topic's method uses, if any.
@@ -86,9 +83,7 @@ fn validator(topic: &Topic) -> Option<&'static str> {
 pub(crate) fn request_template(kind: TopicKind) -> (&'static str, String) {
     let mut after = String::from("')&Message=$util.urlEncode($input.body)");
     if kind.is_fifo() {
-        after.push_str(&format!(
-            "&MessageGroupId=$util.urlEncode($input.params().header.get('{GROUP_HEADER}'))"
-        ));
+        after.push_str(&format!("&MessageGroupId=$util.urlEncode($input.params().header.get('{GROUP_HEADER}'))"));
         after.push_str(&format!(
             "#set($deduplication = $input.params().header.get('{DEDUPLICATION_HEADER}'))\
              #if(\"$!deduplication\" != \"\")&MessageDeduplicationId=$util.urlEncode($deduplication)#end"
@@ -104,9 +99,7 @@ pub(crate) fn request_template(kind: TopicKind) -> (&'static str, String) {
 pub(crate) fn receive_template() -> String {
     let mut template = String::from("Action=ReceiveMessage");
     for (query, parameter) in RECEIVE_PARAMETERS {
-        template.push_str(&format!(
-            "&{parameter}=$util.urlEncode($input.params('{query}'))"
-        ));
+        template.push_str(&format!("&{parameter}=$util.urlEncode($input.params('{query}'))"));
     }
     template.push_str("&AttributeName.1=All&MessageAttributeName.1=All");
     template
@@ -115,9 +108,7 @@ pub(crate) fn receive_template() -> String {
 /// The request mapping template of a delete: the form-encoded body of the SQS
 /// `DeleteMessage` call. API Gateway hands the template the query parameter decoded.
 pub(crate) fn delete_template() -> String {
-    format!(
-        "Action=DeleteMessage&ReceiptHandle=$util.urlEncode($input.params('{RECEIPT_HANDLE_PARAMETER}'))"
-    )
+    format!("Action=DeleteMessage&ReceiptHandle=$util.urlEncode($input.params('{RECEIPT_HANDLE_PARAMETER}'))")
 }
 
 /// The event schema as an API Gateway model: draft 4, the only draft API Gateway knows
@@ -208,9 +199,8 @@ impl Synth<'_> {
             _ => "Publish and poll endpoints",
         };
         let description = format!("{what} of domain {domain} ({stage})");
-        self.resource(
-            logical_id::API.to_string(),
-            |s| Resource::new(
+        self.resource(logical_id::API.to_string(), |s| {
+            Resource::new(
                 "AWS::ApiGateway::RestApi",
                 json!({
                     "Name": naming::api_name(stage, domain),
@@ -218,8 +208,8 @@ impl Synth<'_> {
                     "EndpointConfiguration": { "Types": ["REGIONAL"] },
                     "Tags": s.tags.clone(),
                 }),
-            ),
-        );
+            )
+        });
         // What the deployment must be redone for when it changes.
         let mut definition = Vec::new();
         for (id, path, used) in [
@@ -229,27 +219,17 @@ impl Synth<'_> {
             if used {
                 let properties = json!({ "RestApiId": reference(logical_id::API), "ParentId": get_att(logical_id::API, "RootResourceId"), "PathPart": path });
                 definition.push(properties.clone());
-                self.resource(
-                    id.to_string(),
-                    |_| Resource::new("AWS::ApiGateway::Resource", properties),
-                );
+                self.resource(id.to_string(), |_| Resource::new("AWS::ApiGateway::Resource", properties));
             }
         }
 
         let uses_parameter_validator = !queues.is_empty()
-            || topics
-                .iter()
-                .any(|(_, topic)| validator(topic) == Some(logical_id::API_PARAMETER_VALIDATOR));
-        let uses_body_validator = topics
-            .iter()
-            .any(|(_, topic)| validator(topic) == Some(logical_id::API_BODY_VALIDATOR));
+            || topics.iter().any(|(_, topic)| validator(topic) == Some(logical_id::API_PARAMETER_VALIDATOR));
+        let uses_body_validator =
+            topics.iter().any(|(_, topic)| validator(topic) == Some(logical_id::API_BODY_VALIDATOR));
         for (id, validate_body, used) in [
             (logical_id::API_BODY_VALIDATOR, true, uses_body_validator),
-            (
-                logical_id::API_PARAMETER_VALIDATOR,
-                false,
-                uses_parameter_validator,
-            ),
+            (logical_id::API_PARAMETER_VALIDATOR, false, uses_parameter_validator),
         ] {
             if used {
                 let properties = json!({
@@ -259,10 +239,7 @@ impl Synth<'_> {
                     "ValidateRequestParameters": true,
                 });
                 definition.push(properties.clone());
-                self.resource(
-                    id.to_string(),
-                    |_| Resource::new("AWS::ApiGateway::RequestValidator", properties),
-                );
+                self.resource(id.to_string(), |_| Resource::new("AWS::ApiGateway::RequestValidator", properties));
             }
         }
 
@@ -343,10 +320,7 @@ impl Synth<'_> {
                 "Description": format!("URL of the publish endpoint of topic {topic_ref}"),
                 "Tags": self.parameter_tags(),
             });
-            self.resource(
-                logical_id::topic_url_parameter(name),
-                |_| Resource::new("AWS::SSM::Parameter", parameter),
-            );
+            self.resource(logical_id::topic_url_parameter(name), |_| Resource::new("AWS::SSM::Parameter", parameter));
             self.output(format!("{}Url", logical_id::topic(name)), || {
                 (format!("URL of the publish endpoint of topic {topic_ref} (POST, SigV4-signed)"), url)
             });
@@ -363,12 +337,10 @@ impl Synth<'_> {
 
     /// An API Gateway resource at `parent/path`, recorded in `definition`.
     fn api_resource(&mut self, id: &str, parent: &str, path: &str, definition: &mut Vec<Value>) {
-        let properties = json!({ "RestApiId": reference(logical_id::API), "ParentId": reference(parent), "PathPart": path });
+        let properties =
+            json!({ "RestApiId": reference(logical_id::API), "ParentId": reference(parent), "PathPart": path });
         definition.push(properties.clone());
-        self.resource(
-            id.to_string(),
-            |_| Resource::new("AWS::ApiGateway::Resource", properties),
-        );
+        self.resource(id.to_string(), |_| Resource::new("AWS::ApiGateway::Resource", properties));
     }
 
     /// A role API Gateway assumes to call SNS or SQS, allowed `statements`.
@@ -402,22 +374,12 @@ impl Synth<'_> {
 
     /// The resource, method, role and model of one topic's endpoint; returns the method's
     /// logical ID. What the deployment depends on goes into `definition`.
-    fn publish_endpoint(
-        &mut self,
-        name: &Name,
-        topic: &Topic,
-        definition: &mut Vec<Value>,
-    ) -> String {
+    fn publish_endpoint(&mut self, name: &Name, topic: &Topic, definition: &mut Vec<Value>) -> String {
         let topic_id = logical_id::topic(name);
         let topic_ref = TopicRef::new(self.domain.name.clone(), name.clone());
 
         let resource_id = logical_id::topic_publish_resource(name);
-        self.api_resource(
-            &resource_id,
-            logical_id::API_TOPICS,
-            name.as_str(),
-            definition,
-        );
+        self.api_resource(&resource_id, logical_id::API_TOPICS, name.as_str(), definition);
 
         let role_id = logical_id::topic_publish_role(name);
         let mut statements = vec![json!({
@@ -427,10 +389,7 @@ impl Synth<'_> {
             "Resource": reference(&topic_id),
         })];
         statements.extend(self.key_use_statement(&["kms:Decrypt", "kms:GenerateDataKey*"]));
-        let description = format!(
-            "API Gateway publishes to topic {topic_ref} ({}) with this role",
-            self.stage
-        );
+        let description = format!("API Gateway publishes to topic {topic_ref} ({}) with this role", self.stage);
         self.api_role(&role_id, description, "publish", statements);
 
         let (before, after) = request_template(topic.kind);
@@ -453,11 +412,7 @@ impl Synth<'_> {
         if let Some(validator) = validator(topic) {
             method["RequestValidatorId"] = reference(validator);
         }
-        if let Some(document) = topic
-            .schema
-            .as_ref()
-            .and_then(|schema| schema.document.as_ref())
-        {
+        if let Some(document) = topic.schema.as_ref().and_then(|schema| schema.document.as_ref()) {
             let model_id = logical_id::topic_publish_model(name);
             let model = json!({
                 "RestApiId": reference(logical_id::API),
@@ -466,10 +421,7 @@ impl Synth<'_> {
                 "Schema": model_schema(document),
             });
             definition.push(model.clone());
-            self.resource(
-                model_id.clone(),
-                |_| Resource::new("AWS::ApiGateway::Model", model),
-            );
+            self.resource(model_id.clone(), |_| Resource::new("AWS::ApiGateway::Model", model));
             method["RequestModels"] = json!({ "application/json": reference(&model_id) });
         }
         self.api_method(logical_id::topic_publish_method(name), method, definition)
@@ -477,20 +429,10 @@ impl Synth<'_> {
 
     /// The resources, methods and role of one queue's poll endpoints; returns the methods'
     /// logical IDs. What the deployment depends on goes into `definition`.
-    fn poll_endpoints(
-        &mut self,
-        name: &Name,
-        queue: &Queue,
-        definition: &mut Vec<Value>,
-    ) -> [String; 2] {
+    fn poll_endpoints(&mut self, name: &Name, queue: &Queue, definition: &mut Vec<Value>) -> [String; 2] {
         let (stage, domain) = (self.stage, &self.domain.name);
         let queue_resource_id = logical_id::queue_http_resource(name);
-        self.api_resource(
-            &queue_resource_id,
-            logical_id::API_QUEUES,
-            name.as_str(),
-            definition,
-        );
+        self.api_resource(&queue_resource_id, logical_id::API_QUEUES, name.as_str(), definition);
         let messages_id = logical_id::queue_messages_resource(name);
         self.api_resource(&messages_id, &queue_resource_id, "messages", definition);
 
@@ -503,9 +445,8 @@ impl Synth<'_> {
         })];
         // Receiving from a queue encrypted with a KMS key decrypts its messages.
         statements.extend(self.key_use_statement(&["kms:Decrypt"]));
-        let description = format!(
-            "API Gateway receives from and deletes in queue {domain}/{name} ({stage}) with this role"
-        );
+        let description =
+            format!("API Gateway receives from and deletes in queue {domain}/{name} ({stage}) with this role");
         self.api_role(&role_id, description, "poll", statements);
 
         let queue_name = naming::queue_name(stage, domain, name, queue.kind.is_fifo());
@@ -589,16 +530,10 @@ mod tests {
     fn templates_are_one_line_and_encode_every_value() {
         for kind in [TopicKind::Standard, TopicKind::Fifo(FifoTopic::default())] {
             let template = rendered(kind);
-            assert!(
-                !template.contains('\n'),
-                "a line break would end up in the last value: {template}"
-            );
+            assert!(!template.contains('\n'), "a line break would end up in the last value: {template}");
             for pair in template.split('&').skip(1) {
                 let (_, value) = pair.split_once('=').expect("key=value");
-                assert!(
-                    value.starts_with("$util.urlEncode("),
-                    "`{pair}` is not URL-encoded"
-                );
+                assert!(value.starts_with("$util.urlEncode("), "`{pair}` is not URL-encoded");
             }
         }
     }
@@ -630,9 +565,8 @@ mod tests {
 
     #[test]
     fn models_are_draft_4() {
-        let schema = model_schema(
-            &json!({ "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object" }),
-        );
+        let schema =
+            model_schema(&json!({ "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object" }));
         assert_eq!(schema, json!({ "$schema": DRAFT_4, "type": "object" }));
     }
 }
