@@ -1,6 +1,12 @@
 //! The `fanout` command: flags are parsed here once, then each command runs with checked
 //! settings. This is the only code of fanout that prints.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the CLI is the only code of fanout that prints; the workspace denies printing everywhere else"
+)]
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
