@@ -12,6 +12,7 @@
 
 use std::fmt;
 
+use fanout::diagnostic::quote_list;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -155,8 +156,7 @@ impl fmt::Display for Finding {
                 write!(f, "{noun} `{id}` would be replaced (CloudFormation says so)")
             }
             FindingKind::ReplacedByChangeSet { properties } => {
-                let names: Vec<String> = properties.iter().map(|p| format!("`{p}`")).collect();
-                write!(f, "{noun} `{id}` would be replaced: {} changes at deploy time", names.join(", "))
+                write!(f, "{noun} `{id}` would be replaced: {} changes at deploy time", quote_list(properties))
             }
             FindingKind::Removed => write!(f, "{noun} `{id}` would be removed from the stack"),
             FindingKind::TypeChanged { before } => {

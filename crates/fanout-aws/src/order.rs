@@ -6,17 +6,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use fanout::diagnostic::quote_list;
 use fanout::{Name, Project};
 
 /// A subscription cycle between domains: none of them can be deployed first.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Domains {} subscribe to each other's topics, so none can be deployed first", list(.domains))]
+#[error("Domains {} subscribe to each other's topics, so none can be deployed first", quote_list(.domains))]
 pub struct CycleError {
     pub domains: Vec<Name>,
-}
-
-fn list(domains: &[Name]) -> String {
-    domains.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ")
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath, Location, did_you_mean};
+use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath, Location, did_you_mean, quote_list};
 use crate::duration::Duration;
 use crate::limits;
 use crate::manifest::{
@@ -234,7 +234,7 @@ pub(crate) fn type_error(path: FieldPath, message: &str) -> Diagnostic {
             return match did_you_mean(unknown, expected.iter().map(String::as_str)) {
                 Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
                 None if expected.is_empty() => diagnostic.with_hint("this mapping takes no fields"),
-                None => diagnostic.with_hint(format!("valid fields: {}", quote_all(expected))),
+                None => diagnostic.with_hint(format!("valid fields: {}", quote_list(expected))),
             };
         }
     }
@@ -292,10 +292,6 @@ fn field_hint(field: &str) -> Option<&'static str> {
 
 fn backticked(text: &str) -> Vec<String> {
     text.split('`').skip(1).step_by(2).map(str::to_string).collect()
-}
-
-fn quote_all(names: &[String]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 impl Domain {

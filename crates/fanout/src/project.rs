@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath, did_you_mean};
+use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath, did_you_mean, quote_list};
 use crate::limits;
 use crate::lower::{locate_all, lower_partially, parse_manifest, parse_settings};
 use crate::manifest::SettingsManifest;
@@ -52,6 +52,23 @@ impl Settings {
             (Some(settings), _) => Ok(settings),
             (None, diagnostics) => Err(diagnostics),
         }
+    }
+
+    /// The configured stage named `name`: the one lookup of a stage by name, for the library
+    /// and every command.
+    ///
+    /// ```
+    /// let settings = fanout::Settings::new("/fanout", ["dev", "prod"])?;
+    /// assert_eq!(settings.stage("prod")?.as_str(), "prod");
+    /// let err = settings.stage("qa").unwrap_err();
+    /// assert_eq!(err.to_string(), "Stage `qa` is not configured; the stages are `dev`, `prod`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stage(&self, name: &str) -> Result<&Name, LookupError> {
+        self.stages
+            .iter()
+            .find(|stage| stage.as_str() == name)
+            .ok_or_else(|| LookupError::UnknownStage { stage: name.to_string(), known: quote_list(&self.stages) })
     }
 
     /// Checks the settings manifest and builds the settings.
@@ -176,6 +193,16 @@ pub enum LookupError {
     },
 }
 
+impl LookupError {
+    /// What to do about it, for a `hint:` line.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::UnknownDomain { .. } => None,
+            Self::UnknownStage { .. } => Some("use one of them, or add it to `stages` in `fanout.yaml`".to_string()),
+        }
+    }
+}
+
 impl Project {
     /// A project without domains.
     pub fn new(settings: Settings) -> Self {
@@ -192,17 +219,10 @@ impl Project {
     /// `stage`: [`synth()`](crate::synth()) with the lookups done. Validate first
     /// ([`Project::validate`]); a template of an invalid project may not deploy.
     pub fn template(&self, domain: &str, stage: &str) -> Result<Template, LookupError> {
-        let quoted = |names: Vec<&Name>| match names.is_empty() {
-            true => "none".to_string(),
-            false => names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", "),
-        };
         let found = self.domains.values().find(|d| d.name.as_str() == domain).ok_or_else(|| {
-            LookupError::UnknownDomain { domain: domain.to_string(), known: quoted(self.domains.keys().collect()) }
+            LookupError::UnknownDomain { domain: domain.to_string(), known: quote_list(self.domains.keys()) }
         })?;
-        let stage = self.settings.stages.iter().find(|s| s.as_str() == stage).ok_or_else(|| {
-            LookupError::UnknownStage { stage: stage.to_string(), known: quoted(self.settings.stages.iter().collect()) }
-        })?;
-        Ok(synth(self, found, stage))
+        Ok(synth(self, found, self.settings.stage(stage)?))
     }
 
     /// The kind of a topic in this project, or `None` when its domain is not in the project
@@ -362,7 +382,7 @@ impl Project {
                         None => diagnostic.with_hint(format!(
                             "domain `{}` publishes {}",
                             topic.domain,
-                            owner.topics.keys().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                            quote_list(owner.topics.keys())
                         )),
                     };
                     diagnostics.push(diagnostic);
