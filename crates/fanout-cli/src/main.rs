@@ -11,8 +11,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod aws;
 mod commands;
 mod render;
+mod selection;
+mod style;
 mod workspace;
 
 // Synthesis builds and frees millions of small JSON values, on every core: mimalloc does it
@@ -56,7 +59,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     #[command(flatten)]
-    pub aws: commands::aws::AwsArgs,
+    pub aws: aws::args::AwsArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -164,8 +164,8 @@ fn synth_refuses_an_unconfigured_stage() {
     exit: 2
     --- stdout
     --- stderr
-    error: Stage `prod` is not configured
-      hint: the stages in `fanout.yaml` are `dev`
+    error: Stage `prod` is not configured; the stages are `dev`
+      hint: use one of them, or add it to `stages` in `fanout.yaml`
     ");
 }
 
