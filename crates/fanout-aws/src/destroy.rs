@@ -19,12 +19,15 @@ pub enum Destroyed {
     /// There was no such stack.
     NotFound,
     /// The stack is gone; these resources were kept by their `DeletionPolicy: Retain`.
-    Deleted { retained: Vec<StackResource> },
+    Deleted {
+        /// The retained resources, by logical ID.
+        retained: Vec<StackResource>,
+    },
 }
 
 /// The resources of `template` that CloudFormation keeps when the stack is deleted, with
 /// their physical IDs from `resources`.
-pub fn retained(template: &Value, resources: &[StackResource]) -> Vec<StackResource> {
+pub(crate) fn retained(template: &Value, resources: &[StackResource]) -> Vec<StackResource> {
     let Some(declared) = template.get("Resources").and_then(Value::as_object) else { return Vec::new() };
     let mut kept: Vec<StackResource> = resources
         .iter()

@@ -337,6 +337,6 @@ fn throttling_that_does_not_end_is_a_clear_error_after_the_retries() {
     assert_eq!(run.code, 1, "{run}");
     assert_no_panic(&run);
     assert!(run.stderr.starts_with("error: AWS GetParameter failed: Rate exceeded\n"), "{run}");
-    // `fanout_aws::retry_config`: six attempts in all.
+    // The retry configuration of `fanout-aws` (`client.rs`): six attempts in all.
     assert_eq!(server.seen(), [GET_TOPIC_ARN; 6]);
 }

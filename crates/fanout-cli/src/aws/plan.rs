@@ -1,8 +1,7 @@
 //! A change set's plan in words: text for the terminal and `diff`, Markdown for a
 //! pull-request comment.
 
-use fanout_aws::guard::Finding;
-use fanout_aws::plan::{Action, Plan, Replacement};
+use fanout_aws::{Action, Finding, Plan, Replacement};
 
 use crate::style::{ERROR, HINT, WARNING};
 

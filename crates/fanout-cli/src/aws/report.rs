@@ -2,8 +2,7 @@
 
 use std::io::Write;
 
-use fanout_aws::guard::Finding;
-use fanout_aws::{Outcome, StackReport};
+use fanout_aws::{Finding, StackOutcome, StackReport};
 
 use crate::render;
 use crate::style::{ERROR, HINT};
@@ -19,7 +18,7 @@ pub fn problem(report: &StackReport, allow_replacement: bool) {
                 let _ = writeln!(err, "  {HINT}hint{HINT:#}: {hint}");
             }
         }
-        Ok(Outcome::Refused { findings, .. }) => {
+        Ok(StackOutcome::Refused { findings, .. }) => {
             let blocking: Vec<&Finding> = findings.iter().filter(|f| f.blocks(allow_replacement)).collect();
             let _ = writeln!(
                 err,
@@ -34,13 +33,13 @@ pub fn problem(report: &StackReport, allow_replacement: bool) {
                 "  {HINT}hint{HINT:#}: the change set was deleted and nothing changed; pass `--allow-replacement` to replace them (queues and topics are retained, their messages are not moved)"
             );
         }
-        Ok(Outcome::Failed { status, failure }) => {
+        Ok(StackOutcome::Failed { status, failure }) => {
             let _ = writeln!(err, "{ERROR}error{ERROR:#}: stack `{stack}` failed and was rolled back ({status})");
             if let Some(f) = failure {
                 let _ = writeln!(err, "  resource `{}` ({}) {}: {}", f.logical_id, f.resource_type, f.status, f.reason);
             }
         }
-        Ok(Outcome::Skipped { because }) => {
+        Ok(StackOutcome::Skipped { because }) => {
             let _ = writeln!(
                 err,
                 "{ERROR}error{ERROR:#}: skipped stack `{stack}`: it subscribes to domain `{because}`, which did not deploy"

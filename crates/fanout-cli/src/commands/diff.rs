@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use fanout_aws::{DeployOptions, Mode, Outcome as StackOutcome};
+use fanout_aws::{DeployOptions, Mode, StackOutcome};
 
 use crate::aws::args::TemplateBucketArgs;
 use crate::aws::progress::{Display, Printer};
