@@ -61,18 +61,20 @@ impl Default for DeployOptions {
     }
 }
 
-/// One domain's stack, ready to deploy.
+/// One domain's stack, ready to deploy. Built only by [`StackRequest::new`], so its
+/// template is always fanout's own rendering.
 #[derive(Clone, Debug)]
 pub(crate) struct StackRequest {
-    pub domain: Name,
-    pub stage: Name,
-    pub stack: String,
-    /// The template as JSON text.
-    pub template: String,
-    pub lookups: Vec<TopicLookup>,
+    domain: Name,
+    stage: Name,
+    stack: String,
+    /// The template as JSON text, from [`fanout::Template::to_json`].
+    template: String,
+    lookups: Vec<TopicLookup>,
 }
 
 impl StackRequest {
+    /// The request for `domain`'s stack in `stage`, with its template synthesized.
     pub(crate) fn new(project: &Project, domain: &Domain, stage: &Name) -> Self {
         Self {
             domain: domain.name.clone(),
@@ -118,7 +120,9 @@ pub(crate) async fn deploy_stack(
         reporter.report(Event { domain: request.domain.to_string(), stack: request.stack.clone(), kind });
     };
     let stack_name = request.stack.as_str();
-    let template: Value = serde_json::from_str(&request.template).unwrap_or(Value::Null);
+    #[expect(clippy::expect_used, reason = "the text is fanout's own rendering, see the message")]
+    let template: Value =
+        serde_json::from_str(&request.template).expect("a StackRequest's template is Template::to_json's JSON");
 
     // Pre-flight comes first: nothing may be created or deleted for a stack that cannot
     // subscribe to its topics.

@@ -40,6 +40,20 @@ pub(crate) fn retained(template: &Value, resources: &[StackResource]) -> Vec<Sta
     kept
 }
 
+/// The resources of the stack `id` (named `stack_name`) that its deletion would keep. A
+/// stack with resources whose template is not JSON is refused: fanout cannot tell what it
+/// keeps, and deletes nothing it cannot vouch for.
+async fn retained_by(aws: &Aws, stack_name: &str, id: &str) -> Result<Vec<StackResource>, Error> {
+    let resources = stack::resources(aws, id).await?;
+    if resources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(template) = stack::deployed_template(aws, id).await? else {
+        return Err(Error::UnreadableTemplate { stack: stack_name.to_string() });
+    };
+    Ok(retained(&template, &resources))
+}
+
 /// Deletes `domain`'s stack in `stage`, waiting for the delete to finish.
 pub async fn destroy(
     aws: &Aws,
@@ -58,8 +72,7 @@ pub async fn destroy(
         let Some(now) = stack::describe(aws, &stack_name).await? else { return Ok(Destroyed::NotFound) };
         info = now;
     }
-    let template = stack::deployed_template(aws, &info.id).await?.unwrap_or(Value::Null);
-    let kept = retained(&template, &stack::resources(aws, &info.id).await?);
+    let kept = retained_by(aws, &stack_name, &info.id).await?;
     let mut feed = EventFeed::start(aws, &info.id).await?;
     report(EventKind::Deleting);
     stack::delete_stack(aws, &info.id).await?;

@@ -112,6 +112,15 @@ pub enum Error {
         /// Why: the first resource that failed, or CloudFormation's reason.
         reason: String,
     },
+    /// `destroy` cannot read the template of a stack with resources, so it cannot say which
+    /// of them the delete would keep; nothing was deleted.
+    #[error(
+        "Cannot tell which resources of stack `{stack}` would be retained: its template is not JSON, as fanout's templates are"
+    )]
+    UnreadableTemplate {
+        /// The stack.
+        stack: String,
+    },
     /// A large template could not be put in S3.
     #[error("Cannot upload the template of stack `{stack}` to bucket `{bucket}`: {message}")]
     TemplateUpload {
@@ -207,6 +216,9 @@ impl Error {
             Self::Timeout { .. } => {
                 "the operation may still finish; check the stack in the console and deploy again".to_string()
             }
+            Self::UnreadableTemplate { stack } => format!(
+                "nothing was deleted; delete the stack with the tool that deployed it, or with `aws cloudformation delete-stack --stack-name {stack}`"
+            ),
             Self::TemplateTooLarge { .. } => {
                 "pass `--template-bucket` (or set `FANOUT_TEMPLATE_BUCKET`) to deploy through S3".to_string()
             }

@@ -64,8 +64,8 @@ pub(crate) async fn describe(aws: &Aws, stack: &str) -> Result<Option<StackInfo>
 }
 
 /// The template CloudFormation holds for `stack`, parsed; `None` when it is not JSON (a
-/// stack deployed by another tool in YAML), in which case the guard relies on the change
-/// set alone.
+/// stack deployed by another tool in YAML): the guard then relies on the change set alone,
+/// and `destroy` refuses.
 pub(crate) async fn deployed_template(aws: &Aws, stack: &str) -> Result<Option<Value>, Error> {
     let output = aws
         .cfn

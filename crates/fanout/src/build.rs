@@ -243,8 +243,9 @@ impl DomainBuilder {
     /// let yaml = DomainBuilder::new("billing").topic(TopicBuilder::fifo("invoices")).to_manifest_yaml();
     /// assert_eq!(yaml, "domain: billing\nencryption: customer-key\ntopics:\n  invoices:\n    fifo: true\n");
     /// ```
+    #[expect(clippy::expect_used, reason = "a manifest always serializes: see the message")]
     pub fn to_manifest_yaml(&self) -> String {
-        serde_yaml::to_string(&self.manifest).unwrap_or_default()
+        serde_yaml::to_string(&self.manifest).expect("a manifest serializes: plain fields and maps with string keys")
     }
 
     /// Checks the domain, with the checks a manifest gets, and builds it; the error holds

@@ -305,13 +305,15 @@ fn default_stages() -> Vec<String> {
 }
 
 /// The JSON Schema of a domain manifest, as `fanout schema` prints it.
+#[expect(clippy::expect_used, reason = "a schemars schema is a JSON value already")]
 pub fn domain_schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(DomainManifest)).unwrap_or_default()
+    serde_json::to_value(schemars::schema_for!(DomainManifest)).expect("a schemars schema is a JSON value")
 }
 
 /// The JSON Schema of `fanout.yaml`.
+#[expect(clippy::expect_used, reason = "a schemars schema is a JSON value already")]
 pub fn settings_schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(SettingsManifest)).unwrap_or_default()
+    serde_json::to_value(schemars::schema_for!(SettingsManifest)).expect("a schemars schema is a JSON value")
 }
 
 pub use crate::reference::{EXAMPLE_MANIFEST, EXAMPLE_SETTINGS, reference_markdown};

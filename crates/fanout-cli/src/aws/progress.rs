@@ -72,10 +72,7 @@ impl Printer {
         let Ok(mut bars) = bars.lock() else { return };
         let bar = bars.entry(stack.to_string()).or_insert_with(|| {
             let bar = multi.add(ProgressBar::new_spinner());
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
+            bar.set_style(spinner_style());
             bar.set_prefix(stack.to_string());
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
@@ -102,6 +99,12 @@ impl Printer {
     }
 }
 
+/// A stack's spinner line: the spinner, the stack in bold, its latest event.
+#[expect(clippy::expect_used, reason = "the template is a constant, and a test parses it")]
+fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}").expect("a valid indicatif template")
+}
+
 /// indicatif writes its own bytes; keep them plain when color is off.
 fn strip_if_needed(text: &str) -> String {
     if anstream::ColorChoice::global() == anstream::ColorChoice::Never || !std::io::stderr().is_terminal() {
@@ -115,11 +118,7 @@ impl fanout_aws::Reporter for Printer {
     fn report(&self, event: Event) {
         match self.display {
             Display::Silent => {}
-            Display::Json => {
-                if let Ok(value) = serde_json::to_value(&event) {
-                    self.json(&value);
-                }
-            }
+            Display::Json => self.json(&to_json(&event)),
             Display::Live | Display::Plain => {
                 let stack = event.stack.clone();
                 let text = describe(&event.kind, self.allow_replacement);
@@ -135,6 +134,13 @@ impl fanout_aws::Reporter for Printer {
             }
         }
     }
+}
+
+/// `value` as JSON: the AWS crate's events and results are strings, numbers and maps with
+/// string keys, which always serialize.
+#[expect(clippy::expect_used, reason = "serializing fanout-aws's types cannot fail: see the message")]
+pub fn to_json(value: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(value).expect("fanout-aws's events and results serialize: string keys, no floats")
 }
 
 fn first_line(text: &str) -> String {
@@ -177,5 +183,13 @@ fn describe(kind: &EventKind, allow_replacement: bool) -> String {
             format!("{time} {} ({}) {style}{}{style:#}{reason}", e.logical_id, e.resource_type, e.status)
         }
         EventKind::Deleting => "deleting the stack".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_spinner_template_parses() {
+        super::spinner_style();
     }
 }

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use fanout_aws::{Finding, StackOutcome, StackReport};
 
+use crate::aws::progress::to_json;
 use crate::render;
 use crate::style::{ERROR, HINT};
 
@@ -54,9 +55,8 @@ pub fn json(report: &StackReport) -> serde_json::Value {
     let mut value = serde_json::json!({ "type": "result", "domain": report.domain, "stack": report.stack });
     match &report.result {
         Ok(outcome) => {
-            if let (Ok(serde_json::Value::Object(fields)), Some(object)) =
-                (serde_json::to_value(outcome), value.as_object_mut())
-            {
+            // An outcome is an object tagged with `outcome`, its fields beside the tag.
+            if let (serde_json::Value::Object(fields), Some(object)) = (to_json(outcome), value.as_object_mut()) {
                 object.extend(fields);
             }
         }
