@@ -285,17 +285,17 @@ fn ok(operation: &str) -> Answer {
     }
 }
 
+/// `fanout` with `args` against `server`, in a scratch repo with domain `billing`.
+fn run_against(server: &ThrottlingServer, args: &[&str]) -> Run {
+    let home = tempfile::tempdir().unwrap();
+    let repo = Repo::new(&[("billing.yaml", BILLING)]);
+    Run::of(command(home.path(), repo.path(), &server.endpoint(), args))
+}
+
 #[test]
 fn throttled_ssm_calls_are_retried_until_they_succeed() {
     let server = ThrottlingServer::start(3, ok);
-    let home = tempfile::tempdir().unwrap();
-    let repo = Repo::new(&[("billing.yaml", BILLING)]);
-    let run = Run::of(command(
-        home.path(),
-        repo.path(),
-        &server.endpoint(),
-        &["lookup", "--stage", "dev", "ingestion/events"],
-    ));
+    let run = run_against(&server, &["lookup", "--stage", "dev", "ingestion/events"]);
     assert_eq!(run.code, 0, "{run}");
     assert_eq!(run.stdout, format!("{TOPIC_ARN}\n"));
     let seen = server.seen();
@@ -306,14 +306,7 @@ fn throttled_ssm_calls_are_retried_until_they_succeed() {
 #[test]
 fn throttled_cloudformation_calls_are_retried_until_they_succeed() {
     let server = ThrottlingServer::start(3, ok);
-    let home = tempfile::tempdir().unwrap();
-    let repo = Repo::new(&[("billing.yaml", BILLING)]);
-    let run = Run::of(command(
-        home.path(),
-        repo.path(),
-        &server.endpoint(),
-        &["destroy", "--stage", "dev", "billing", "--yes"],
-    ));
+    let run = run_against(&server, &["destroy", "--stage", "dev", "billing", "--yes"]);
     assert_eq!(run.code, 0, "{run}");
     assert!(run.stderr.contains("Stack `dev-billing` does not exist; nothing to delete"), "{run}");
     assert_eq!(
@@ -326,14 +319,7 @@ fn throttled_cloudformation_calls_are_retried_until_they_succeed() {
 #[test]
 fn throttling_that_does_not_end_is_a_clear_error_after_the_retries() {
     let server = ThrottlingServer::start(usize::MAX, ok);
-    let home = tempfile::tempdir().unwrap();
-    let repo = Repo::new(&[("billing.yaml", BILLING)]);
-    let run = Run::of(command(
-        home.path(),
-        repo.path(),
-        &server.endpoint(),
-        &["lookup", "--stage", "dev", "ingestion/events"],
-    ));
+    let run = run_against(&server, &["lookup", "--stage", "dev", "ingestion/events"]);
     assert_eq!(run.code, 1, "{run}");
     assert_no_panic(&run);
     assert!(run.stderr.starts_with("error: AWS GetParameter failed: Rate exceeded\n"), "{run}");
@@ -363,14 +349,7 @@ fn yaml_stack(operation: &str) -> Answer {
 #[test]
 fn destroy_refuses_a_stack_whose_template_it_cannot_read() {
     let server = ThrottlingServer::start(0, yaml_stack);
-    let home = tempfile::tempdir().unwrap();
-    let repo = Repo::new(&[("billing.yaml", BILLING)]);
-    let run = Run::of(command(
-        home.path(),
-        repo.path(),
-        &server.endpoint(),
-        &["destroy", "--stage", "dev", "billing", "--yes"],
-    ));
+    let run = run_against(&server, &["destroy", "--stage", "dev", "billing", "--yes"]);
     assert_eq!(run.code, 1, "{run}");
     assert_no_panic(&run);
     assert_eq!(
