@@ -226,6 +226,8 @@ pub struct HttpManifest {
 pub struct AlertsManifest {
     /// Email addresses subscribed to the domain's own alert topic
     /// (`{stage}-{domain}--alerts`). Each recipient must confirm the subscription email.
+    /// Alarm emails SNS cannot deliver go to the dead-letter queue
+    /// `{stage}-{domain}--alerts-dlq`, which has an alarm of its own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub email: Vec<String>,
     /// An existing SNS topic, by ARN, that the alarms notify. If it is encrypted, its key
