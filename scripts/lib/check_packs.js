@@ -8,7 +8,8 @@
 // so logical IDs and Metadata stay as written. The packs plug in as CDK validation plugins
 // (`Validations.of(app).addPlugins(...)`); synthesis runs them and writes their report.
 // Every finding is then matched with the justifications the template itself carries:
-//   cdk-nag    Metadata.cdk_nag.rules_to_suppress[].id (the form cdk-nag writes, with a reason)
+//   cdk-nag    Metadata.cdk_nag.rules_to_suppress[] (the form cdk-nag writes: `id`, and a `reason`
+//              of ten characters at least, without which the entry justifies nothing)
 //   cfn-guard  Metadata.guard.SuppressedRules (the Control Tower control or its guard rule name)
 // A finding without one is unjustified; a justification no finding needs is stale. Both fail the
 // check (scripts/lib/check_templates.py decides and prints). Nothing is acknowledged through the
@@ -129,16 +130,19 @@ const used = new Set();
 for (const finding of findings) {
   const metadata = finding.metadata || {};
   if (finding.checker === 'cdk-nag') {
-    const entries = ((metadata.cdk_nag || {}).rules_to_suppress || []).filter((e) => e && e.id === finding.rule);
+    // A justification names its reason; cdk-nag has asked for ten characters at least.
+    const entries = ((metadata.cdk_nag || {}).rules_to_suppress || []).filter(
+      (e) => e && e.id === finding.rule && typeof e.reason === 'string' && e.reason.trim().length >= 10,
+    );
     if (entries.length) {
-      finding.reason = entries[0].reason || '';
+      finding.reason = entries[0].reason;
       used.add(`${finding.file}\0${finding.resource}\0cdk_nag\0${finding.rule}`);
     }
   } else {
     const suppressed = (metadata.guard || {}).SuppressedRules || [];
     const names = finding.names.filter((name) => suppressed.includes(name));
     if (names.length) {
-      finding.reason = 'Metadata.guard.SuppressedRules';
+      finding.reason = 'named in the resource\'s Metadata.guard.SuppressedRules';
       for (const name of names) used.add(`${finding.file}\0${finding.resource}\0guard\0${name}`);
     }
   }

@@ -122,6 +122,21 @@ def cfn_lint(templates: list[Path]) -> int:
     return len(failing)
 
 
+def skip_comment(template: Path, resource: str, check_id: str) -> str:
+    """The comment of the template's own `Metadata.checkov.skip` entry for `check_id` on `resource`
+    (`Type.LogicalId`, as checkov names it); empty when there is none."""
+    try:
+        resources = json.loads(template.read_text(encoding="utf-8")).get("Resources") or {}
+    except (OSError, ValueError, AttributeError):
+        return ""
+    logical_id = resource.split(".", 1)[-1]
+    metadata = (resources.get(logical_id) or {}).get("Metadata") or {}
+    for entry in (metadata.get("checkov") or {}).get("skip") or []:
+        if isinstance(entry, dict) and entry.get("id") == check_id and isinstance(entry.get("comment"), str):
+            return entry["comment"].strip()
+    return ""
+
+
 def checkov(templates: list[Path]) -> int:
     """Scan all templates; returns the number of failed checks, parse errors and unscanned resources."""
     env = dict(os.environ)
@@ -172,12 +187,19 @@ def checkov(templates: list[Path]) -> int:
         first, last = c["file_line_range"]
         log(f"  FAIL {display(c['file_abs_path'])}:{first}-{last}  {c['check_id']}  {c['resource']}")
         log(f"       {shorten(c['check_name'])}")
+    unexplained = 0
     for c in skipped:
-        reason = (c.get("check_result") or {}).get("suppress_comment") or "no reason given"
-        log(f"  skip {display(c['file_abs_path'])}  {c['check_id']}  {c['resource']}: {shorten(reason)}")
+        reason = skip_comment(Path(c["file_abs_path"]), c["resource"], c["check_id"])
+        if reason:
+            log(f"  skip {display(c['file_abs_path'])}  {c['check_id']}  {c['resource']}: {shorten(reason)}")
+        else:
+            # A justification names its reason.
+            unexplained += 1
+            log(f"  FAIL {display(c['file_abs_path'])}  {c['check_id']} (checkov)  {c['resource']}")
+            log("       skipped without a reason: give `Metadata.checkov.skip` a `comment`")
     for p in parse_errors:
         log(f"  FAIL {display(p)}  checkov could not parse this template")
-    problems = len(failed) + len(parse_errors)
+    problems = len(failed) + len(parse_errors) + unexplained
     if scanned < expected:
         # checkov silently ignores a file it does not recognize as CloudFormation.
         log(f"  FAIL checkov scanned {scanned} of {expected} resources: some templates were not recognized")

@@ -6,7 +6,8 @@ each change and name its rule:
 - the TLS statement of a queue policy removed: cdk-nag AwsSolutions-SQS4;
 - the key policy's deny of direct grants removed: Control Tower CT.KMS.PR.3;
 - the justification of a dead-letter queue removed: Serverless-SQSRedrivePolicy, unjustified;
-- a justification where no rule needs one: a stale justification.
+- a justification where no rule needs one: a stale justification;
+- justifications without a reason (cdk-nag's, checkov's): they justify nothing.
 The unchanged template is checked in the same run and passes, so each failure is its change's.
 
 Run by scripts/test (`python -m unittest discover -s scripts/lib`); it needs .tools/ (bootstrap-tools).
@@ -63,6 +64,13 @@ def mutants(template: dict) -> dict[str, dict]:
         "cdk_nag": {"rules_to_suppress": [{"id": "AwsSolutions-SQS3", "reason": "a key is no queue to redrive"}]}
     }
     out["stale"] = stale
+
+    no_reason = copy.deepcopy(template)
+    for entry in no_reason["Resources"][dead_letter]["Metadata"]["cdk_nag"]["rules_to_suppress"]:
+        del entry["reason"]
+    # CKV_AWS_7 asks for key rotation, which the key has: checkov skips it unasked.
+    no_reason["Resources"][found["AWS::KMS::Key"]]["Metadata"] = {"checkov": {"skip": [{"id": "CKV_AWS_7"}]}}
+    out["no-reason"] = no_reason
     return out
 
 
@@ -109,10 +117,15 @@ class NegativeControls(unittest.TestCase):
     def test_a_stale_justification_fails(self) -> None:
         self.assertIn(("AwsSolutions-SQS3", "Key"), self.failures.get("stale", set()), self.output)
 
+    def test_justifications_without_a_reason_fail(self) -> None:
+        self.assertIn(("Serverless-SQSRedrivePolicy", "ScoringRunsDeadLetterQueue"), self.failures.get("no-reason", set()), self.output)
+        self.assertIn("CKV_AWS_7", self.rules("no-reason"), self.output)
+
     def test_each_change_fails_only_its_own_rules(self) -> None:
         self.assertEqual(self.rules("unjustified"), {"Serverless-SQSRedrivePolicy"}, self.output)
         self.assertEqual(self.rules("grants-allowed"), {"CT.KMS.PR.3"}, self.output)
         self.assertEqual(self.rules("stale"), {"AwsSolutions-SQS3"}, self.output)
+        self.assertEqual(self.rules("no-reason"), {"Serverless-SQSRedrivePolicy", "CKV_AWS_7"}, self.output)
 
 
 if __name__ == "__main__":
