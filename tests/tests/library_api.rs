@@ -149,7 +149,7 @@ fn alerts_schemas_and_publish_endpoints_built_in_rust_synthesize_to_the_same_byt
         loaded.settings.clone(),
         [alerts(), alerts_existing_topic(), contract(), http()],
         &good,
-        &fanout::load::read_schema,
+        &fanout::load::schema_reader(&good),
     );
     let built = built.unwrap_or_else(|| panic!("{diagnostics}"));
     for (name, domain) in &built.domains {

@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 mod aws;
 mod commands;
+mod output;
 mod render;
 mod selection;
 mod style;

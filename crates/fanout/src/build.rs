@@ -338,7 +338,7 @@ impl Project {
 
     /// Like [`Project::from_builders`], and reads the event schema of every topic that
     /// names one, as a manifest's are read: the path joined to `schema_dir` (where the
-    /// manifest would be), read by `read_schema` ([`crate::load::read_schema`] reads files).
+    /// manifest would be), read by `read_schema` ([`crate::load::schema_reader`] reads files inside the repo).
     /// The schemas get the checks a manifest's get, and are published in SSM.
     ///
     /// ```

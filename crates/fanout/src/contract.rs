@@ -56,7 +56,7 @@ pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<
             Some(Err(reason)) => {
                 diagnostics.push(
                     Diagnostic::error(field, format!("cannot read schema `{}`: {reason}", schema.path))
-                        .with_hint("the path is relative to this manifest's folder"),
+                        .with_hint("name a regular JSON file inside the repo, relative to this manifest's folder"),
                 );
                 continue;
             }

@@ -43,6 +43,7 @@ pub mod compliance;
 pub mod contract;
 pub mod diagnostic;
 mod duration;
+pub mod files;
 pub mod graph;
 pub mod limits;
 pub mod load;

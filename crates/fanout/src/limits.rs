@@ -32,6 +32,8 @@ pub const TAG_KEY: usize = 128;
 pub const TAG_VALUE: usize = 256;
 /// Statements in one SQS access policy.
 pub const QUEUE_POLICY_STATEMENTS: usize = 20;
+/// Size of one SNS message, in bytes: the largest event `fanout event check` reads.
+pub const SNS_MESSAGE_BYTES: usize = 256 * 1024;
 /// Keys in one SNS filter policy.
 pub const FILTER_KEYS: usize = 5;
 /// Value combinations (product of the values per key) in one SNS filter policy.

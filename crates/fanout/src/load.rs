@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostics;
-use crate::lower::lowercase_first;
 use crate::project::{Project, Source};
 
 /// The repo settings file, whose folder is the repo root.
@@ -98,12 +97,31 @@ pub fn manifest_paths(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 pub fn load_project(settings: Option<&Path>, manifests: &Path) -> Result<(Option<Project>, Diagnostics), LoadError> {
     let settings = settings.map(read_source).transpose()?;
     let sources = manifest_paths(manifests)?.iter().map(|path| read_source(path)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Project::from_sources_with_schemas(settings.as_ref(), &sources, &read_schema))
+    let root = repo_root(settings.as_ref().map(|source| source.path.as_path()), manifests);
+    Ok(Project::from_sources_with_schemas(settings.as_ref(), &sources, &schema_reader(&root)))
 }
 
-/// Reads an event schema file, as [`load_project`] does, for
-/// [`Project::from_sources_with_schemas`] and [`Project::from_builders_with_schemas`]:
-/// the text, or why it could not be read.
-pub fn read_schema(path: &Path) -> Option<Result<String, String>> {
-    Some(read_source(path).map(|source| source.text).map_err(|err| lowercase_first(&err.to_string())))
+/// The largest event schema file fanout reads: its compact JSON must fit a standard SSM
+/// parameter (4 KB), so a larger file is a mistake or an attack.
+pub const MAX_SCHEMA_BYTES: u64 = 1024 * 1024;
+
+/// The repo root of a project: the folder of `fanout.yaml`, else the folder above the
+/// manifests folder that holds `domains/`, else the manifests folder's parent.
+fn repo_root(settings: Option<&Path>, manifests: &Path) -> PathBuf {
+    let root = match settings {
+        Some(settings) => settings.parent().map(Path::to_path_buf),
+        None => find_root(manifests).or_else(|| manifests.parent().map(Path::to_path_buf)),
+    };
+    match root {
+        Some(root) if !root.as_os_str().is_empty() => root,
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Reads event schema files as [`load_project`] does, for
+/// [`Project::from_sources_with_schemas`] and [`Project::from_builders_with_schemas`]: each
+/// must resolve, links followed, to a regular file inside `root` (the repo) of at most
+/// [`MAX_SCHEMA_BYTES`]; the text, or why it was not read.
+pub fn schema_reader(root: &Path) -> impl Fn(&Path) -> Option<Result<String, String>> + '_ {
+    move |path| Some(crate::files::read_inside(root, path, MAX_SCHEMA_BYTES).map_err(|err| err.to_string()))
 }

@@ -27,7 +27,7 @@ pub struct CheckArgs {
     #[arg(value_name = "DOMAIN/TOPIC")]
     pub topic: String,
 
-    /// The event, a JSON file
+    /// The event, a JSON file, or `-` for standard input
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
@@ -61,8 +61,24 @@ fn check(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Outcome> {
         );
     };
     let file = args.file.display();
-    let text = std::fs::read_to_string(&args.file).with_context(|| format!("Cannot read `{file}`"))?;
-    let event: serde_json::Value = match serde_json::from_str(&text) {
+    let limit = fanout::limits::SNS_MESSAGE_BYTES as u64;
+    let read = if args.file.as_os_str() == "-" {
+        fanout::files::read_bounded(std::io::stdin().lock(), &args.file, limit)
+    } else {
+        fanout::files::read_regular(&args.file, limit)
+    };
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(fanout::files::ReadError::TooLarge { .. }) => {
+            render::diagnostic(
+                &Diagnostic::error(FieldPath::root(), format!("`{file}` is larger than {limit} bytes"))
+                    .with_hint("SNS takes messages of at most 256 KiB; an event is one JSON document"),
+            );
+            return Ok(Outcome::ActionNeeded);
+        }
+        Err(err) => return Err(anyhow::Error::new(err)).context("Cannot read the event"),
+    };
+    let event: serde_json::Value = match serde_json::from_slice(&bytes) {
         Ok(event) => event,
         Err(err) => {
             render::diagnostic(

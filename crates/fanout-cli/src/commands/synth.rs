@@ -3,12 +3,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use fanout::Name;
 
 use crate::commands::load_checked;
 use crate::workspace::Workspace;
-use crate::{GlobalArgs, Outcome, render, selection};
+use crate::{GlobalArgs, Outcome, output, render, selection};
 
 #[derive(Debug, clap::Args)]
 pub struct SynthArgs {
@@ -55,9 +54,12 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
             jobs.push((stage, domain, out.join(stage.as_str()).join(format!("{domain}.json"))));
         }
     }
+    for stage in &stages {
+        output::check_folders(&out, &out.join(stage.as_str()))?;
+    }
     let results = fanout::parallel::map(&jobs, |(stage, domain, path)| {
         let template = fanout::synth(&project, &project.domains[*domain], stage);
-        sync_file(path, &template.to_json(), args.check)
+        sync_file(&out, path, &template.to_json(), args.check)
     })
     .into_iter()
     .collect::<anyhow::Result<Vec<Status>>>()?;
@@ -68,10 +70,10 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
     let expected: BTreeSet<&PathBuf> = jobs.iter().map(|(_, _, path)| path).collect();
     // With `--stage`, only those stages' folders are ours to compare; else every folder is.
     let scope: Vec<&str> = if args.stages.is_empty() { Vec::new() } else { stages.iter().map(Name::as_str).collect() };
-    for path in existing_templates(&out, scope)? {
+    for path in output::owned_templates(&out, &scope)? {
         if !expected.contains(&path) {
             if !args.check {
-                std::fs::remove_file(&path).with_context(|| format!("Cannot remove `{}`", path.display()))?;
+                output::remove_template(&path)?;
             }
             report.push((Status::Extra, path));
         }
@@ -126,38 +128,14 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
 }
 
 /// Brings `path` to `contents` (or, when checking, only compares), writing only on change.
-fn sync_file(path: &Path, contents: &str, check: bool) -> anyhow::Result<Status> {
-    let status = match std::fs::read(path) {
-        Ok(existing) if existing == contents.as_bytes() => return Ok(Status::Unchanged),
-        Ok(_) => Status::Stale,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Status::Missing,
-        Err(err) => return Err(err).with_context(|| format!("Cannot read `{}`", path.display())),
+fn sync_file(out: &Path, path: &Path, contents: &str, check: bool) -> anyhow::Result<Status> {
+    let status = match output::read_template(path, contents.len())? {
+        Some(existing) if existing == contents.as_bytes() => return Ok(Status::Unchanged),
+        Some(_) => Status::Stale,
+        None => Status::Missing,
     };
     if !check {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("Cannot create `{}`", parent.display()))?;
-        }
-        std::fs::write(path, contents).with_context(|| format!("Cannot write `{}`", path.display()))?;
+        output::write_template(out, path, contents)?;
     }
     Ok(status)
-}
-
-/// The `*.json` files in `out/<stage>/`, for the given stages or, when empty, every stage folder.
-fn existing_templates(out: &Path, stages: Vec<&str>) -> anyhow::Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(out) else { return Ok(found) };
-    for entry in entries {
-        let dir = entry.with_context(|| format!("Cannot read `{}`", out.display()))?.path();
-        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        if !dir.is_dir() || !(stages.is_empty() || stages.contains(&name.as_str())) {
-            continue;
-        }
-        for file in std::fs::read_dir(&dir).with_context(|| format!("Cannot read `{}`", dir.display()))? {
-            let path = file.with_context(|| format!("Cannot read `{}`", dir.display()))?.path();
-            if path.extension().is_some_and(|ext| ext == "json") {
-                found.push(path);
-            }
-        }
-    }
-    Ok(found)
 }

@@ -46,6 +46,64 @@ impl Run {
     }
 }
 
+/// How long a run may take before it counts as hung: generous, for a loaded machine.
+pub const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Run {
+    /// Runs `command` with `stdin` as its input, killing it and failing the test if it takes
+    /// longer than [`HANG_LIMIT`]: a hang is a failure, not a stuck test run.
+    pub fn limited(mut command: Command, stdin: &[u8]) -> Self {
+        use std::io::{Read, Write};
+        use std::process::Stdio;
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot run fanout: {err}"));
+        // Input and output flow on their own threads, so a full pipe never looks like a hang.
+        let input = stdin.to_vec();
+        let mut pipe = child.stdin.take();
+        let feeder = std::thread::spawn(move || {
+            if let Some(pipe) = pipe.as_mut() {
+                let _ = pipe.write_all(&input);
+            }
+        });
+        let drain = |stream: Option<Box<dyn Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut stream) = stream {
+                    let _ = stream.read_to_end(&mut bytes);
+                }
+                String::from_utf8_lossy(&bytes).into_owned()
+            })
+        };
+        let stdout = drain(child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+        let stderr = drain(child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+        let start = std::time::Instant::now();
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if start.elapsed() > HANG_LIMIT => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("fanout hung: killed after {HANG_LIMIT:?}: {command:?}");
+                }
+                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                Err(err) => panic!("cannot wait for fanout: {err}"),
+            }
+        };
+        let _ = feeder.join();
+        let joined = |handle: std::thread::JoinHandle<String>| handle.join().unwrap_or_default();
+        Self { code: status.code().unwrap_or(-1), stdout: joined(stdout), stderr: joined(stderr) }
+    }
+}
+
+/// Runs `fanout` in `dir` as [`fanout`] does, failing on a hang (see [`Run::limited`]).
+pub fn fanout_limited(dir: &Path, args: &[&str], stdin: &[u8]) -> String {
+    Run::limited(fanout_command(dir, args), stdin).to_string().replace(&dir.display().to_string(), "[DIR]")
+}
+
 impl From<Output> for Run {
     fn from(output: Output) -> Self {
         Self {
