@@ -82,6 +82,10 @@ pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<
             );
             continue;
         }
+        if let Some(pointer) = crate::check::injection::json(&document).first() {
+            diagnostics.push(crate::check::injection::in_schema(field, &schema.path, pointer));
+            continue;
+        }
         let size = document.to_string().chars().count();
         if size > limits::SSM_STANDARD_PARAMETER_VALUE {
             diagnostics.push(

@@ -317,6 +317,7 @@ pub(crate) fn lower_partially(manifest: &DomainManifest) -> (Option<Domain>, Dia
     let mut cx = Lower::default();
     let domain = cx.domain(manifest);
     let mut diagnostics = cx.diagnostics;
+    diagnostics.extend(crate::check::injection::manifest(manifest));
     for diagnostic in diagnostics.iter_mut() {
         diagnostic.domain.get_or_insert_with(|| manifest.domain.clone());
     }

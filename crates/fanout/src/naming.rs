@@ -3,7 +3,10 @@
 //! These are the contract between domains and repos: a consumer finds a producer's topic by
 //! the SSM name alone, so changing a rule here breaks deployed consumers.
 
+use crate::diagnostic::FieldPath;
+use crate::model::{Domain, Encryption};
 use crate::name::{Name, TopicRef};
+use crate::project::Project;
 
 const FIFO_SUFFIX: &str = ".fifo";
 
@@ -69,6 +72,114 @@ pub fn api_log_group(stage: &Name, domain: &Name) -> String {
 /// `alias/fanout/{stage}/{domain}`: the alias of a domain's KMS key.
 pub fn key_alias(stage: &Name, domain: &Name) -> String {
     format!("alias/fanout/{stage}/{domain}")
+}
+
+/// A kind of AWS name: names of one kind are unique in an account and Region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Namespace {
+    /// CloudFormation stack names.
+    Stack,
+    /// SQS queue names.
+    Queue,
+    /// SNS topic names.
+    Topic,
+    /// API Gateway REST API names (not unique by AWS's rule, but by fanout's: a console or a
+    /// script that finds an API by name must find one).
+    RestApi,
+    /// CloudWatch Logs log group names.
+    LogGroup,
+    /// SSM parameter names.
+    SsmParameter,
+    /// KMS alias names.
+    KeyAlias,
+}
+
+impl Namespace {
+    /// The kind of name, for messages: `queue name`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Stack => "stack name",
+            Self::Queue => "queue name",
+            Self::Topic => "topic name",
+            Self::RestApi => "REST API name",
+            Self::LogGroup => "log group name",
+            Self::SsmParameter => "SSM parameter name",
+            Self::KeyAlias => "KMS alias",
+        }
+    }
+}
+
+/// One physical name fanout gives a resource: its kind, the name, what it names and the
+/// manifest field it comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhysicalName {
+    /// The kind of name.
+    pub namespace: Namespace,
+    /// The name.
+    pub name: String,
+    /// What it names: ``the dead-letter queue of queue `inbox` ``.
+    pub what: String,
+    /// The manifest field it derives from.
+    pub path: FieldPath,
+}
+
+/// Every physical name the template of `domain` in `stage` gives its resources (roles and
+/// alarms are named by CloudFormation, so they have none to collide).
+pub fn physical_names(project: &Project, domain: &Domain, stage: &Name) -> Vec<PhysicalName> {
+    let d = &domain.name;
+    let mut names = Vec::new();
+    let mut add = |namespace, name, what: String, path: FieldPath| {
+        names.push(PhysicalName { namespace, name, what, path });
+    };
+    let root = FieldPath::root().key("domain");
+    add(Namespace::Stack, stack_name(stage, d), "the stack".to_string(), root.clone());
+    if domain.encryption == Encryption::CustomerKey {
+        add(Namespace::KeyAlias, key_alias(stage, d), "the key".to_string(), root.clone());
+    }
+    let prefix = &project.settings.ssm_prefix;
+    for (name, topic) in &domain.topics {
+        let path = FieldPath::root().key("topics").key(name.to_string());
+        let what = format!("topic `{name}`");
+        add(Namespace::Topic, topic_name(stage, d, name, topic.kind.is_fifo()), what.clone(), path.clone());
+        let topic_ref = TopicRef::new(d.clone(), name.clone());
+        let arn = format!("the ARN parameter of {what}");
+        add(Namespace::SsmParameter, topic_arn_parameter(prefix, stage, &topic_ref), arn, path.clone());
+        if topic.schema.is_some() {
+            let schema = format!("the schema parameter of {what}");
+            add(Namespace::SsmParameter, topic_schema_parameter(prefix, stage, &topic_ref), schema, path.key("schema"));
+        }
+        if topic.http {
+            let url = format!("the URL parameter of {what}");
+            add(Namespace::SsmParameter, topic_url_parameter(prefix, stage, &topic_ref), url, path.key("http"));
+        }
+    }
+    for (name, queue) in &domain.queues {
+        let path = FieldPath::root().key("queues").key(name.to_string());
+        let fifo = queue.kind.is_fifo();
+        add(Namespace::Queue, queue_name(stage, d, name, fifo), format!("queue `{name}`"), path.clone());
+        if queue.dead_letter.is_some() {
+            let what = format!("the dead-letter queue of queue `{name}`");
+            add(Namespace::Queue, dead_letter_queue_name(stage, d, name, fifo), what, path.clone());
+        }
+        if crate::synth::needs_fifo_dead_letter(project, queue) {
+            let what = format!("the FIFO dead-letter queue of the subscriptions of queue `{name}`");
+            add(Namespace::Queue, dead_letter_queue_name(stage, d, name, true), what, path.key("subscriptions"));
+        }
+    }
+    if let Some(alerts) = &domain.alerts
+        && !alerts.email.is_empty()
+    {
+        let path = FieldPath::root().key("alerts").key("email");
+        add(Namespace::Topic, alert_topic_name(stage, d), "the alert topic".to_string(), path.clone());
+        let what = "the dead-letter queue of the alert e-mails".to_string();
+        add(Namespace::Queue, alert_dead_letter_queue_name(stage, d), what, path);
+    }
+    if crate::synth::has_api(domain) {
+        add(Namespace::RestApi, api_name(stage, d), "the REST API".to_string(), root.clone());
+        let what = "the access log group of the REST API".to_string();
+        add(Namespace::LogGroup, api_log_group(stage, d), what, root);
+    }
+    names
 }
 
 fn with_fifo(mut name: String, fifo: bool) -> String {

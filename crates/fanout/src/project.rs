@@ -349,7 +349,9 @@ impl Project {
             }
             found
         });
-        found.into_iter().flatten().collect()
+        let mut found: Diagnostics = found.into_iter().flatten().collect();
+        found.extend(crate::check::names::collisions(self));
+        found
     }
 
     fn check_subscriptions(&self, domain: &Domain, diagnostics: &mut Diagnostics) {
@@ -524,13 +526,20 @@ impl Project {
                 );
             }
         }
-        if !collisions.is_empty() {
+        // One diagnostic per pair of resources' owners, with every logical ID they share.
+        let mut shared: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        for collision in &collisions {
+            shared.entry((&collision.first, &collision.second)).or_default().push(&collision.logical_id);
+        }
+        for ((first, second), ids) in shared {
+            let what = if ids.len() == 1 { "logical ID" } else { "logical IDs" };
+            let ids = quote_list(&ids);
             diagnostics.push(
                 Diagnostic::error(
                     FieldPath::root(),
-                    "two resources of this domain get the same CloudFormation logical ID",
+                    format!("{first} and {second} both get the CloudFormation {what} {ids}"),
                 )
-                .with_hint("rename topics or queues so that no name ends like another's derived name (`-dead-letter`)"),
+                .with_hint("rename one of them so that no name ends like another's derived name (`-dead-letter`)"),
             );
         }
     }

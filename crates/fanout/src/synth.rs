@@ -20,6 +20,8 @@ mod alerts;
 mod contract;
 mod http;
 
+pub(crate) use http::has_api;
+
 pub use http::{DEDUPLICATION_HEADER, GROUP_HEADER};
 
 const POLICY_VERSION: &str = "2012-10-17";
@@ -93,7 +95,7 @@ pub fn synth(project: &Project, domain: &Domain, stage: &Name) -> Template {
 ///
 /// It runs the same code as [`synth`], so validation counts and compares exactly what
 /// synthesis produces, at a fraction of the cost: building the contents is most of it.
-pub(crate) fn outline(project: &Project, domain: &Domain, stage: &Name) -> (Template, Vec<String>) {
+pub(crate) fn outline(project: &Project, domain: &Domain, stage: &Name) -> (Template, Vec<Collision>) {
     let mut synth = Synth::new(project, domain, stage, Detail::Outline);
     synth.run();
     (synth.template, synth.collisions)
@@ -116,7 +118,22 @@ struct Synth<'a> {
     template: Template,
     tags: Vec<Value>,
     /// Logical IDs given to more than one resource.
-    collisions: Vec<String>,
+    collisions: Vec<Collision>,
+    /// What the resources being added belong to (``queue `inbox` ``), for collisions.
+    owner: String,
+    /// What each logical ID's resource belongs to.
+    owners: BTreeMap<String, String>,
+}
+
+/// A logical ID given to two resources, with what each belongs to (``queue `inbox` ``).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Collision {
+    /// The logical ID.
+    pub logical_id: String,
+    /// What the first resource with it belongs to.
+    pub first: String,
+    /// What the second belongs to.
+    pub second: String,
 }
 
 impl<'a> Synth<'a> {
@@ -142,6 +159,8 @@ impl<'a> Synth<'a> {
             },
             tags,
             collisions: Vec::new(),
+            owner: "the domain".to_string(),
+            owners: BTreeMap::new(),
         }
     }
 
@@ -163,13 +182,17 @@ impl<'a> Synth<'a> {
             self.key();
         }
         for (name, topic) in &self.domain.topics {
+            self.owner = format!("topic `{name}`");
             self.topic(name, topic.kind, topic.description.as_deref());
             self.schema_parameter(name, topic);
         }
         for (name, queue) in &self.domain.queues {
+            self.owner = format!("queue `{name}`");
             self.queue(name, queue);
         }
+        self.owner = "the alerts".to_string();
         self.alerts();
+        self.owner = "the REST API".to_string();
         self.http_api();
     }
 
@@ -180,7 +203,10 @@ impl<'a> Synth<'a> {
             Detail::Outline => Resource::new("", Value::Null),
         };
         if self.template.resources.insert(logical_id.clone(), resource).is_some() {
-            self.collisions.push(logical_id);
+            let first = self.owners.get(&logical_id).cloned().unwrap_or_default();
+            self.collisions.push(Collision { logical_id, first, second: self.owner.clone() });
+        } else {
+            self.owners.insert(logical_id, self.owner.clone());
         }
     }
 
@@ -516,7 +542,7 @@ impl Synth<'_> {
 
 /// Whether a standard queue with a dead-letter queue subscribes to a FIFO topic: SNS puts
 /// what it cannot deliver from a FIFO topic only into a FIFO queue, so it gets a second one.
-fn needs_fifo_dead_letter(project: &Project, queue: &Queue) -> bool {
+pub(crate) fn needs_fifo_dead_letter(project: &Project, queue: &Queue) -> bool {
     queue.dead_letter.is_some()
         && !queue.kind.is_fifo()
         && queue.subscriptions.iter().any(|s| project.topic_kind(&s.topic).is_some_and(TopicKind::is_fifo))

@@ -58,7 +58,7 @@ fn http_queues(domain: &Domain) -> impl Iterator<Item = (&Name, &Queue)> {
 }
 
 /// Whether `domain` has a REST API: any topic or queue with `http`.
-fn has_api(domain: &Domain) -> bool {
+pub(crate) fn has_api(domain: &Domain) -> bool {
     http_topics(domain).next().is_some() || http_queues(domain).next().is_some()
 }
 
