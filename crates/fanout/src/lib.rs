@@ -45,6 +45,7 @@ pub mod contract;
 pub mod diagnostic;
 mod duration;
 pub mod files;
+pub mod filter_policy;
 pub mod graph;
 pub mod limits;
 pub mod load;

@@ -16,6 +16,8 @@ pub const STACK_NAME: usize = 128;
 pub const TEMPLATE_DESCRIPTION: usize = 1024;
 /// Template body sent inline with a request; larger ones go through S3.
 pub const TEMPLATE_BODY_INLINE: usize = 51_200;
+/// Template body uploaded through S3, in bytes.
+pub const TEMPLATE_BODY: usize = 1_000_000;
 /// Resources per template.
 pub const RESOURCES: usize = 500;
 /// Outputs per template.

@@ -472,12 +472,8 @@ impl Lower {
         let path = FieldPath::root().key("encryption").key("kms_key");
         let subscribed =
             manifest.queues.values().any(|queue| queue.as_ref().is_some_and(|queue| !queue.subscriptions.is_empty()));
-        if key == "alias/aws/sqs" && subscribed {
-            self.error(
-                path,
-                "the AWS-managed key `alias/aws/sqs` cannot encrypt queues that SNS delivers to",
-                "its key policy cannot grant `sns.amazonaws.com` access; use `encryption: customer-key` or `service-managed`",
-            );
+        if let Some(alias) = crate::check::keys::aws_managed_alias(key) {
+            self.diagnostics.push(crate::check::keys::aws_managed(path, key, alias));
         } else if !(key.starts_with("alias/") || key.starts_with("arn:")) {
             self.error(
                 path,
@@ -696,81 +692,12 @@ impl Lower {
             }
         };
         let path = path.key(field);
-        if policy.is_empty() {
-            self.error(path, "the filter policy is empty", "name at least one key, or remove `filter`");
-            return None;
-        }
-        let mut keys = 0usize;
-        let mut combinations = 1u64;
-        let ok = self.filter_keys(policy, &path, scope, &mut keys, &mut combinations);
-        if keys > limits::FILTER_KEYS {
-            self.error(
-                path.clone(),
-                format!("the filter policy has {keys} keys; SNS allows at most {}", limits::FILTER_KEYS),
-                "filter on fewer keys, or split the subscription across queues",
-            );
-        }
-        if combinations > limits::FILTER_COMBINATIONS {
-            self.error(
-                path.clone(),
-                format!(
-                    "the filter policy has {combinations} value combinations; SNS allows at most {}",
-                    limits::FILTER_COMBINATIONS
-                ),
-                "the count is the product of the number of values of each key; list fewer values",
-            );
-        }
-        let size = serde_json::to_string(policy).map(|s| s.len()).unwrap_or(0);
-        if size > limits::FILTER_POLICY_BYTES {
-            self.error(
-                path.clone(),
-                format!("the filter policy is {size} bytes; SNS allows {}", limits::FILTER_POLICY_BYTES),
-                "make it smaller",
-            );
+        let problems = crate::filter_policy::check(policy, scope, &path);
+        let ok = problems.is_empty();
+        for problem in problems {
+            self.error(problem.path, problem.message, problem.hint);
         }
         ok.then(|| Filter { scope, policy: policy.clone() })
-    }
-
-    /// Counts leaf keys and value combinations, and checks each key's value is a list.
-    fn filter_keys(
-        &mut self,
-        policy: &serde_json::Map<String, serde_json::Value>,
-        path: &FieldPath,
-        scope: FilterScope,
-        keys: &mut usize,
-        combinations: &mut u64,
-    ) -> bool {
-        let mut ok = true;
-        for (key, value) in policy {
-            let key_path = path.key(key.clone());
-            match value {
-                serde_json::Value::Array(values) if !values.is_empty() => {
-                    *keys += 1;
-                    *combinations = combinations.saturating_mul(values.len() as u64);
-                }
-                serde_json::Value::Object(nested) if scope == FilterScope::MessageBody && !key.starts_with('$') => {
-                    ok &= self.filter_keys(nested, &key_path, scope, keys, combinations);
-                }
-                serde_json::Value::Array(_) if key == "$or" => {}
-                serde_json::Value::Object(_) => {
-                    self.error(
-                        key_path,
-                        format!("filter key `{key}` holds a nested object; attribute filter policies are flat"),
-                        "list the accepted values (`[a, b]`), or filter on the message body with `body:`",
-                    );
-                    ok = false;
-                }
-                _ => {
-                    self.error(
-                        key_path,
-                        format!("filter key `{key}` must hold a non-empty list of values"),
-                        format!("write `{key}: [value]`"),
-                    );
-                    ok = false;
-                }
-            }
-        }
-        ok
     }
 
     /// Two names whose logical IDs would be equal (`a-1b` and `a1b` both give `A1b`).

@@ -512,6 +512,7 @@ impl Project {
             ("outputs", template.outputs.len(), limits::OUTPUTS),
             ("parameters", template.parameters.len(), limits::PARAMETERS),
         ];
+        let within_counts = counts.iter().all(|(_, count, max)| count <= max);
         for (what, count, max) in counts {
             if count > max {
                 diagnostics.push(
@@ -540,6 +541,37 @@ impl Project {
                     format!("{first} and {second} both get the CloudFormation {what} {ids}"),
                 )
                 .with_hint("rename one of them so that no name ends like another's derived name (`-dead-letter`)"),
+            );
+        }
+        if !within_counts || !collisions.is_empty() || diagnostics.has_errors() {
+            return;
+        }
+        // The size needs the whole template; the longest stage name gives the largest.
+        let stage = self.settings.stages.iter().max_by_key(|s| s.as_str().len()).unwrap_or(stage);
+        let size = synth(self, domain, stage).to_json().len();
+        if size > limits::TEMPLATE_BODY {
+            diagnostics.push(
+                Diagnostic::error(
+                    FieldPath::root(),
+                    format!(
+                        "the template of domain `{}` is {size} bytes in stage `{stage}`; CloudFormation allows {}",
+                        domain.name,
+                        limits::TEMPLATE_BODY
+                    ),
+                )
+                .with_hint("make filter policies and schemas smaller, or split the domain into several domains"),
+            );
+        } else if size > limits::TEMPLATE_BODY_INLINE {
+            diagnostics.push(
+                Diagnostic::warning(
+                    FieldPath::root(),
+                    format!(
+                        "the template of domain `{}` is {size} bytes in stage `{stage}`, over the {} CloudFormation takes inline",
+                        domain.name,
+                        limits::TEMPLATE_BODY_INLINE
+                    ),
+                )
+                .with_hint("`fanout deploy` uploads it to S3 first: give it a bucket with `--template-bucket` or `FANOUT_TEMPLATE_BUCKET`"),
             );
         }
     }

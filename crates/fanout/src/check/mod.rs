@@ -6,4 +6,5 @@
 //! diagnostic is (its wording, its hint) is written once.
 
 pub mod injection;
+pub mod keys;
 pub mod names;
