@@ -235,3 +235,27 @@ fn event_check_refuses_a_pipe_or_device_without_hanging() {
     let out = fanout(dir.path(), &["event", "check", "orders/placed", "/dev/zero"]);
     assert!(out.starts_with("exit: 2") && out.contains("`/dev/zero` is a device"), "{out}");
 }
+
+#[test]
+fn validate_and_deploy_agree_on_a_subscription_cycle() {
+    let a = "domain: a\ntopics:\n  made:\nqueues:\n  inbox:\n    subscriptions:\n      - topic: b/made\n";
+    let b = "domain: b\ntopics:\n  made:\nqueues:\n  inbox:\n    subscriptions:\n      - topic: a/made\n";
+    let dir = Repo::new(&[("a.yaml", a), ("b.yaml", b)]);
+    let validate = fanout(dir.path(), &["validate"]);
+    insta::assert_snapshot!(validate, @r"
+    exit: 1
+    --- stdout
+    --- stderr
+    error: domains subscribe to each other's topics in a cycle: `a` → `b` (`b/made`) → `a` (`a/made`); `fanout deploy` cannot deploy any of them first
+      --> domains/a.yaml:7:9
+      = field: queues.inbox.subscriptions[0].topic
+      hint: each domain's stack creates its topics with its subscriptions, so producers deploy first: move one of these topics into a domain outside the cycle, or drop one subscription
+    error: found 1 error
+    ");
+    // Deploy refuses the same cycle with the same words, before it connects to anything.
+    let deploy = fanout(dir.path(), &["deploy", "--stage", "dev"]);
+    assert!(
+        deploy.starts_with("exit: 1") && deploy.contains("in a cycle: `a` → `b` (`b/made`) → `a` (`a/made`)"),
+        "{deploy}"
+    );
+}

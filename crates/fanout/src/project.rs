@@ -351,6 +351,7 @@ impl Project {
         });
         let mut found: Diagnostics = found.into_iter().flatten().collect();
         found.extend(crate::check::names::collisions(self));
+        found.extend(crate::check::cycles::cycles(self));
         found
     }
 
