@@ -60,10 +60,10 @@ pub const QUEUE_WITHOUT_DEAD_LETTER: Justification = Justification {
     cfn_lint: &[],
 };
 
-/// The subscriptions of a queue with `dead_letter: false`.
+/// A subscription of a standard queue with `dead_letter: false` to a topic of another repo.
 pub const SUBSCRIPTION_WITHOUT_DEAD_LETTER: Justification = Justification {
-    applies_to: "A subscription of a queue with `dead_letter: false`",
-    reason: "`dead_letter: false` on the subscribed queue in the manifest: the domain chose to drop what SNS cannot deliver rather than keep it",
+    applies_to: "A subscription of a standard queue with `dead_letter: false` to a topic of another repo",
+    reason: "`dead_letter: false` on the subscribed queue in the manifest, and the topic's kind, which a dead-letter queue must match, is known only at deploy: the domain chose to drop what SNS cannot deliver rather than keep it",
     cdk_nag: &["Serverless-SNSRedrivePolicy"],
     guard: &[],
     checkov: &[],
@@ -81,9 +81,10 @@ pub const DEAD_LETTER_QUEUE: Justification = Justification {
 };
 
 /// A dead-letter queue only SNS subscriptions deliver to: the FIFO one of a standard queue
-/// subscribed to FIFO topics, and the one of the alert e-mails.
+/// subscribed to FIFO topics, the one of the subscriptions of a queue with
+/// `dead_letter: false`, and the one of the alert e-mails.
 pub const SUBSCRIPTION_DEAD_LETTER_QUEUE: Justification = Justification {
-    applies_to: "A dead-letter queue only SNS subscriptions deliver to (the FIFO one of a standard queue subscribed to FIFO topics, the one of the alert e-mails)",
+    applies_to: "A dead-letter queue only SNS subscriptions deliver to (the FIFO one of a standard queue subscribed to FIFO topics, the one of the subscriptions of a queue with `dead_letter: false`, the one of the alert e-mails)",
     reason: "only SNS subscriptions deliver here, so no SQS queue may redrive into it (`RedriveAllowPolicy` `denyAll`), and as a dead-letter queue it ends redrive itself",
     cdk_nag: &["AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"],
     guard: &[SQS_DEAD_LETTER_QUEUE],

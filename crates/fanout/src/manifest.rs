@@ -166,7 +166,10 @@ pub struct QueueManifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<DurationSchema>", extend("default" = "0s"))]
     pub delay: Option<String>,
-    /// The dead-letter queue: on by default; `false` to opt out, or settings.
+    /// The dead-letter queue: on by default; `false` to opt out, or settings. With `false`,
+    /// messages the consumer fails to process are dropped, but what SNS cannot deliver still
+    /// goes to a dead-letter queue `{stage}-{domain}-{queue}-dlq` only SNS delivers to
+    /// (except from a topic of another repo to a standard queue: `validate` warns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("default" = true))]
     pub dead_letter: Option<DeadLetterManifest>,

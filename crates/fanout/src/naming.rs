@@ -157,7 +157,7 @@ pub fn physical_names(project: &Project, domain: &Domain, stage: &Name) -> Vec<P
         let path = FieldPath::root().key("queues").key(name.to_string());
         let fifo = queue.kind.is_fifo();
         add(Namespace::Queue, queue_name(stage, d, name, fifo), format!("queue `{name}`"), path.clone());
-        if queue.dead_letter.is_some() {
+        if crate::synth::has_dead_letter_queue(project, queue) {
             let what = format!("the dead-letter queue of queue `{name}`");
             add(Namespace::Queue, dead_letter_queue_name(stage, d, name, fifo), what, path.clone());
         }

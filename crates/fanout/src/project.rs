@@ -367,6 +367,15 @@ impl Project {
                 let topic = &subscription.topic;
                 let Some(owner) = self.domains.get(&topic.domain) else {
                     // A domain of another repo: its topic is found through SSM at deploy.
+                    if crate::synth::subscription_redrive(self, queue, subscription) == crate::synth::Redrive::None {
+                        diagnostics.push(
+                            Diagnostic::warning(
+                                path,
+                                format!("what SNS cannot deliver from `{topic}` to queue `{queue_name}` is dropped: the queue has `dead_letter: false`, and the topic's kind, which a dead-letter queue must match, is known only at deploy"),
+                            )
+                            .with_hint("remove `dead_letter: false` to keep it (the topic must then be standard), or make this queue FIFO for a FIFO topic"),
+                        );
+                    }
                     continue;
                 };
                 let Some(found) = owner.topics.get(&topic.topic) else {
@@ -428,9 +437,8 @@ impl Project {
         }
         for (name, queue) in &domain.queues {
             let fifo = queue.kind.is_fifo();
-            let needs_fifo_dlq = queue.dead_letter.is_some()
-                && queue.subscriptions.iter().any(|s| self.topic_kind(&s.topic).is_some_and(TopicKind::is_fifo));
-            let longest = if queue.dead_letter.is_some() {
+            let needs_fifo_dlq = crate::synth::needs_fifo_dead_letter(self, queue);
+            let longest = if crate::synth::has_dead_letter_queue(self, queue) || needs_fifo_dlq {
                 naming::dead_letter_queue_name(stage, &domain.name, name, fifo || needs_fifo_dlq)
             } else {
                 naming::queue_name(stage, &domain.name, name, fifo)

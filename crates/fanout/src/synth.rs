@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::compliance::{self, Justification};
-use crate::model::{Domain, Encryption, Queue, QueueKind, TopicKind};
+use crate::model::{DeadLetter, Domain, Encryption, Queue, QueueKind, Subscription, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
 use crate::project::Project;
@@ -423,8 +423,13 @@ impl<'a> Synth<'a> {
         let domain = &self.domain.name;
         let fifo = queue.kind.is_fifo();
 
+        // The queue's own redrive target (with its settings), and the dead-letter queues
+        // SNS redrives to: with `dead_letter: false` the consumer's failures are dropped, as
+        // the manifest chose, but what SNS cannot deliver is still kept.
         let mut dead_letter_id = None;
+        let mut subscription_dead_letter_id = None;
         let mut fifo_dead_letter_id = None;
+        let retention = queue.dead_letter.map_or(DeadLetter::DEFAULT_RETENTION, |d| d.retention).as_secs();
         if let Some(dead_letter) = queue.dead_letter {
             let dlq_id = logical_id::dead_letter_queue(name);
             self.resource(dlq_id.clone(), |s| {
@@ -434,35 +439,38 @@ impl<'a> Synth<'a> {
                 let redrive_allow = json!({
                     "RedriveAllowPolicy": { "redrivePermission": "byQueue", "sourceQueueArns": [source] },
                 });
-                let retention = dead_letter.retention.as_secs();
                 s.queue_resource(physical, queue.kind, retention, redrive_allow, &[&compliance::DEAD_LETTER_QUEUE])
             });
-            self.output(format!("{dlq_id}Arn"), || {
-                (format!("ARN of the dead-letter queue of queue {domain}/{name}"), get_att(&dlq_id, "Arn"))
-            });
-            self.output(format!("{dlq_id}Url"), || {
-                (format!("URL of the dead-letter queue of queue {domain}/{name}"), reference(&dlq_id))
-            });
-
-            // SNS puts what it cannot deliver from a FIFO topic only into a FIFO queue.
-            if needs_fifo_dead_letter(self.project, queue) {
-                let fifo_id = logical_id::fifo_dead_letter_queue(name);
-                self.resource(fifo_id.clone(), |s| {
-                    let physical = naming::dead_letter_queue_name(s.stage, domain, name, true);
-                    let kind = QueueKind::Fifo(Default::default());
-                    s.subscription_dead_letter_queue(physical, kind, dead_letter.retention.as_secs())
-                });
-                self.output(format!("{fifo_id}Arn"), || {
-                    (
-                        format!(
-                            "ARN of the FIFO dead-letter queue of the FIFO-topic subscriptions of queue {domain}/{name}"
-                        ),
-                        get_att(&fifo_id, "Arn"),
-                    )
-                });
-                fifo_dead_letter_id = Some(fifo_id);
-            }
+            self.dead_letter_outputs(&dlq_id, format!("the dead-letter queue of queue {domain}/{name}"));
+            subscription_dead_letter_id = Some(dlq_id.clone());
             dead_letter_id = Some((dlq_id, dead_letter));
+        } else if needs_subscription_dead_letter(self.project, queue) {
+            let dlq_id = logical_id::dead_letter_queue(name);
+            self.resource(dlq_id.clone(), |s| {
+                let physical = naming::dead_letter_queue_name(s.stage, domain, name, fifo);
+                s.subscription_dead_letter_queue(physical, queue.kind, retention)
+            });
+            let what = format!("the dead-letter queue of the subscriptions of queue {domain}/{name}");
+            self.dead_letter_outputs(&dlq_id, what);
+            subscription_dead_letter_id = Some(dlq_id);
+        }
+        // SNS puts what it cannot deliver from a FIFO topic only into a FIFO queue.
+        if needs_fifo_dead_letter(self.project, queue) {
+            let fifo_id = logical_id::fifo_dead_letter_queue(name);
+            self.resource(fifo_id.clone(), |s| {
+                let physical = naming::dead_letter_queue_name(s.stage, domain, name, true);
+                let kind = QueueKind::Fifo(Default::default());
+                s.subscription_dead_letter_queue(physical, kind, retention)
+            });
+            self.output(format!("{fifo_id}Arn"), || {
+                (
+                    format!(
+                        "ARN of the FIFO dead-letter queue of the FIFO-topic subscriptions of queue {domain}/{name}"
+                    ),
+                    get_att(&fifo_id, "Arn"),
+                )
+            });
+            fifo_dead_letter_id = Some(fifo_id);
         }
         self.resource(queue_id.clone(), |s| {
             let mut extra = json!({
@@ -484,7 +492,7 @@ impl<'a> Synth<'a> {
         self.output(format!("{queue_id}Url"), || (format!("URL of queue {domain}/{name}"), reference(&queue_id)));
         self.output(format!("{queue_id}Arn"), || (format!("ARN of queue {domain}/{name}"), get_att(&queue_id, "Arn")));
 
-        let dead_letter_id = dead_letter_id.map(|(id, _)| id);
+        let dead_letter_id = subscription_dead_letter_id;
         // The queues the policy covers: this one and its dead-letter queues.
         let covered: Vec<&String> =
             [Some(&queue_id), dead_letter_id.as_ref(), fifo_dead_letter_id.as_ref()].into_iter().flatten().collect();
@@ -514,8 +522,11 @@ impl<'a> Synth<'a> {
                     properties["FilterPolicy"] = Value::Object(filter.policy.clone());
                     properties["FilterPolicyScope"] = json!(filter.scope.as_cfn());
                 }
-                let topic_is_fifo = s.project.topic_kind(&subscription.topic).is_some_and(TopicKind::is_fifo);
-                let redrive_target = if topic_is_fifo && !fifo { &fifo_dead_letter_id } else { &dead_letter_id };
+                let redrive_target = match subscription_redrive(s.project, queue, subscription) {
+                    Redrive::Fifo => &fifo_dead_letter_id,
+                    Redrive::OwnKind => &dead_letter_id,
+                    Redrive::None => &None,
+                };
                 let justifications: &[&Justification] = match redrive_target {
                     Some(target) => {
                         properties["RedrivePolicy"] = json!({ "deadLetterTargetArn": get_att(target, "Arn") });
@@ -533,6 +544,12 @@ impl<'a> Synth<'a> {
 }
 
 impl Synth<'_> {
+    /// The ARN and URL outputs of the dead-letter queue `id`, which is `what`.
+    fn dead_letter_outputs(&mut self, id: &str, what: String) {
+        self.output(format!("{id}Arn"), || (format!("ARN of {what}"), get_att(id, "Arn")));
+        self.output(format!("{id}Url"), || (format!("URL of {what}"), reference(id)));
+    }
+
     /// A dead-letter queue only SNS subscriptions deliver to: no SQS queue may redrive into it.
     pub(crate) fn subscription_dead_letter_queue(&self, physical: String, kind: QueueKind, retention: u32) -> Resource {
         let redrive_allow = json!({ "RedriveAllowPolicy": { "redrivePermission": "denyAll" } });
@@ -540,12 +557,48 @@ impl Synth<'_> {
     }
 }
 
-/// Whether a standard queue with a dead-letter queue subscribes to a FIFO topic: SNS puts
-/// what it cannot deliver from a FIFO topic only into a FIFO queue, so it gets a second one.
+/// Whether a standard queue subscribes to a FIFO topic: SNS puts what it cannot deliver
+/// from a FIFO topic only into a FIFO queue, so the queue gets a FIFO dead-letter queue.
 pub(crate) fn needs_fifo_dead_letter(project: &Project, queue: &Queue) -> bool {
-    queue.dead_letter.is_some()
-        && !queue.kind.is_fifo()
+    !queue.kind.is_fifo()
         && queue.subscriptions.iter().any(|s| project.topic_kind(&s.topic).is_some_and(TopicKind::is_fifo))
+}
+
+/// Where SNS puts what it cannot deliver through a subscription.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Redrive {
+    /// The dead-letter queue of the queue's own kind.
+    OwnKind,
+    /// The FIFO dead-letter queue of a standard queue, for a FIFO topic.
+    Fifo,
+    /// Nowhere: a standard queue with `dead_letter: false` subscribed to a topic of another
+    /// repo, whose kind (and so the dead-letter queue's) is unknown until deploy.
+    None,
+}
+
+/// Where SNS puts what it cannot deliver through `subscription` of `queue`.
+pub(crate) fn subscription_redrive(project: &Project, queue: &Queue, subscription: &Subscription) -> Redrive {
+    match (queue.kind.is_fifo(), project.topic_kind(&subscription.topic)) {
+        (true, _) => Redrive::OwnKind,
+        (false, Some(kind)) if kind.is_fifo() => Redrive::Fifo,
+        (false, Some(_)) => Redrive::OwnKind,
+        // With a dead-letter queue, the topic must then be standard (checked at deploy).
+        (false, None) if queue.dead_letter.is_some() => Redrive::OwnKind,
+        (false, None) => Redrive::None,
+    }
+}
+
+/// Whether a queue with `dead_letter: false` needs a dead-letter queue of its own kind for
+/// what SNS cannot deliver.
+pub(crate) fn needs_subscription_dead_letter(project: &Project, queue: &Queue) -> bool {
+    queue.dead_letter.is_none()
+        && queue.subscriptions.iter().any(|s| subscription_redrive(project, queue, s) == Redrive::OwnKind)
+}
+
+/// Whether a queue has a dead-letter queue of its own kind: its redrive target, or with
+/// `dead_letter: false` the one of its subscriptions.
+pub(crate) fn has_dead_letter_queue(project: &Project, queue: &Queue) -> bool {
+    queue.dead_letter.is_some() || needs_subscription_dead_letter(project, queue)
 }
 
 fn truncate(text: &str, max: usize) -> String {

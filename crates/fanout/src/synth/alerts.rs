@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{Synth, needs_fifo_dead_letter, queue_policy, topic_policy};
+use super::{Synth, has_dead_letter_queue, needs_fifo_dead_letter, queue_policy, topic_policy};
 use crate::model::{Alerts, DeadLetter, Queue, QueueKind};
 use crate::name::Name;
 use crate::naming::{self, logical_id};
@@ -152,10 +152,8 @@ impl Synth<'_> {
                 targets,
             )
         });
-        if queue.dead_letter.is_none() {
-            return;
-        }
-        self.resource(naming::logical_id::dead_letter_alarm(name), |s| {
+        if has_dead_letter_queue(self.project, queue) {
+            self.resource(naming::logical_id::dead_letter_alarm(name), |s| {
             let physical = naming::dead_letter_queue_name(stage, domain, name, fifo);
             s.alarm(
                 format!("Messages are in the dead-letter queue of queue {domain}/{name} ({stage}): they failed processing or delivery"),
@@ -165,6 +163,7 @@ impl Synth<'_> {
                 targets,
             )
         });
+        }
         if needs_fifo_dead_letter(self.project, queue) {
             self.resource(naming::logical_id::fifo_dead_letter_alarm(name), |s| {
                 let physical = naming::dead_letter_queue_name(stage, domain, name, true);
