@@ -259,3 +259,68 @@ fn validate_and_deploy_agree_on_a_subscription_cycle() {
         "{deploy}"
     );
 }
+
+/// The hostile corpus: `tests/fixtures/hostile/<case>/`, each a repo (`repo/`), the command
+/// to run in it (`command`), links and pipes to make first (`setup`: `link <path> <target>`,
+/// `fifo <path>`, `$OUTSIDE` naming a folder beside the repo that holds `victim.json`), and
+/// the paths that must survive the run (`kept`). Each case runs with a time limit (a hang
+/// fails it), must exit 1 for a manifest problem (0 when it only warns) or 2 for an
+/// environment one, must leave the folder outside the repo as it was, and is snapshotted.
+#[test]
+fn hostile_corpus() {
+    let corpus = scratch::repo_root().join("tests/fixtures/hostile");
+    let mut cases: Vec<_> = std::fs::read_dir(&corpus).expect("corpus").map(|e| e.expect("entry").path()).collect();
+    cases.sort();
+    assert!(cases.len() >= 15, "the corpus has {} cases", cases.len());
+    for case in cases {
+        let name = case.file_name().and_then(|n| n.to_str()).expect("a name").to_string();
+        let root = tempfile::tempdir().expect("temp dir");
+        let (repo, outside) = (root.path().join("repo"), root.path().join("outside"));
+        copy_tree(&case.join("repo"), &repo);
+        std::fs::create_dir(&outside).expect("mkdir");
+        std::fs::write(outside.join("victim.json"), r#"{"secret": "hunter2"}"#).expect("write");
+        let setup = std::fs::read_to_string(case.join("setup")).unwrap_or_default();
+        for line in setup.lines() {
+            let words: Vec<String> =
+                line.split_whitespace().map(|w| w.replace("$OUTSIDE", &outside.display().to_string())).collect();
+            let path = repo.join(&words[1]);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            match words[0].as_str() {
+                "link" => symlink(&words[2], &path).expect("link"),
+                "fifo" => mkfifo(&path),
+                other => panic!("{name}: unknown setup `{other}`"),
+            }
+        }
+        let command = std::fs::read_to_string(case.join("command")).expect("command");
+        let args: Vec<&str> = command.split_whitespace().collect();
+        let out = fanout_limited(&repo, &args, b"").replace(&outside.display().to_string(), "[OUTSIDE]");
+        let code = out.lines().next().unwrap_or_default().to_string();
+        assert!(["exit: 0", "exit: 1", "exit: 2"].contains(&code.as_str()), "{name}: {out}");
+        assert!(!out.contains("panicked"), "{name}: {out}");
+        let outside_now: Vec<_> =
+            std::fs::read_dir(&outside).expect("list").map(|e| e.expect("entry").path()).collect();
+        assert_eq!(outside_now, [outside.join("victim.json")], "{name}: something was written outside the repo");
+        let victim = std::fs::read_to_string(outside.join("victim.json")).expect("read");
+        assert_eq!(victim, r#"{"secret": "hunter2"}"#, "{name}: the file outside the repo changed");
+        assert!(!out.contains("hunter2"), "{name}: the file outside the repo leaked: {out}");
+        for kept in std::fs::read_to_string(case.join("kept")).unwrap_or_default().lines() {
+            assert!(repo.join(kept).exists(), "{name}: `{kept}` was removed");
+        }
+        insta::with_settings!({ snapshot_suffix => name.clone(), prepend_module_to_snapshot => true }, {
+            insta::assert_snapshot!("hostile", out);
+        });
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
