@@ -87,9 +87,8 @@ pub fn write_template(out: &Path, path: &Path, contents: &str) -> anyhow::Result
         std::fs::rename(&temporary, path)
     };
     write()
-        .map_err(|err| {
+        .inspect_err(|_| {
             let _ = std::fs::remove_file(&temporary);
-            err
         })
         .with_context(|| format!("Cannot write `{}`", path.display()))
 }
