@@ -458,10 +458,11 @@ async fn large_template_deploys_through_an_s3_upload() {
     let sqs = aws_sdk_sqs::Client::new(&config);
     queue_url(&sqs, "dev-bulk-inbox-15").await;
 
-    // The bucket also comes from the environment; the existing bucket is reused.
+    // The bucket also comes from the environment; the existing bucket is reused (`--force`:
+    // an unchanged stack would be skipped without a change set, so without an upload).
     let again = account.fanout_with_env(
         repo.path(),
-        &["deploy", "--stage", "dev"],
+        &["deploy", "--stage", "dev", "--force"],
         &[("FANOUT_TEMPLATE_BUCKET", "fanout-templates")],
     );
     assert_exit(&again, 0);
