@@ -337,13 +337,14 @@ impl StackDeploy<'_> {
         Ok(Step::Update { deployed })
     }
 
-    /// Phase 5: the change set, computed. Change sets an interrupted deploy left on the stack
-    /// are deleted first.
+    /// Phase 5: the change set, computed. A deploy first deletes the change sets an
+    /// interrupted deploy left on the stack; a diff leaves them (it changes nothing, and may
+    /// run beside a deploy whose change set is about to be executed).
     async fn plan(&self, settled: &Standing, step: &Step) -> Result<Planned, Halt> {
         let aws = self.aws();
         let stack_name = self.name();
         self.check_stop()?;
-        if settled.info.is_some() {
+        if settled.info.is_some() && self.options().mode == Mode::Deploy {
             for leftover in stack::change_sets(aws, stack_name).await? {
                 if leftover.name.starts_with(CHANGE_SET_PREFIX) && !leftover.executed {
                     stack::delete_change_set(aws, stack_name, &leftover.name).await?;

@@ -252,8 +252,11 @@ async fn sigint_while_change_sets_are_computed_deletes_them_and_the_next_deploy_
     let context = proxy.context();
     assert_eq!(run.code, 130, "{run}\n{context}");
     assert!(run.stderr.contains("interrupted by SIGINT: no new stack was started\n"), "{run}");
+    for stack in stacks(&["a", "c", "d"]) {
+        assert!(run.stderr.contains(&format!("{stack} stopped: deleted change set `fanout-")), "{run}");
+    }
     assert!(
-        run.stderr.contains("  stopped before changing anything, change sets deleted: `dev-a`, `dev-c`, `dev-d`\n"),
+        run.stderr.contains("  stopped before changing anything: `dev-a`, `dev-c`, `dev-d`\n"),
         "{run}"
     );
     assert!(run.stderr.contains("  not started: `dev-b`\n"), "{run}");

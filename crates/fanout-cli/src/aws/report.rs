@@ -82,7 +82,7 @@ pub fn standing(stacks: &[StackReport]) -> Vec<String> {
     };
     add("done", names(done));
     add("in progress in CloudFormation, not cancelled", running.join(", "));
-    add("stopped before changing anything, change sets deleted", names(withdrawn));
+    add("stopped before changing anything", names(withdrawn));
     add("not started", names(not_started));
     lines
 }
@@ -105,7 +105,7 @@ pub fn interrupted(run: &DeployRun) {
 pub fn throttling(run: &DeployRun, concurrency: usize) -> Option<String> {
     (run.throttled > 0).then(|| {
         format!(
-            "AWS throttled {}; fanout ran as few as {} stacks at once (of {concurrency}) and retried them",
+            "AWS throttled {}, each retried; fanout lowered the stacks it runs at once to {} at the lowest (of up to {concurrency})",
             render::plural(run.throttled, "request"),
             run.lowest_concurrency
         )
