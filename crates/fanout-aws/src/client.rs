@@ -37,6 +37,10 @@ pub struct Aws {
     pub(crate) apigateway: aws_sdk_apigateway::Client,
     pub(crate) ssm: aws_sdk_ssm::Client,
     pub(crate) s3: aws_sdk_s3::Client,
+    pub(crate) sqs: aws_sdk_sqs::Client,
+    pub(crate) sns: aws_sdk_sns::Client,
+    pub(crate) kms: aws_sdk_kms::Client,
+    pub(crate) sts: aws_sdk_sts::Client,
     /// A custom endpoint (`AWS_ENDPOINT_URL`): an emulator, which wants path-style S3 URLs.
     pub(crate) custom_endpoint: Option<String>,
     pub(crate) region: String,
@@ -77,6 +81,10 @@ impl Aws {
             apigateway: aws_sdk_apigateway::Client::new(config),
             ssm: aws_sdk_ssm::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sqs: aws_sdk_sqs::Client::new(config),
+            sns: aws_sdk_sns::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
             custom_endpoint,
             region: config.region().map(ToString::to_string).unwrap_or_default(),
         }

@@ -10,6 +10,7 @@ use fanout::{Domain, Name, Project, TopicLookup, naming};
 use serde_json::Value;
 use tokio::task::JoinSet;
 
+use crate::adopt::{self, Adoption};
 use crate::backoff::Backoff;
 use crate::client::Aws;
 use crate::error::Error;
@@ -104,7 +105,7 @@ impl StackReport {
     }
 }
 
-fn change_set_name() -> String {
+pub(crate) fn change_set_name() -> String {
     let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
     format!("fanout-{millis}")
 }
@@ -145,7 +146,7 @@ pub(crate) async fn deploy_stack(
 
     // Settle the stack's state.
     let mut waited = false;
-    let create = loop {
+    let mut create = loop {
         let status = info.as_ref().map(|i| i.status.as_str());
         match state::next(status) {
             Next::Create | Next::CreateInReview => break true,
@@ -189,6 +190,17 @@ pub(crate) async fn deploy_stack(
             }
         }
     };
+
+    // Decide import: a stack created again takes back what its deleted predecessor retained
+    // (adopt.rs); it then exists, and the rest of the template comes as an update.
+    let mut imported = None;
+    if create {
+        match adopt::retained(aws, stack_name, &request.domain, &request.stage, &template, options, &report).await? {
+            Adoption::Create => {}
+            Adoption::Imported(plan) => (create, imported) = (false, Some(plan)),
+            Adoption::Done(outcome) => return Ok(outcome),
+        }
+    }
 
     if create && options.mode == Mode::Diff {
         let plan = Plan::create(&template);
@@ -289,6 +301,7 @@ pub(crate) async fn deploy_stack(
     match state::settled(&followed.status) {
         Settled::Succeeded => {
             let outputs = stack::describe(aws, stack_name).await?.map(|i| i.outputs).unwrap_or_default();
+            let plan = adopt::merged(imported.as_ref(), plan);
             Ok(StackOutcome::Deployed { plan, findings, status: followed.status, outputs })
         }
         _ => {
