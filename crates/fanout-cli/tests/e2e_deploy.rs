@@ -226,7 +226,9 @@ async fn failed_deploy_names_the_resource_and_reason_then_recreates_the_stack() 
     );
     assert!(run.stderr.contains("NotFound"), "{run}");
 
-    // Deploy the producer for real; the stack left in ROLLBACK_COMPLETE is recreated.
+    // Deploy the producer for real; the stack left in ROLLBACK_COMPLETE is recreated. The
+    // rollback kept the queues, topic and key (`DeletionPolicy: Retain` holds for a failed
+    // create too), so the new stack imports them, where creating them would fail on AWS.
     ssm.delete_parameter().name(parameter).send().await.unwrap();
     let run = account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion", "scoring"]);
     assert_exit(&run, 0);
@@ -236,7 +238,8 @@ async fn failed_deploy_names_the_resource_and_reason_then_recreates_the_stack() 
         ),
         "{run}"
     );
-    assert!(run.stderr.contains("ok: stack `dev-scoring`: CREATE_COMPLETE"), "{run}");
+    assert!(run.stderr.contains("dev-scoring plan: 4 to import, 0 to add, 0 to change, 0 to remove\n"), "{run}");
+    assert!(run.stderr.contains("ok: stack `dev-scoring`: UPDATE_COMPLETE"), "{run}");
 }
 
 const PRODUCER_STANDARD: &str = "domain: ingestion\nencryption: service-managed\ntopics:\n  events: {}\n";
