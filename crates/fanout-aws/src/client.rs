@@ -43,6 +43,10 @@ pub struct Aws {
     pub(crate) s3: aws_sdk_s3::Client,
     /// What the clients' answers say about throttling, shared with the deploy's scheduler.
     pub(crate) pressure: Arc<Pressure>,
+    pub(crate) sqs: aws_sdk_sqs::Client,
+    pub(crate) sns: aws_sdk_sns::Client,
+    pub(crate) kms: aws_sdk_kms::Client,
+    pub(crate) sts: aws_sdk_sts::Client,
     /// A custom endpoint (`AWS_ENDPOINT_URL`): an emulator, which wants path-style S3 URLs.
     pub(crate) custom_endpoint: Option<String>,
     pub(crate) region: String,
@@ -91,9 +95,21 @@ impl Aws {
                 aws_sdk_apigateway::config::Builder::from(config).interceptor(observer.clone()).build(),
             ),
             ssm: aws_sdk_ssm::Client::from_conf(
-                aws_sdk_ssm::config::Builder::from(config).interceptor(observer).build(),
+                aws_sdk_ssm::config::Builder::from(config).interceptor(observer.clone()).build(),
             ),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sqs: aws_sdk_sqs::Client::from_conf(
+                aws_sdk_sqs::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
+            sns: aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
+            kms: aws_sdk_kms::Client::from_conf(
+                aws_sdk_kms::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
             pressure,
             custom_endpoint,
             region: config.region().map(ToString::to_string).unwrap_or_default(),

@@ -10,6 +10,8 @@ use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
+use crate::adopt::ForeignResource;
+
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What went wrong; [`Error::hint`] says what to do about it.
@@ -105,6 +107,23 @@ pub enum Error {
         change_set: String,
         /// CloudFormation's reason.
         reason: String,
+    },
+    /// Resources with the physical names of a stack to create already exist and are not
+    /// tagged for its domain and stage, so they are not the stack's to import; nothing was
+    /// created.
+    #[error(
+        "Cannot create stack `{stack}`: resources with its names exist and are not tagged for domain `{domain}` and stage `{stage}`: {}",
+        resources.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    ForeignResources {
+        /// The stack.
+        stack: String,
+        /// Its domain.
+        domain: String,
+        /// Its stage.
+        stage: String,
+        /// Those resources, with the tags they have.
+        resources: Vec<ForeignResource>,
     },
     /// The stack's delete failed.
     #[error("Stack `{stack}` was not deleted: {reason}")]
@@ -261,6 +280,9 @@ impl Error {
             Self::Timeout { .. } => {
                 "the operation may still finish; check the stack in the console and deploy again".to_string()
             }
+            Self::ForeignResources { domain, stage, .. } => format!(
+                "nothing was created; fanout imports only what its own stacks left behind, tagged `fanout:domain={domain}` and `fanout:stage={stage}`: rename the queue or topic in the manifest, or delete the resource if nothing needs it (tag it so only if it really is this domain's)"
+            ),
             Self::UnreadableTemplate { stack } => format!(
                 "nothing was deleted; delete the stack with the tool that deployed it, or with `aws cloudformation delete-stack --stack-name {stack}`"
             ),

@@ -5,8 +5,9 @@
 //! Progress goes to a [`Reporter`] as typed [`Event`]s and results come back as
 //! [`StackOutcome`]s and [`Error`]s; the CLI decides how they look. The decisions that need
 //! no AWS — the plan, the guard, the deploy order, the polling schedule, what a stack status
-//! means, whether a stack is unchanged, how many stacks run at once — live in modules without
-//! SDK types (`plan`, `guard`, `order`, `backoff`, `state`, `skip`, `limit`) and are tested
+//! means, whether a stack is unchanged, how many stacks run at once, what a new stack takes
+//! back from a deleted one — live in modules without SDK types (`plan`, `guard`, `order`,
+//! `backoff`, `state`, `skip`, `limit`, `adopt::import_plan`) and are tested
 //! without an emulator.
 //!
 //! API boundary: what the CLI uses, re-exported here, and nothing else; every module is
@@ -15,6 +16,7 @@
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod adopt;
 mod backoff;
 mod client;
 mod deploy;
@@ -35,6 +37,7 @@ mod state;
 mod stop;
 mod upload;
 
+pub use adopt::ForeignResource;
 pub use backoff::Backoff;
 pub use client::{Aws, ConnectOptions};
 pub use deploy::{DeployOptions, DeployRun, Mode, StackReport, deploy_all};

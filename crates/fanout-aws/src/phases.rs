@@ -7,7 +7,9 @@
 //! 3. **settle**: wait for an operation someone else runs, delete a failed first create,
 //!    refuse a stack that needs a person (`state.rs`);
 //! 4. **decide**: skip an unchanged stack without a change set (`skip.rs`); a stack to be
-//!    created is where retained resources would be imported;
+//!    created first imports what a destroyed stack of its domain and stage retained
+//!    (`adopt.rs`: an `IMPORT` change set, computed, executed and followed as below), and
+//!    the rest of its template comes as an update;
 //! 5. **plan**: delete change sets an interrupted deploy left, create the change set and wait
 //!    for CloudFormation to compute it;
 //! 6. **guard**: refuse replacements and removals (`guard.rs`);
@@ -23,6 +25,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use crate::adopt::{self, Found};
 use crate::client::Aws;
 use crate::deploy::{DeployOptions, Mode, StackRequest};
 use crate::error::Error;
@@ -31,7 +34,9 @@ use crate::guard::{self, Finding};
 use crate::plan::Plan;
 use crate::preflight::{self, ApiLogRole, Resolved};
 use crate::skip::{self, Decision, Reason, WantedParameter};
-use crate::stack::{self, ChangeSetRequest, ChangeSetResult, EventFeed, FollowEnd, StackInfo, TemplateSource};
+use crate::stack::{
+    self, ChangeSetRequest, ChangeSetResult, EventFeed, FollowEnd, Followed, StackInfo, TemplateSource,
+};
 use crate::state::{self, Next, Settled, Stuck};
 use crate::stop::Stop;
 use crate::upload;
@@ -40,7 +45,7 @@ use crate::upload;
 /// executed is fanout's own leftover.
 pub(crate) const CHANGE_SET_PREFIX: &str = "fanout-";
 
-fn change_set_name() -> String {
+pub(crate) fn change_set_name() -> String {
     let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
     format!("{CHANGE_SET_PREFIX}{millis}")
 }
@@ -111,6 +116,19 @@ enum Step {
     Create,
     /// An existing stack that differs: an `UPDATE` change set, guarded against its template.
     Update { deployed: Option<Value> },
+    /// A new stack that now holds the retained resources it imported (the plan of the
+    /// import): the rest comes as an `UPDATE` change set, guarded against what was imported.
+    Imported { deployed: Option<Value>, import: Plan },
+}
+
+impl Step {
+    /// The status CloudFormation shows while the step's change set runs.
+    fn in_progress(&self) -> &'static str {
+        match self {
+            Step::Create => "CREATE_IN_PROGRESS",
+            Step::Update { .. } | Step::Imported { .. } => "UPDATE_IN_PROGRESS",
+        }
+    }
 }
 
 /// A change set computed and ready to execute.
@@ -176,16 +194,11 @@ impl StackDeploy<'_> {
         let resolved = self.preflight(info.as_ref()).await?;
         self.check_stop()?;
         let settled = self.settle(info).await?;
-        if settled.create && self.options().mode == Mode::Diff {
-            let plan = Plan::create(&self.template);
-            self.report(EventKind::Plan { plan: plan.clone(), findings: Vec::new() });
-            return Ok(Finished::outcome(StackOutcome::Planned { plan, findings: Vec::new(), new_stack: true }));
-        }
         let step = self.decide(&settled, &resolved).await?;
         let planned = self.plan(&settled, &step).await?;
         let findings = self.guard(&step, &planned).await?;
         self.execute(&planned).await?;
-        Ok(self.follow(&settled, planned, findings).await)
+        Ok(self.follow(step, planned, findings).await)
     }
 
     /// Phase 2: the topics the stack subscribes to, and API Gateway's logging role.
@@ -286,11 +299,10 @@ impl StackDeploy<'_> {
         }
     }
 
-    /// Phase 4: skip an unchanged stack. A stack to be created is where retained resources
-    /// that carry this stack's own `fanout:domain` and `fanout:stage` tags would be found and
-    /// imported (an `IMPORT` change set) instead of created again.
+    /// Phase 4: skip an unchanged stack; for a stack to be created, import what a destroyed
+    /// stack of its domain and stage retained.
     async fn decide(&self, settled: &Standing, resolved: &[Resolved]) -> Result<Step, Halt> {
-        let Some(info) = settled.info.as_ref().filter(|_| !settled.create) else { return Ok(Step::Create) };
+        let Some(info) = settled.info.as_ref().filter(|_| !settled.create) else { return self.adopt().await };
         let deployed = stack::deployed_template(self.aws(), self.name()).await?;
         let wanted_parameters: Vec<WantedParameter> = resolved
             .iter()
@@ -337,6 +349,75 @@ impl StackDeploy<'_> {
         Ok(Step::Update { deployed })
     }
 
+    /// Phase 4 for a stack to be created: the retained resources with its names and its own
+    /// `fanout:domain` and `fanout:stage` tags are imported by an `IMPORT` change set, which
+    /// a stop withdraws like any other; then the stack exists, and the rest of the template
+    /// comes as an update. A diff only shows the import.
+    async fn adopt(&self) -> Result<Step, Halt> {
+        let aws = self.aws();
+        let stack_name = self.name();
+        self.check_stop()?;
+        let request = self.request;
+        let imports = adopt::retained(aws, stack_name, &request.domain, &request.stage, &self.template).await?;
+        if self.options().mode == Mode::Diff {
+            let plan = if imports.is_empty() {
+                Plan::create(&self.template)
+            } else {
+                adopt::planned(&self.template, &imports)
+            };
+            self.report(EventKind::Plan { plan: plan.clone(), findings: Vec::new() });
+            return Err(halt(StackOutcome::Planned { plan, findings: Vec::new(), new_stack: true }));
+        }
+        if imports.is_empty() {
+            return Ok(Step::Create);
+        }
+        let Some(import) = self.import(&imports).await? else { return Ok(Step::Create) };
+        let deployed = stack::deployed_template(aws, stack_name).await?;
+        Ok(Step::Imported { deployed, import })
+    }
+
+    /// The `IMPORT` change set of `imports`: created, computed, executed exactly once and
+    /// followed; its plan once the stack holds them, `None` when CloudFormation finds nothing
+    /// to import after all (the stack is then created as usual).
+    async fn import(&self, imports: &[Found]) -> Result<Option<Plan>, Halt> {
+        let aws = self.aws();
+        let stack_name = self.name();
+        let change_set = change_set_name();
+        self.report(EventKind::ChangeSetCreating {
+            change_set: change_set.clone(),
+            change_set_type: "IMPORT".to_string(),
+        });
+        adopt::create_import_change_set(aws, stack_name, &change_set, &self.template, imports).await?;
+        let waited =
+            stack::wait_for_change_set(aws, stack_name, &change_set, self.options().change_set_backoff, self.stop())
+                .await;
+        let planned = match waited {
+            Ok(ChangeSetResult::Ready { plan, created_at }) => Planned { change_set, plan, created_at },
+            Ok(ChangeSetResult::NoChanges) => {
+                stack::delete_change_set(aws, stack_name, &change_set).await?;
+                return Ok(None);
+            }
+            Ok(ChangeSetResult::Stopped) => return Err(Box::new(self.withdraw(&change_set).await)),
+            Err(err) => {
+                let _ = stack::delete_change_set(aws, stack_name, &change_set).await;
+                return Err(err.into());
+            }
+        };
+        self.report(EventKind::Plan { plan: planned.plan.clone(), findings: Vec::new() });
+        if self.stop().is_stopped() {
+            return Err(Box::new(self.withdraw(&planned.change_set).await));
+        }
+        self.execute(&planned).await?;
+        let import = planned.plan.clone();
+        let followed = self.follow_operation("IMPORT_IN_PROGRESS", planned.created_at).await?;
+        if followed.status == "IMPORT_COMPLETE" {
+            Ok(Some(import))
+        } else {
+            // Rolled back: the resources are released again, as they were.
+            Err(halt(self.failed(followed)))
+        }
+    }
+
     /// Phase 5: the change set, computed. A deploy first deletes the change sets an
     /// interrupted deploy left on the stack; a diff leaves them (it changes nothing, and may
     /// run beside a deploy whose change set is about to be executed).
@@ -376,6 +457,13 @@ impl StackDeploy<'_> {
             Ok(ChangeSetResult::NoChanges) => {
                 // AWS keeps a failed change set around; leave nothing behind.
                 stack::delete_change_set(aws, stack_name, &change_set).await?;
+                if let Step::Imported { import, .. } = step {
+                    // The import brought the whole template.
+                    let outputs = stack::describe(aws, stack_name).await?.map(|i| i.outputs).unwrap_or_default();
+                    let plan = import.clone();
+                    let status = "IMPORT_COMPLETE".to_string();
+                    return Err(halt(StackOutcome::Deployed { plan, findings: Vec::new(), status, outputs }));
+                }
                 let outputs = settled.info.as_ref().map(|i| i.outputs.clone()).unwrap_or_default();
                 Err(halt(StackOutcome::NoChanges { outputs }))
             }
@@ -424,7 +512,9 @@ impl StackDeploy<'_> {
         let aws = self.aws();
         let findings = match step {
             Step::Create => Vec::new(),
-            Step::Update { deployed } => guard::check(deployed.as_ref(), &self.template, &planned.plan),
+            Step::Update { deployed } | Step::Imported { deployed, .. } => {
+                guard::check(deployed.as_ref(), &self.template, &planned.plan)
+            }
         };
         self.report(EventKind::Plan { plan: planned.plan.clone(), findings: findings.clone() });
         let plan = planned.plan.clone();
@@ -450,39 +540,54 @@ impl StackDeploy<'_> {
     }
 
     /// Phase 8: follow the operation to its end, or until the deploy stops.
-    async fn follow(&self, settled: &Standing, planned: Planned, findings: Vec<Finding>) -> Finished {
+    async fn follow(&self, step: Step, planned: Planned, findings: Vec<Finding>) -> Finished {
+        let followed = match self.follow_operation(step.in_progress(), planned.created_at).await {
+            Ok(followed) => followed,
+            Err(halted) => return *halted,
+        };
+        match state::settled(&followed.status) {
+            Settled::Succeeded => {
+                let outputs = followed.info.map(|i| i.outputs).unwrap_or_default();
+                let plan = match &step {
+                    Step::Imported { import, .. } => adopt::merged(Some(import), planned.plan),
+                    Step::Create | Step::Update { .. } => planned.plan,
+                };
+                Finished::outcome(StackOutcome::Deployed { plan, findings, status: followed.status, outputs })
+            }
+            _ => Finished::outcome(self.failed(followed)),
+        }
+    }
+
+    /// Follows the operation of a change set created at `created_at` (`started`: the status
+    /// it runs in) until it settles; a stop, or losing track of it, ends the stack's part with
+    /// the operation reported in progress.
+    async fn follow_operation(&self, started: &str, created_at: Option<i64>) -> Result<Followed, Halt> {
         let stack_name = self.name();
-        let started = if settled.create { "CREATE_IN_PROGRESS" } else { "UPDATE_IN_PROGRESS" };
-        let mut feed = EventFeed::since(planned.created_at);
+        let mut feed = EventFeed::since(created_at);
         let report = |kind| self.report(kind);
         let end =
             stack::follow_until(self.aws(), stack_name, &mut feed, self.options().stack_backoff, self.stop(), &report)
                 .await;
-        let followed = match end {
-            Ok(FollowEnd::Settled(followed)) => *followed,
+        match end {
+            Ok(FollowEnd::Settled(followed)) => Ok(*followed),
             Ok(FollowEnd::Stopped { status }) => {
-                return Finished::interrupted(Some(status.unwrap_or_else(|| started.to_string())));
+                Err(halt_interrupted(Some(status.unwrap_or_else(|| started.to_string()))))
             }
-            Err(err) => return lost_track(stack_name, err, started),
-        };
-        let plan = planned.plan;
-        match state::settled(&followed.status) {
-            Settled::Succeeded => {
-                let outputs = followed.info.map(|i| i.outputs).unwrap_or_default();
-                Finished::outcome(StackOutcome::Deployed { plan, findings, status: followed.status, outputs })
-            }
-            _ => {
-                let failure = followed.failure.or_else(|| {
-                    followed.status_reason.map(|reason| ResourceFailure {
-                        logical_id: stack_name.to_string(),
-                        resource_type: "AWS::CloudFormation::Stack".to_string(),
-                        status: followed.status.clone(),
-                        reason,
-                    })
-                });
-                Finished::outcome(StackOutcome::Failed { status: followed.status, failure })
-            }
+            Err(err) => Err(Box::new(lost_track(stack_name, err, started))),
         }
+    }
+
+    /// The outcome of an operation that did not succeed, with the first failure it caused.
+    fn failed(&self, followed: Followed) -> StackOutcome {
+        let failure = followed.failure.or_else(|| {
+            followed.status_reason.map(|reason| ResourceFailure {
+                logical_id: self.name().to_string(),
+                resource_type: "AWS::CloudFormation::Stack".to_string(),
+                status: followed.status.clone(),
+                reason,
+            })
+        });
+        StackOutcome::Failed { status: followed.status, failure }
     }
 }
 
@@ -503,8 +608,8 @@ impl StackRequest {
     /// The stack tags fanout sets.
     pub(crate) fn tags(&self) -> BTreeMap<String, String> {
         BTreeMap::from([
-            ("fanout:domain".to_string(), self.domain.to_string()),
-            ("fanout:stage".to_string(), self.stage.to_string()),
+            (adopt::DOMAIN_TAG.to_string(), self.domain.to_string()),
+            (adopt::STAGE_TAG.to_string(), self.stage.to_string()),
         ])
     }
 }

@@ -9,7 +9,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[allow(dead_code, reason = "each test target uses its own part of the harness")]
 mod emulator;
 mod proxy;
 mod scratch;
@@ -255,10 +254,7 @@ async fn sigint_while_change_sets_are_computed_deletes_them_and_the_next_deploy_
     for stack in stacks(&["a", "c", "d"]) {
         assert!(run.stderr.contains(&format!("{stack} stopped: deleted change set `fanout-")), "{run}");
     }
-    assert!(
-        run.stderr.contains("  stopped before changing anything: `dev-a`, `dev-c`, `dev-d`\n"),
-        "{run}"
-    );
+    assert!(run.stderr.contains("  stopped before changing anything: `dev-a`, `dev-c`, `dev-d`\n"), "{run}");
     assert!(run.stderr.contains("  not started: `dev-b`\n"), "{run}");
     assert!(run.stderr.contains("  hint: run the same command again"), "{run}");
     let counts = proxy.counts();

@@ -8,6 +8,9 @@
 //! receive, as AWS would. `fanout` trusts the CA through `SSL_CERT_FILE`, the tests' own
 //! SDK clients through their HTTP client.
 
+// Each test target uses its own part of this module.
+#![allow(dead_code)]
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
