@@ -1,6 +1,6 @@
 //! End-to-end: `fanout deploy` when AWS throttles, fails inside, drops connections, refuses
-//! credentials part-way, or the deploy is interrupted by a signal; and what an unchanged
-//! redeploy costs. Each test starts its own emulator, and the fault-injecting proxy
+//! credentials part-way, or the deploy is interrupted by a signal (also while it imports what
+//! `destroy` retained); and what an unchanged redeploy costs. Each test starts its own emulator, and the fault-injecting proxy
 //! (`tests/emulator/fault_proxy.py`) between `fanout` and it, with the test's rules.
 //!
 //! After every scenario: nothing was deleted or replaced, and no change set fanout created is
@@ -412,4 +412,45 @@ async fn unchanged_redeploy_creates_no_change_set_and_makes_at_most_three_calls_
         assert!(forced.stderr.contains(&format!("ok: stack `{stack}`: no changes")), "{forced}");
     }
     assert_clean(&account, &stacks(&["ingestion", "scoring", "reporting"]), &proxy.context()).await;
+}
+
+#[tokio::test]
+async fn sigterm_while_importing_after_destroy_leaves_it_running_and_a_throttled_next_deploy_finishes() {
+    // Each stack operation, the import included, stays in progress for 3 s.
+    let emulator = Emulator::start_with(&["--stack-operation-delay", "3"]);
+    let account = Account::new(&emulator, "110000000008");
+    let repo = repo(&[standalone("c")]);
+    assert_eq!(account.fanout(repo.path(), &["deploy", "--stage", "dev"]).code, 0);
+    assert_eq!(account.fanout(repo.path(), &["destroy", "--stage", "dev", "c", "--yes"]).code, 0);
+    let proxy = FaultProxy::start(&emulator, &json!([]), proxy::seed());
+
+    // The deploy finds the retained queues and imports them; stopped once the import runs.
+    let running = Running::spawn(through(&account, &proxy, repo.path(), &["deploy", "--stage", "dev"]));
+    proxy.wait_for("the import executed", Duration::from_secs(60), |c| {
+        c["executed"].as_array().is_some_and(|e| e.len() == 1)
+    });
+    send_signal(running.pid(), "TERM");
+    let run = running.finish(Duration::from_secs(60), &|| proxy.context());
+    let context = proxy.context();
+    assert_eq!(run.code, 130, "{run}\n{context}");
+    assert!(run.stderr.contains("creating change set `fanout-"), "{run}");
+    assert!(run.stderr.contains("(IMPORT)"), "{run}");
+    assert!(
+        run.stderr.contains("  in progress in CloudFormation, not cancelled: `dev-c` (IMPORT_IN_PROGRESS)\n"),
+        "{run}\n{context}"
+    );
+    let status = stack_status(&account, "dev-c").await;
+    assert!(status == "IMPORT_IN_PROGRESS" || status == "IMPORT_COMPLETE", "not cancelled: {status}");
+
+    // The next deploy, throttled at random on every action, waits for the import and brings
+    // the rest of the template as an update: the import is not run again.
+    proxy.set_rules(&json!([{ "action": "*", "fault": "throttle", "share": 0.2 }]));
+    let again = Run::of(through(&account, &proxy, repo.path(), &["deploy", "--stage", "dev"]));
+    let context = proxy.context();
+    assert_eq!(again.code, 0, "{again}\n{context}");
+    assert!(again.stderr.contains("ok: stack `dev-c`: UPDATE_COMPLETE"), "{again}\n{context}");
+    assert!(!again.stderr.contains("(IMPORT)"), "{again}");
+    let executed = proxy.counts()["executed"].as_array().unwrap().len();
+    assert_eq!(executed, 2, "the import once, then the update: {context}");
+    assert_clean(&account, &stacks(&["c"]), &context).await;
 }
