@@ -358,12 +358,7 @@ impl Project {
     fn check_subscriptions(&self, domain: &Domain, diagnostics: &mut Diagnostics) {
         for (queue_name, queue) in &domain.queues {
             for (index, subscription) in queue.subscriptions.iter().enumerate() {
-                let path = FieldPath::root()
-                    .key("queues")
-                    .key(queue_name.to_string())
-                    .key("subscriptions")
-                    .index(index)
-                    .key("topic");
+                let path = crate::check::cycles::subscription_topic_path(queue_name, index);
                 let topic = &subscription.topic;
                 let Some(owner) = self.domains.get(&topic.domain) else {
                     // A domain of another repo: its topic is found through SSM at deploy.

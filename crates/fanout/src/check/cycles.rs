@@ -27,12 +27,7 @@ pub fn cycles(project: &Project) -> Diagnostics {
             for (index, subscription) in queue.subscriptions.iter().enumerate() {
                 let producer = &subscription.topic.domain;
                 if producer != name && project.domains.contains_key(producer) {
-                    let path = FieldPath::root()
-                        .key("queues")
-                        .key(queue_name.to_string())
-                        .key("subscriptions")
-                        .index(index)
-                        .key("topic");
+                    let path = subscription_topic_path(queue_name, index);
                     out.push(Edge { producer: producer.clone(), path, topic: subscription.topic.to_string() });
                 }
             }
@@ -50,6 +45,11 @@ pub fn cycles(project: &Project) -> Diagnostics {
         }
     }
     diagnostics
+}
+
+/// The field of the topic of subscription `index` of queue `queue`.
+pub(crate) fn subscription_topic_path(queue: &Name, index: usize) -> FieldPath {
+    FieldPath::root().key("queues").key(queue.to_string()).key("subscriptions").index(index).key("topic")
 }
 
 /// The shortest cycle through `start`, as (domain, its edge to the next) steps; breadth
