@@ -37,6 +37,9 @@ pub struct Aws {
     pub(crate) apigateway: aws_sdk_apigateway::Client,
     pub(crate) ssm: aws_sdk_ssm::Client,
     pub(crate) s3: aws_sdk_s3::Client,
+    pub(crate) sqs: aws_sdk_sqs::Client,
+    pub(crate) sns: aws_sdk_sns::Client,
+    pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
     /// A custom endpoint (`AWS_ENDPOINT_URL`): an emulator, which wants path-style S3 URLs.
     pub(crate) custom_endpoint: Option<String>,
     pub(crate) region: String,
@@ -77,6 +80,9 @@ impl Aws {
             apigateway: aws_sdk_apigateway::Client::new(config),
             ssm: aws_sdk_ssm::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sqs: aws_sdk_sqs::Client::new(config),
+            sns: aws_sdk_sns::Client::new(config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             custom_endpoint,
             region: config.region().map(ToString::to_string).unwrap_or_default(),
         }
@@ -85,6 +91,11 @@ impl Aws {
     /// The endpoint, for messages.
     pub(crate) fn endpoint(&self) -> String {
         self.custom_endpoint.clone().unwrap_or_else(|| format!("https://cloudformation.{}.amazonaws.com", self.region))
+    }
+
+    /// The endpoint of `service` (`sqs`, `sns`, `monitoring`), for messages.
+    pub(crate) fn service_endpoint(&self, service: &str) -> String {
+        self.custom_endpoint.clone().unwrap_or_else(|| format!("https://{service}.{}.amazonaws.com", self.region))
     }
 
     /// The URL CloudFormation reads an uploaded template from: path-style for an emulator

@@ -1,12 +1,15 @@
 //! fanout-aws: everything fanout does against AWS — pre-flight SSM lookups, CloudFormation
-//! change sets and the replacement guard, following stacks, destroy and lookup.
+//! change sets and the replacement guard, following stacks, destroy and lookup; and on day
+//! two a stage's health, peeking into queues, putting dead letters back and publishing.
 //!
 //! Architecture invariant: this is the only crate that talks to AWS, and it never prints.
 //! Progress goes to a [`Reporter`] as typed [`Event`]s and results come back as
 //! [`StackOutcome`]s and [`Error`]s; the CLI decides how they look. The decisions that need
 //! no AWS — the plan, the guard, the deploy order, the polling schedule, what a stack status
-//! means — live in modules without SDK types (`plan`, `guard`, `order`, `backoff`, `state`)
-//! and are tested without an emulator.
+//! means; a stage's health, batching, deduplication IDs, the SNS envelope, the redrive loop,
+//! checking events before they are published — live in modules without SDK types (`plan`,
+//! `guard`, `order`, `backoff`, `state`, `health`, `message`, `envelope`, `redrive`,
+//! `publish`) and are tested without an emulator.
 //!
 //! API boundary: what the CLI uses, re-exported here, and nothing else; every module is
 //! private.
@@ -18,14 +21,24 @@ mod backoff;
 mod client;
 mod deploy;
 mod destroy;
+mod envelope;
 mod error;
 mod event;
 mod guard;
+mod health;
+mod locate;
+mod message;
+mod messages;
 mod order;
 mod plan;
 mod preflight;
+mod publish;
+mod redrive;
+mod sqs;
 mod stack;
 mod state;
+mod status;
+mod topics;
 mod upload;
 
 pub use backoff::Backoff;
@@ -35,6 +48,16 @@ pub use destroy::{Destroyed, destroy, lookup, lookup_schema};
 pub use error::Error;
 pub use event::{Event, EventKind, Reporter, ResourceFailure, StackEvent, StackOutcome};
 pub use guard::Finding;
+pub use health::{
+    Alarm, DeadLetterQueueHealth, DeadLetterRole, Drift, DriftedResource, Problem, PropertyDifference, QueueHealth,
+    StackHealth, StatusReport,
+};
+pub use message::{Attribute, AttributeValue, Counts, Received};
+pub use messages::{Peeked, Redriven, peek, redrive};
 pub use order::CycleError;
 pub use plan::{Action, Plan, Replacement, ResourceChange};
+pub use publish::{EventProblem, Publication, PublishOptions, PublishTopic, parse_attribute, prepare};
+pub use redrive::{RedriveFrom, RedriveProgress, RedriveSummary, SkipReason, Unmoved};
 pub use stack::StackResource;
+pub use status::status;
+pub use topics::{PublishFailure, PublishProgress, Published, publish};
