@@ -27,6 +27,12 @@ pub(crate) struct SubscriptionDelivery {
     pub raw: bool,
 }
 
+/// The topic ARN within subscription ARN `arn`, which is the topic's ARN followed by
+/// `:` and the subscription's ID.
+pub(crate) fn topic_of_subscription(arn: &str) -> &str {
+    arn.rsplit_once(':').map_or(arn, |(topic, _)| topic)
+}
+
 /// An SNS notification envelope, as SNS writes it into a queue.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Envelope {
@@ -107,6 +113,12 @@ pub(crate) fn as_delivered(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subscription_arn_names_its_topic() {
+        let arn = format!("{TOPIC}:0f6a9c4e-7a0b-4a55-8f51-5d1f5b2f3c11");
+        assert_eq!(topic_of_subscription(&arn), TOPIC);
+    }
 
     const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:dev-shop-orders.fifo";
 

@@ -154,9 +154,11 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
-    /// Whether the user must act: everything but a message `--from` left out on purpose.
+    /// Whether the user must act: everything but a message `--from` left out on purpose, and
+    /// a message held back behind its group's first one, whose own skip or failure says what
+    /// to do (if anything).
     pub fn needs_action(&self) -> bool {
-        !matches!(self, Self::NotSelected { .. })
+        !matches!(self, Self::NotSelected { .. } | Self::GroupHeldBack { .. })
     }
 }
 
@@ -918,6 +920,15 @@ mod tests {
         assert_eq!(skipped, [("g1", Some(&SkipReason::GroupHeldBack { group_id: "g1".into() }))]);
         assert_eq!(memory.in_flight(DLQ), 0, "what was held back is visible again");
         assert!(summary.needs_action());
+    }
+
+    #[test]
+    fn only_skips_with_a_cause_of_their_own_need_the_user() {
+        assert!(!SkipReason::NotSelected { origin: "dead-letters".into() }.needs_action());
+        // Held back behind its group's first message, whose own skip or failure is counted.
+        assert!(!SkipReason::GroupHeldBack { group_id: "g1".into() }.needs_action());
+        assert!(SkipReason::NoMessageGroup.needs_action());
+        assert!(SkipReason::OtherSourceQueue { queue_arn: QUEUE_ARN.into() }.needs_action());
     }
 
     #[tokio::test]

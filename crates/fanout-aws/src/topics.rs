@@ -22,7 +22,8 @@ pub(crate) async fn delivery(aws: &Aws, arn: &str) -> Result<SubscriptionDeliver
         .map_err(|err| from_sdk("GetSubscriptionAttributes", &aws.service_endpoint("sns"), err))?;
     let attribute = |name: &str| output.attributes().and_then(|a| a.get(name)).cloned();
     Ok(SubscriptionDelivery {
-        topic_arn: attribute("TopicArn").unwrap_or_default(),
+        // AWS returns `TopicArn`; where it is missing (the emulator) the ARN says it too.
+        topic_arn: attribute("TopicArn").unwrap_or_else(|| crate::envelope::topic_of_subscription(arn).to_string()),
         raw: attribute("RawMessageDelivery").is_some_and(|raw| raw.eq_ignore_ascii_case("true")),
     })
 }

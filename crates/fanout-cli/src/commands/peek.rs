@@ -67,7 +67,7 @@ pub fn run(global: &GlobalArgs, args: &PeekArgs) -> anyhow::Result<Outcome> {
         let document = serde_json::json!({ "queue": format!("{domain}/{name}"), "queues": peeked });
         println!("{}", serde_json::to_string_pretty(&document)?);
     } else {
-        print!("{}", text(&peeked));
+        anstream::print!("{}", text(&peeked));
     }
     let mut err = anstream::stderr().lock();
     if !global.quiet && args.format == Format::Text {

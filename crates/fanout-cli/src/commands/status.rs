@@ -75,7 +75,7 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<Outcome> {
         });
         println!("{}", serde_json::to_string_pretty(&document)?);
     } else {
-        print!("{}", table(&report));
+        anstream::print!("{}", table(&report));
         let mut err = anstream::stderr().lock();
         for problem in &problems {
             let _ = writeln!(err, "{ERROR}error{ERROR:#}: {}", problem.message());
