@@ -8,6 +8,9 @@
 //! receive, as AWS would. `fanout` trusts the CA through `SSL_CERT_FILE`, the tests' own
 //! SDK clients through their HTTP client.
 
+// Each test target uses its own part of this module.
+#![allow(dead_code)]
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -244,14 +247,20 @@ impl Account {
 
     /// Runs `fanout` in `dir` against this account, with extra environment variables.
     pub fn fanout_with_env(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut command = fanout_command(dir, args);
+        let mut command = self.command(dir, args);
         command.envs(env.iter().copied());
+        Run::of(command)
+    }
+
+    /// `fanout` in `dir` against this account, to start and watch while it runs.
+    pub fn command(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut command = fanout_command(dir, args);
         command
             .env("AWS_ACCESS_KEY_ID", &self.id)
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("SSL_CERT_FILE", &self.ca);
-        Run::of(command)
+        command
     }
 }
