@@ -178,6 +178,7 @@ mod tests {
                 tags: Default::default(),
                 encryption: Default::default(),
                 alerts: None,
+                http: Default::default(),
                 topics: Default::default(),
                 queues,
             });

@@ -23,6 +23,7 @@ use crate::name::{Name, TopicRef};
 use crate::source::SourceMap;
 
 mod alerts;
+mod http;
 mod strict;
 
 /// Parses one manifest file's text into a [`DomainManifest`], reporting every problem with
@@ -155,6 +156,7 @@ fn read_forgivingly(text: &str, diagnostics: &mut Diagnostics) -> Option<DomainM
         tags: shallow.tags,
         encryption: shallow.encryption,
         alerts: shallow.alerts,
+        http: shallow.http,
         topics,
         queues,
     })
@@ -285,6 +287,11 @@ fn field_hint(field: &str) -> Option<&'static str> {
             "write `true` or `false`"
         }
         "max_receive_count" => "write a whole number from 1 to 1000",
+        "http" => "write `{ rate_limit: 100, burst_limit: 200 }`, with `web_acl_arn: arn:aws:wafv2:...` for a web ACL",
+        "rate_limit" | "burst_limit" => "write a whole number of requests: `100`",
+        "web_acl_arn" => {
+            "write the ARN of a regional web ACL: `arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>`"
+        }
         "stages" => "write a list of stage names: `[dev, prod]`",
         _ => return None,
     })
@@ -363,6 +370,7 @@ impl Lower {
             EncryptionManifest::Key(key) => self.existing_key(&key.kms_key, manifest),
         };
         let alerts = self.alerts(manifest.alerts.as_ref(), &encryption);
+        let http = self.http(manifest);
 
         let mut topics = BTreeMap::new();
         for (topic_name, spec) in &manifest.topics {
@@ -401,6 +409,7 @@ impl Lower {
             tags: manifest.tags.clone(),
             encryption,
             alerts,
+            http,
             topics,
             queues,
         })

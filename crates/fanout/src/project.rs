@@ -449,6 +449,25 @@ impl Project {
                 );
             }
         }
+        if domain.alerts.as_ref().is_some_and(|alerts| !alerts.email.is_empty()) {
+            let queue = naming::alert_dead_letter_queue_name(stage, &domain.name);
+            if queue.len() > limits::QUEUE_NAME {
+                diagnostics.push(
+                    Diagnostic::error(
+                        FieldPath::root().key("alerts").key("email"),
+                        format!(
+                            "the dead-letter queue of the alert e-mails, `{queue}`, is {} characters in stage `{stage}`; SQS allows {}",
+                            queue.len(),
+                            limits::QUEUE_NAME
+                        ),
+                    )
+                    .with_hint(format!(
+                        "shorten the domain name by {} characters, or send alarms to a topic of your own with `topic_arn`",
+                        queue.len() - limits::QUEUE_NAME
+                    )),
+                );
+            }
+        }
         for (name, topic) in &domain.topics {
             let physical = naming::topic_name(stage, &domain.name, name, topic.kind.is_fifo());
             let path = FieldPath::root().key("topics").key(name.to_string());

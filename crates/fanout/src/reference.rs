@@ -280,7 +280,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::model::{DeadLetter, Domain, Queue};
+    use crate::model::{DeadLetter, Domain, HttpSettings, Queue};
     use crate::{Duration, parse_manifest, parse_settings};
 
     #[test]
@@ -307,6 +307,9 @@ mod tests {
         let dead_letter = &schema["$defs"]["DeadLetterSettings"]["properties"];
         assert_eq!(dead_letter["max_receive_count"]["default"], DeadLetter::DEFAULT_MAX_RECEIVE_COUNT);
         assert_eq!(duration(&dead_letter["retention"]["default"]), Some(DeadLetter::DEFAULT_RETENTION));
+        let http = &schema["$defs"]["HttpManifest"]["properties"];
+        assert_eq!(http["rate_limit"]["default"], HttpSettings::DEFAULT_RATE_LIMIT);
+        assert_eq!(http["burst_limit"]["default"], HttpSettings::DEFAULT_BURST_LIMIT);
         // An empty queue lowers to the model's defaults, so the schema states what happens.
         let (domain, _) = Domain::from_manifest(&crate::manifest::DomainManifest {
             domain: "a".to_string(),
@@ -315,6 +318,7 @@ mod tests {
             tags: Default::default(),
             encryption: Default::default(),
             alerts: None,
+            http: None,
             topics: Default::default(),
             queues: [("q".to_string(), None)].into_iter().collect(),
         });
@@ -348,6 +352,10 @@ mod tests {
             "filter",
             "attributes",
             "body",
+            "http",
+            "rate_limit",
+            "burst_limit",
+            "web_acl_arn",
             "ssm_prefix",
             "stages",
         ] {
