@@ -56,7 +56,9 @@ pub use message::{Attribute, AttributeValue, Counts, Received};
 pub use messages::{Peeked, Redriven, peek, redrive};
 pub use order::CycleError;
 pub use plan::{Action, Plan, Replacement, ResourceChange};
-pub use publish::{EventProblem, Publication, PublishOptions, PublishTopic, parse_attribute, prepare};
+pub use publish::{
+    EventProblem, Publication, PublishOptions, PublishTopic, missing_filter_attributes, parse_attribute, prepare,
+};
 pub use redrive::{RedriveFrom, RedriveProgress, RedriveSummary, SkipReason, Unmoved};
 pub use stack::StackResource;
 pub use status::status;

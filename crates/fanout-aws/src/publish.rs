@@ -291,6 +291,36 @@ fn check_options(topic: &PublishTopic, options: &PublishOptions) -> Vec<EventPro
     problems
 }
 
+/// The message attributes `filter` requires that events carrying only `attributes` lack: a
+/// subscription with that filter will not receive them. Only the attributes an absent value
+/// cannot match: a condition with `exists: false` or `anything-but` (and every filter on the
+/// body, or under `$or`) is left to SNS.
+pub fn missing_filter_attributes(
+    filter: &fanout::model::Filter,
+    attributes: &BTreeMap<String, Attribute>,
+) -> Vec<String> {
+    if filter.scope != fanout::model::FilterScope::MessageAttributes {
+        return Vec::new();
+    }
+    let absent_may_match = |conditions: &Value| {
+        let conditions = match conditions {
+            Value::Array(conditions) => conditions.as_slice(),
+            other => std::slice::from_ref(other),
+        };
+        conditions.iter().any(|condition| {
+            condition.get("exists") == Some(&Value::Bool(false)) || condition.get("anything-but").is_some()
+        })
+    };
+    filter
+        .policy
+        .iter()
+        .filter(|(name, conditions)| {
+            !name.starts_with('$') && !attributes.contains_key(name.as_str()) && !absent_may_match(conditions)
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,5 +461,33 @@ mod tests {
         ] {
             assert!(parse_attribute(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn filters_name_the_attributes_events_must_carry() {
+        let filter = |scope, policy: Value| fanout::model::Filter {
+            scope,
+            policy: policy.as_object().cloned().unwrap_or_default(),
+        };
+        let attributes: BTreeMap<String, Attribute> =
+            [parse_attribute("event_type=InputsReady").unwrap()].into_iter().collect();
+        let on_attributes = |policy| filter(fanout::model::FilterScope::MessageAttributes, policy);
+
+        let policy =
+            serde_json::json!({ "event_type": ["InputsReady"], "region": ["eu"], "tier": [{ "numeric": [">", 1] }] });
+        assert_eq!(missing_filter_attributes(&on_attributes(policy), &attributes), ["region", "tier"]);
+        assert!(
+            missing_filter_attributes(&on_attributes(serde_json::json!({ "event_type": ["X"] })), &attributes)
+                .is_empty()
+        );
+        // An absent attribute matches these: SNS decides.
+        let lenient = serde_json::json!({
+            "region": [{ "exists": false }],
+            "tier": [{ "anything-but": ["gold"] }],
+            "$or": [{ "kind": ["a"] }, { "event_type": ["InputsReady"] }],
+        });
+        assert!(missing_filter_attributes(&on_attributes(lenient), &attributes).is_empty());
+        let on_body = filter(fanout::model::FilterScope::MessageBody, serde_json::json!({ "region": ["eu"] }));
+        assert!(missing_filter_attributes(&on_body, &attributes).is_empty());
     }
 }

@@ -266,3 +266,30 @@ fn publish_checks_every_event_before_connecting() {
         error: nothing was published: found 3 problems
     "#);
 }
+
+#[test]
+fn publish_names_the_queues_whose_filter_the_events_miss() {
+    let scoring = "domain: scoring\nqueues:\n  inbox:\n    subscriptions:\n      - topic: ingestion/raw-events\n        filter: { attributes: { event_type: [Ready], region: [{ exists: false }] } }\n  audit:\n    subscriptions:\n      - topic: ingestion/raw-events\n";
+    let dir =
+        Repo::new(&[("ingestion.yaml", "domain: ingestion\ntopics:\n  raw-events: {}\n"), ("scoring.yaml", scoring)]);
+    std::fs::write(dir.path().join("event.json"), "{\"id\": 1}\n").expect("write the event");
+    let publish = |extra: &[&str]| {
+        let mut args = vec!["publish", "--stage", "dev", "ingestion/raw-events", "event.json"];
+        args.extend_from_slice(extra);
+        // No region: the run stops before connecting, after the notes.
+        let mut command = fanout_command(dir.path(), &args);
+        command.env_remove("AWS_REGION").env_remove("AWS_DEFAULT_REGION");
+        Run::of(command).to_string()
+    };
+    insta::assert_snapshot!(publish(&[]), @r#"
+        exit: 2
+        --- stdout
+        --- stderr
+        note: queue `scoring/inbox` will not receive these events: its subscription filters on message attribute `event_type`, which they do not carry (`--attribute NAME=VALUE`)
+        note: topic `ingestion/raw-events` declares no `schema`: the events were checked as JSON only
+        error: No AWS region is configured
+          hint: set `AWS_REGION` or pass `--region`
+    "#);
+    let with_attribute = publish(&["--attribute", "event_type=Ready"]);
+    assert!(!with_attribute.contains("will not receive"), "{with_attribute}");
+}

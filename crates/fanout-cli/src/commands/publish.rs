@@ -115,6 +115,26 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs) -> anyhow::Result<Outcome> {
             return Ok(Outcome::ActionNeeded);
         }
     };
+    // The repo's subscriptions to the topic that filter on an attribute these events lack.
+    for (domain, declared) in &project.domains {
+        for (queue, declared) in &declared.queues {
+            let filters =
+                declared.subscriptions.iter().filter(|s| s.topic == topic_ref).filter_map(|s| s.filter.as_ref());
+            for filter in filters {
+                let missing = fanout_aws::missing_filter_attributes(filter, &options.attributes);
+                if !missing.is_empty() {
+                    render::note(
+                        global.quiet,
+                        format_args!(
+                            "note: queue `{domain}/{queue}` will not receive these events: its subscription filters on message {} {}, which they do not carry (`--attribute NAME=VALUE`)",
+                            if missing.len() == 1 { "attribute" } else { "attributes" },
+                            fanout::diagnostic::quote_list(missing.iter())
+                        ),
+                    );
+                }
+            }
+        }
+    }
     if target.schema.is_none() && !global.quiet {
         render::note(
             global.quiet,
