@@ -6,10 +6,12 @@
 //! Progress goes to a [`Reporter`] as typed [`Event`]s and results come back as
 //! [`StackOutcome`]s and [`Error`]s; the CLI decides how they look. The decisions that need
 //! no AWS — the plan, the guard, the deploy order, the polling schedule, what a stack status
-//! means; a stage's health, batching, deduplication IDs, the SNS envelope, the redrive loop,
-//! checking events before they are published — live in modules without SDK types (`plan`,
-//! `guard`, `order`, `backoff`, `state`, `health`, `message`, `envelope`, `redrive`,
-//! `publish`) and are tested without an emulator.
+//! means, whether a stack is unchanged, how many stacks run at once, what a new stack takes
+//! back from a deleted one; a stage's health, batching, deduplication IDs, the SNS envelope,
+//! the redrive loop, checking events before they are published — live in modules without
+//! SDK types (`plan`, `guard`, `order`, `backoff`, `state`, `skip`, `limit`,
+//! `adopt::import_plan`, `health`, `message`, `envelope`, `redrive`, `publish`) and are
+//! tested without an emulator.
 //!
 //! API boundary: what the CLI uses, re-exported here, and nothing else; every module is
 //! private.
@@ -17,6 +19,7 @@
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod adopt;
 mod backoff;
 mod client;
 mod deploy;
@@ -26,24 +29,31 @@ mod error;
 mod event;
 mod guard;
 mod health;
+mod limit;
 mod locate;
 mod message;
 mod messages;
 mod order;
+mod phases;
 mod plan;
 mod preflight;
+mod pressure;
 mod publish;
 mod redrive;
+mod retry;
+mod skip;
 mod sqs;
 mod stack;
 mod state;
 mod status;
+mod stop;
 mod topics;
 mod upload;
 
+pub use adopt::ForeignResource;
 pub use backoff::Backoff;
 pub use client::{Aws, ConnectOptions};
-pub use deploy::{DeployOptions, Mode, StackReport, deploy_all};
+pub use deploy::{DeployOptions, DeployRun, Mode, StackReport, deploy_all};
 pub use destroy::{Destroyed, destroy, lookup, lookup_schema};
 pub use error::Error;
 pub use event::{Event, EventKind, Reporter, ResourceFailure, StackEvent, StackOutcome};
@@ -62,4 +72,5 @@ pub use publish::{
 pub use redrive::{RedriveFrom, RedriveProgress, RedriveSummary, SkipReason, Unmoved};
 pub use stack::StackResource;
 pub use status::status;
+pub use stop::{Stop, StopReason};
 pub use topics::{PublishFailure, PublishProgress, Published, publish};

@@ -672,7 +672,7 @@ mod tests {
     }
 
     fn error(operation: &'static str) -> Error {
-        Error::Aws { operation, code: None, message: "the process was killed".into(), source: None }
+        Error::Aws { operation, code: None, message: "the process was killed".into(), transient: false, source: None }
     }
 
     impl Queues for Memory {

@@ -11,6 +11,7 @@ use aws_sdk_sqs::types::{
     MessageAttributeValue, MessageSystemAttributeName, MessageSystemAttributeNameForSends, MessageSystemAttributeValue,
     QueueAttributeName, SendMessageBatchRequestEntry,
 };
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 use crate::client::Aws;
 use crate::error::{Error, from_sdk};
@@ -23,10 +24,9 @@ pub(crate) struct Sqs<'a> {
 }
 
 impl Sqs<'_> {
-    fn failed<E, R>(&self, operation: &'static str, err: SdkError<E, R>) -> Error
+    fn failed<E>(&self, operation: &'static str, err: SdkError<E, HttpResponse>) -> Error
     where
         E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         from_sdk(operation, &self.aws.service_endpoint("sqs"), err)
     }
@@ -46,6 +46,7 @@ impl Sqs<'_> {
             operation: "GetQueueAttributes",
             code: None,
             message: format!("SQS gave no `QueueArn` for `{url}`"),
+            transient: false,
             source: None,
         })
     }
@@ -53,7 +54,7 @@ impl Sqs<'_> {
 
 /// A required field was left out of a request: a bug here, reported as a failed call.
 fn unbuilt(operation: &'static str, err: BuildError) -> Error {
-    Error::Aws { operation, code: None, message: err.to_string(), source: Some(Box::new(err)) }
+    Error::Aws { operation, code: None, message: err.to_string(), transient: false, source: Some(Box::new(err)) }
 }
 
 fn seconds(duration: Duration) -> i32 {

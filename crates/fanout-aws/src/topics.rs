@@ -101,6 +101,7 @@ pub async fn publish(
                     operation: "PublishBatch",
                     code: None,
                     message: err.to_string(),
+                    transient: false,
                     source: Some(Box::new(err)),
                 };
                 return (published, Some(error));

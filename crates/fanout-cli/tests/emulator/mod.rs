@@ -33,6 +33,12 @@ impl Emulator {
     /// Starts the emulator and waits until it answers. Fails the test, never skips it, when
     /// the emulator is not installed.
     pub fn start() -> Emulator {
+        Self::start_with(&[])
+    }
+
+    /// [`Emulator::start`] with more arguments for the launcher, like
+    /// `--stack-operation-delay 2`.
+    pub fn start_with(launcher_args: &[&str]) -> Emulator {
         let root = repo_root();
         let python = std::env::var_os("FANOUT_MINISTACK_PYTHON")
             .map(PathBuf::from)
@@ -55,6 +61,7 @@ impl Emulator {
                 .arg(&launcher)
                 .arg("--port")
                 .arg(port.to_string())
+                .args(launcher_args)
                 .env("USE_SSL", "1")
                 .env("MINISTACK_SSL_CERT", tls.path().join("server.pem"))
                 .env("MINISTACK_SSL_KEY", tls.path().join("server.key"))
@@ -252,7 +259,7 @@ impl Account {
         Run::of(command)
     }
 
-    /// `fanout` in `dir` against this account, to start and watch while it runs.
+    /// `fanout` in `dir` against this account, to be started by the caller.
     pub fn command(&self, dir: &Path, args: &[&str]) -> Command {
         let mut command = fanout_command(dir, args);
         command
