@@ -324,3 +324,13 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn publish_refuses_a_pipe_or_device_without_hanging() {
+    let dir = Repo::new(&[("orders.yaml", "domain: orders\ntopics:\n  placed:\n")]);
+    mkfifo(&dir.path().join("events.jsonl"));
+    for file in ["events.jsonl", "/dev/zero"] {
+        let out = fanout(dir.path(), &["publish", "--stage", "dev", "orders/placed", file]);
+        assert!(out.starts_with("exit: 2") && out.contains("not a regular file"), "{out}");
+    }
+}

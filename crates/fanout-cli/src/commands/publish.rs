@@ -2,7 +2,7 @@
 //! event, or a JSON Lines file in order (the backfill path).
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -62,14 +62,23 @@ pub struct PublishArgs {
     pub format: Format,
 }
 
+/// The largest events file `publish` reads: a backfill of JSON Lines, read whole before
+/// anything is published, so the bound keeps a wrong path (`/dev/zero`) from eating memory.
+const MAX_EVENTS_BYTES: u64 = 256 * 1024 * 1024;
+
 fn read(file: &PathBuf) -> anyhow::Result<(String, String)> {
-    if file.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("Cannot read the events from stdin")?;
-        return Ok(("stdin".to_string(), text));
-    }
-    let name = file.display().to_string();
-    let text = std::fs::read_to_string(file).with_context(|| format!("Cannot read `{name}`"))?;
+    // A regular file or standard input, never a pipe or device that would block or never end.
+    let (name, bytes) = if file.as_os_str() == "-" {
+        let bytes = fanout::files::read_bounded(std::io::stdin().lock(), file, MAX_EVENTS_BYTES)
+            .context("Cannot read the events from stdin")?;
+        ("stdin".to_string(), bytes)
+    } else {
+        let name = file.display().to_string();
+        let bytes =
+            fanout::files::read_regular(file, MAX_EVENTS_BYTES).with_context(|| format!("Cannot read `{name}`"))?;
+        (name, bytes)
+    };
+    let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("`{name}` is not UTF-8 text"))?;
     Ok((name, text))
 }
 
