@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use fanout::{Diagnostic, FieldPath, TopicKind};
@@ -66,7 +66,7 @@ pub struct PublishArgs {
 /// anything is published, so the bound keeps a wrong path (`/dev/zero`) from eating memory.
 const MAX_EVENTS_BYTES: u64 = 256 * 1024 * 1024;
 
-fn read(file: &PathBuf) -> anyhow::Result<(String, String)> {
+fn read(file: &Path) -> anyhow::Result<(String, String)> {
     // A regular file or standard input, never a pipe or device that would block or never end.
     let (name, bytes) = if file.as_os_str() == "-" {
         let bytes = fanout::files::read_bounded(std::io::stdin().lock(), file, MAX_EVENTS_BYTES)
