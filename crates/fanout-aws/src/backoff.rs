@@ -36,6 +36,15 @@ impl Backoff {
         limit: Duration::from_secs(2 * 60 * 60),
     };
 
+    /// Trying a request again after the SDK's own retries failed transiently: about half a
+    /// minute more, in pauses long enough for a throttled account to recover.
+    pub(crate) const RETRY: Backoff = Backoff {
+        first: Duration::from_secs(1),
+        factor_percent: 200,
+        max: Duration::from_secs(8),
+        limit: Duration::from_secs(30),
+    };
+
     /// The delays to sleep, in order; the sequence ends when the next delay would take the
     /// total past [`Backoff::limit`].
     pub(crate) fn delays(&self) -> Delays {
@@ -93,6 +102,11 @@ mod tests {
     fn change_set_schedule_starts_short_and_is_capped() {
         let first: Vec<u128> = millis(Backoff::CHANGE_SET.delays().take(10));
         assert_eq!(first, [250, 375, 562, 843, 1265, 1898, 2847, 4271, 5000, 5000]);
+    }
+
+    #[test]
+    fn retry_schedule_adds_half_a_minute_in_growing_pauses() {
+        assert_eq!(millis(Backoff::RETRY.delays()), [1000, 2000, 4000, 8000, 8000]);
     }
 
     #[test]

@@ -3,8 +3,11 @@
 //! Credentials, region and endpoint come from the usual places (`AWS_PROFILE` or
 //! `--profile`, `AWS_REGION` or `--region`, `AWS_ENDPOINT_URL` for an emulator). Throttled
 //! and transient failures (timeouts, connection resets, 5xx) are retried by the SDK's
-//! standard retry strategy with capped exponential backoff and jitter.
+//! standard retry strategy with capped exponential backoff and jitter, then by fanout's own
+//! (`retry.rs`); every attempt is seen by the throttling observer (`pressure.rs`), which
+//! sets how many stacks a deploy runs at once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -12,6 +15,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_cloudformation::config::ProvideCredentials;
 
 use crate::error::Error;
+use crate::pressure::{Observer, Pressure};
 
 /// Where to connect; everything unset comes from the environment and the profile files.
 #[derive(Clone, Debug, Default)]
@@ -37,6 +41,12 @@ pub struct Aws {
     pub(crate) apigateway: aws_sdk_apigateway::Client,
     pub(crate) ssm: aws_sdk_ssm::Client,
     pub(crate) s3: aws_sdk_s3::Client,
+    /// What the clients' answers say about throttling, shared with the deploy's scheduler.
+    pub(crate) pressure: Arc<Pressure>,
+    pub(crate) sqs: aws_sdk_sqs::Client,
+    pub(crate) sns: aws_sdk_sns::Client,
+    pub(crate) kms: aws_sdk_kms::Client,
+    pub(crate) sts: aws_sdk_sts::Client,
     /// A custom endpoint (`AWS_ENDPOINT_URL`): an emulator, which wants path-style S3 URLs.
     pub(crate) custom_endpoint: Option<String>,
     pub(crate) region: String,
@@ -71,12 +81,36 @@ impl Aws {
     /// Clients built from an existing SDK configuration (tests with recorded responses).
     pub(crate) fn from_config(config: &aws_config::SdkConfig) -> Self {
         let custom_endpoint = config.endpoint_url().map(|url| url.trim_end_matches('/').to_string());
-        let s3_config = aws_sdk_s3::config::Builder::from(config).force_path_style(custom_endpoint.is_some()).build();
+        let pressure = Arc::new(Pressure::default());
+        let observer = Observer(Arc::clone(&pressure));
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(custom_endpoint.is_some())
+            .interceptor(observer.clone())
+            .build();
         Self {
-            cfn: aws_sdk_cloudformation::Client::new(config),
-            apigateway: aws_sdk_apigateway::Client::new(config),
-            ssm: aws_sdk_ssm::Client::new(config),
+            cfn: aws_sdk_cloudformation::Client::from_conf(
+                aws_sdk_cloudformation::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
+            apigateway: aws_sdk_apigateway::Client::from_conf(
+                aws_sdk_apigateway::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
+            ssm: aws_sdk_ssm::Client::from_conf(
+                aws_sdk_ssm::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sqs: aws_sdk_sqs::Client::from_conf(
+                aws_sdk_sqs::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
+            sns: aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
+            kms: aws_sdk_kms::Client::from_conf(
+                aws_sdk_kms::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
+            pressure,
             custom_endpoint,
             region: config.region().map(ToString::to_string).unwrap_or_default(),
         }

@@ -1,26 +1,26 @@
-//! Deploying (or diffing) the stacks of a stage: one stack at a time in [`deploy_stack`],
-//! all of them in dependency order in [`deploy_all`].
+//! Deploying (or diffing) the stacks of a stage: all of them in dependency order in
+//! [`deploy_all`], each one in `phases.rs`.
+//!
+//! A stack starts as soon as the producers it subscribes to are done, not when a whole level
+//! of the graph is, up to the adaptive limit of stacks in flight (`limit.rs`): `--concurrency`
+//! at first, fewer while AWS throttles, more again as requests succeed. A failure skips only
+//! the stacks that depend on it. A stop (a signal, or credentials AWS refuses) starts nothing
+//! more and lets the running stacks wind down (`stop.rs`).
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use fanout::{Domain, Name, Project, TopicLookup, naming};
-use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::backoff::Backoff;
 use crate::client::Aws;
 use crate::error::Error;
-use crate::event::{Event, EventKind, Reporter, ResourceFailure, StackOutcome};
-use crate::guard;
+use crate::event::{Reporter, StackOutcome};
 use crate::order::Schedule;
-use crate::plan::Plan;
-use crate::preflight;
-use crate::stack::{self, ChangeSetRequest, ChangeSetResult, EventFeed, TemplateSource};
-use crate::state::{self, Next, Settled, Stuck};
-use crate::upload;
+use crate::phases::{self, Finished, Shared};
+use crate::stop::{Stop, StopReason};
 
 /// Whether to change anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,14 +38,25 @@ pub struct DeployOptions {
     pub mode: Mode,
     /// Deploy even when the guard finds replacements or removals.
     pub allow_replacement: bool,
+    /// Create change sets even for stacks that are unchanged.
+    pub force: bool,
     /// Where templates too large to send inline are uploaded.
     pub template_bucket: Option<String>,
-    /// How many stacks are deployed at once.
+    /// The most stacks deployed at once; fewer while AWS throttles.
     pub concurrency: usize,
     /// How often a change set is looked at while CloudFormation computes it.
     pub change_set_backoff: Backoff,
     /// How often a stack is looked at while an operation runs on it.
     pub stack_backoff: Backoff,
+    /// Stops the deploy part-way; see [`Stop`].
+    pub stop: Stop,
+}
+
+impl DeployOptions {
+    /// The most stacks in flight by default: enough to overlap the slow part of a deploy (the
+    /// provisioning time of each stack) for most organizations at once, while the adaptive
+    /// limit backs off when AWS throttles.
+    pub const DEFAULT_CONCURRENCY: usize = 32;
 }
 
 impl Default for DeployOptions {
@@ -53,10 +64,12 @@ impl Default for DeployOptions {
         Self {
             mode: Mode::Deploy,
             allow_replacement: false,
+            force: false,
             template_bucket: None,
-            concurrency: 4,
+            concurrency: Self::DEFAULT_CONCURRENCY,
             change_set_backoff: Backoff::CHANGE_SET,
             stack_backoff: Backoff::STACK,
+            stop: Stop::default(),
         }
     }
 }
@@ -65,12 +78,12 @@ impl Default for DeployOptions {
 /// template is always fanout's own rendering.
 #[derive(Clone, Debug)]
 pub(crate) struct StackRequest {
-    domain: Name,
-    stage: Name,
-    stack: String,
+    pub(crate) domain: Name,
+    pub(crate) stage: Name,
+    pub(crate) stack: String,
     /// The template as JSON text, from [`fanout::Template::to_json`].
-    template: String,
-    lookups: Vec<TopicLookup>,
+    pub(crate) template: String,
+    pub(crate) lookups: Vec<TopicLookup>,
 }
 
 impl StackRequest {
@@ -95,220 +108,37 @@ pub struct StackReport {
     pub stack: String,
     /// How it ended, or what stopped it.
     pub result: Result<StackOutcome, Error>,
+    /// The status of an operation CloudFormation still runs on the stack, like
+    /// `UPDATE_IN_PROGRESS`, when fanout stopped following it: the deploy was stopped, or
+    /// following failed after the change set was executed. It is not cancelled; the next
+    /// deploy waits for it.
+    pub in_progress: Option<String>,
 }
 
 impl StackReport {
     /// Whether the stack is where the run wanted it: deployed, unchanged or planned.
     pub fn succeeded(&self) -> bool {
-        matches!(&self.result, Ok(outcome) if !outcome.needs_action())
+        self.in_progress.is_none() && matches!(&self.result, Ok(outcome) if !outcome.needs_action())
     }
 }
 
-fn change_set_name() -> String {
-    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
-    format!("fanout-{millis}")
-}
-
-/// Deploys (or diffs) one stack: pre-flight, change set, guard, execute, follow.
-pub(crate) async fn deploy_stack(
-    aws: &Aws,
-    request: &StackRequest,
-    options: &DeployOptions,
-    reporter: &dyn Reporter,
-) -> Result<StackOutcome, Error> {
-    let report = |kind: EventKind| {
-        reporter.report(Event { domain: request.domain.to_string(), stack: request.stack.clone(), kind });
-    };
-    let stack_name = request.stack.as_str();
-    #[expect(clippy::expect_used, reason = "the text is fanout's own rendering, see the message")]
-    let template: Value =
-        serde_json::from_str(&request.template).expect("a StackRequest's template is Template::to_json's JSON");
-
-    // Pre-flight comes first: nothing may be created or deleted for a stack that cannot
-    // subscribe to its topics.
-    let mut info = stack::describe(aws, stack_name).await?;
-    let resolved = match preflight::resolve(aws, &request.stage, &request.lookups).await {
-        Ok(resolved) => resolved,
-        // A new stack's diff is planned from the template; a producer deployed in the same
-        // run will have published its topic by then.
-        Err(Error::MissingTopic { .. }) if options.mode == Mode::Diff && info.is_none() => Vec::new(),
-        Err(err) => return Err(err),
-    };
-    preflight::check_api_log_role(aws, stack_name, &template).await?;
-    for found in &resolved {
-        report(EventKind::LookupResolved {
-            topic: found.lookup.topic.to_string(),
-            ssm_name: found.lookup.ssm_name.clone(),
-            arn: found.arn.clone(),
-        });
-    }
-
-    // Settle the stack's state.
-    let mut waited = false;
-    let create = loop {
-        let status = info.as_ref().map(|i| i.status.as_str());
-        match state::next(status) {
-            Next::Create | Next::CreateInReview => break true,
-            Next::Update => break false,
-            Next::Stuck(Stuck::UpdateRollbackFailed) => {
-                return Err(Error::UpdateRollbackFailed { stack: stack_name.to_string() });
-            }
-            Next::Stuck(Stuck::Failed) => {
-                return Err(Error::StackFailed {
-                    stack: stack_name.to_string(),
-                    status: status.unwrap_or_default().to_string(),
-                });
-            }
-            Next::DeleteAndRecreate if options.mode == Mode::Diff => break true,
-            Next::DeleteAndRecreate => {
-                report(EventKind::Recreating { status: status.unwrap_or_default().to_string() });
-                let id = info.as_ref().map_or(stack_name.to_string(), |i| i.id.clone());
-                let mut feed = EventFeed::start(aws, &id).await?;
-                stack::delete_stack(aws, &id).await?;
-                let followed = stack::follow(aws, &id, &mut feed, options.stack_backoff, &report).await?;
-                if !followed.gone {
-                    let reason = followed.failure.map_or(followed.status, |f| f.reason);
-                    return Err(Error::DeleteFailed { stack: stack_name.to_string(), reason });
-                }
-                info = None;
-            }
-            Next::Wait if waited => {
-                return Err(Error::StackFailed {
-                    stack: stack_name.to_string(),
-                    status: status.unwrap_or_default().to_string(),
-                });
-            }
-            Next::Wait => {
-                // Another deploy is running: wait for it to end, never interfere.
-                report(EventKind::WaitingForOperation { status: status.unwrap_or_default().to_string() });
-                let id = info.as_ref().map_or(stack_name.to_string(), |i| i.id.clone());
-                let mut feed = EventFeed::start(aws, &id).await?;
-                stack::follow(aws, &id, &mut feed, options.stack_backoff, &report).await?;
-                info = stack::describe(aws, stack_name).await?;
-                waited = true;
-            }
-        }
-    };
-
-    if create && options.mode == Mode::Diff {
-        let plan = Plan::create(&template);
-        report(EventKind::Plan { plan: plan.clone(), findings: Vec::new() });
-        return Ok(StackOutcome::Planned { plan, findings: Vec::new(), new_stack: true });
-    }
-
-    // A replaced upstream topic: the stack still subscribes to the old ARN. Passing the
-    // SSM names explicitly (never `UsePreviousValue`) makes CloudFormation resolve them
-    // again, so the change set shows the subscriptions moving.
-    if let Some(info) = &info {
-        for found in &resolved {
-            if let Some(deployed) = info.resolved_parameters.get(&found.lookup.parameter)
-                && *deployed != found.arn
-                && *deployed != found.lookup.ssm_name
-            {
-                report(EventKind::StaleLookup {
-                    topic: found.lookup.topic.to_string(),
-                    ssm_name: found.lookup.ssm_name.clone(),
-                    deployed: deployed.clone(),
-                    current: found.arn.clone(),
-                });
-            }
-        }
-    }
-
-    let change_set = change_set_name();
-    let source = if request.template.len() > fanout::limits::TEMPLATE_BODY_INLINE {
-        let Some(bucket) = &options.template_bucket else {
-            return Err(Error::TemplateTooLarge {
-                stack: stack_name.to_string(),
-                size: request.template.len(),
-                max: fanout::limits::TEMPLATE_BODY_INLINE,
-            });
-        };
-        let key = format!("fanout/{stack_name}/{change_set}.json");
-        let url = upload::template(aws, stack_name, bucket, &key, &request.template).await?;
-        report(EventKind::TemplateUploaded { url: url.clone(), bytes: request.template.len() });
-        TemplateSource::Url(url)
-    } else {
-        TemplateSource::Body(request.template.clone())
-    };
-    report(EventKind::ChangeSetCreating {
-        change_set: change_set.clone(),
-        change_set_type: if create { "CREATE" } else { "UPDATE" }.to_string(),
-    });
-    stack::create_change_set(
-        aws,
-        ChangeSetRequest {
-            stack: stack_name,
-            name: &change_set,
-            create,
-            template: source,
-            parameters: request.lookups.iter().map(|l| (l.parameter.clone(), l.ssm_name.clone())).collect(),
-            tags: vec![
-                ("fanout:domain".to_string(), request.domain.to_string()),
-                ("fanout:stage".to_string(), request.stage.to_string()),
-            ],
-        },
-    )
-    .await?;
-
-    let plan = match stack::wait_for_change_set(aws, stack_name, &change_set, options.change_set_backoff).await {
-        Ok(ChangeSetResult::Ready(plan)) => plan,
-        Ok(ChangeSetResult::NoChanges) => {
-            // AWS keeps a failed change set around; leave nothing behind.
-            stack::delete_change_set(aws, stack_name, &change_set).await?;
-            let outputs = info.map(|i| i.outputs).unwrap_or_default();
-            return Ok(StackOutcome::NoChanges { outputs });
-        }
-        Err(err) => {
-            let _ = stack::delete_change_set(aws, stack_name, &change_set).await;
-            return Err(err);
-        }
-    };
-
-    let findings = if create {
-        Vec::new()
-    } else {
-        let deployed = stack::deployed_template(aws, stack_name).await?;
-        guard::check(deployed.as_ref(), &template, &plan)
-    };
-    report(EventKind::Plan { plan: plan.clone(), findings: findings.clone() });
-
-    if options.mode == Mode::Diff {
-        stack::delete_change_set(aws, stack_name, &change_set).await?;
-        return Ok(StackOutcome::Planned { plan, findings, new_stack: false });
-    }
-    if findings.iter().any(|f| f.blocks(options.allow_replacement)) {
-        stack::delete_change_set(aws, stack_name, &change_set).await?;
-        return Ok(StackOutcome::Refused { plan, findings });
-    }
-
-    let mut feed = EventFeed::start(aws, stack_name).await?;
-    stack::execute_change_set(aws, stack_name, &change_set).await?;
-    report(EventKind::Executing { change_set });
-    let followed = stack::follow(aws, stack_name, &mut feed, options.stack_backoff, &report).await?;
-    match state::settled(&followed.status) {
-        Settled::Succeeded => {
-            let outputs = stack::describe(aws, stack_name).await?.map(|i| i.outputs).unwrap_or_default();
-            Ok(StackOutcome::Deployed { plan, findings, status: followed.status, outputs })
-        }
-        _ => {
-            let failure = followed.failure.or_else(|| {
-                followed.status_reason.map(|reason| ResourceFailure {
-                    logical_id: stack_name.to_string(),
-                    resource_type: "AWS::CloudFormation::Stack".to_string(),
-                    status: followed.status.clone(),
-                    reason,
-                })
-            });
-            Ok(StackOutcome::Failed { status: followed.status, failure })
-        }
-    }
+/// How a deploy (or diff) went.
+#[derive(Debug)]
+pub struct DeployRun {
+    /// Each stack, in deploy order.
+    pub stacks: Vec<StackReport>,
+    /// Why the deploy stopped before the end, if it did.
+    pub stopped: Option<StopReason>,
+    /// How many requests AWS throttled (each attempt counts, the SDK's retries included).
+    pub throttled: usize,
+    /// The fewest stacks the deploy allowed in flight because of throttling.
+    pub lowest_concurrency: usize,
 }
 
 /// Deploys (or diffs) `domains` of `project` (every domain when empty) to `stage`:
 /// producers before their subscribers, independent stacks side by side up to
-/// `options.concurrency`. A failure stops the stacks that depend on it, not the others.
-/// Reports come in deploy order.
+/// `options.concurrency` and fewer while AWS throttles. A failure stops the stacks that depend
+/// on it, not the others. Reports come in deploy order.
 pub async fn deploy_all(
     aws: &Aws,
     project: &Project,
@@ -316,27 +146,41 @@ pub async fn deploy_all(
     domains: &[Name],
     options: &DeployOptions,
     reporter: Arc<dyn Reporter>,
-) -> Result<Vec<StackReport>, Error> {
-    let aws = aws.clone();
-    run_in_order(project, stage, domains, options, move |request, options| {
-        let (aws, reporter) = (aws.clone(), Arc::clone(&reporter));
-        async move { deploy_stack(&aws, &request, &options, reporter.as_ref()).await }
-    })
-    .await
+) -> Result<DeployRun, Error> {
+    aws.pressure.reset(options.concurrency);
+    let shared =
+        Arc::new(Shared { aws: aws.clone(), options: options.clone(), reporter, api_log_role: Default::default() });
+    let pressure = Arc::clone(&aws.pressure);
+    let stacks = run_in_order(
+        project,
+        stage,
+        domains,
+        options,
+        || pressure.limit(),
+        move |request| {
+            let shared = Arc::clone(&shared);
+            async move { phases::deploy_stack(&shared, &request).await }
+        },
+    )
+    .await?;
+    let (throttled, lowest_concurrency) = aws.pressure.throttling();
+    Ok(DeployRun { stacks, stopped: options.stop.reason(), throttled, lowest_concurrency })
 }
 
-/// The scheduling of [`deploy_all`], with the per-stack work as a parameter so the order,
-/// the concurrency bound and the skipping of dependents are tested without AWS.
-pub(crate) async fn run_in_order<F, Fut>(
+/// The scheduling of [`deploy_all`], with the per-stack work and the limit as parameters so
+/// the order, the limit, the skipping of dependents and stopping are tested without AWS.
+pub(crate) async fn run_in_order<L, F, Fut>(
     project: &Project,
     stage: &Name,
     domains: &[Name],
     options: &DeployOptions,
+    limit: L,
     deploy: F,
 ) -> Result<Vec<StackReport>, Error>
 where
-    F: Fn(StackRequest, DeployOptions) -> Fut,
-    Fut: Future<Output = Result<StackOutcome, Error>> + Send + 'static,
+    L: Fn() -> usize,
+    F: Fn(StackRequest) -> Fut,
+    Fut: Future<Output = Finished> + Send + 'static,
 {
     let selected: Vec<Name> =
         if domains.is_empty() { project.domains.keys().cloned().collect() } else { domains.to_vec() };
@@ -350,24 +194,26 @@ where
     let mut reports: BTreeMap<Name, StackReport> = BTreeMap::new();
     let mut running = JoinSet::new();
     let mut names = BTreeMap::new();
-    let concurrency = options.concurrency.max(1);
+    let stop = &options.stop;
     loop {
-        for name in schedule.ready() {
-            if running.len() >= concurrency {
-                break;
+        if !stop.is_stopped() {
+            for name in schedule.ready() {
+                if running.len() >= limit().max(1) {
+                    break;
+                }
+                schedule.start(&name);
+                let Some(request) = requests.remove(&name) else {
+                    schedule.finish(&name, false);
+                    continue;
+                };
+                let (domain, stack) = (request.domain.clone(), request.stack.clone());
+                let work = deploy(request);
+                let handle = running.spawn(async move {
+                    let finished = work.await;
+                    StackReport { domain, stack, result: finished.result, in_progress: finished.in_progress }
+                });
+                names.insert(handle.id(), name);
             }
-            schedule.start(&name);
-            let Some(request) = requests.remove(&name) else {
-                schedule.finish(&name, false);
-                continue;
-            };
-            let (domain, stack) = (request.domain.clone(), request.stack.clone());
-            let work = deploy(request, options.clone());
-            let handle = running.spawn(async move {
-                let result = work.await;
-                StackReport { domain, stack, result }
-            });
-            names.insert(handle.id(), name);
         }
         let Some(joined) = running.join_next_with_id().await else { break };
         let report = match joined {
@@ -381,14 +227,22 @@ where
                         operation: "deploy",
                         code: None,
                         message: "the deploy task stopped unexpectedly".to_string(),
+                        transient: false,
                         source: Some(Box::new(err)),
                     }),
+                    in_progress: None,
                 }
             }
         };
+        // Credentials AWS refuses fail every request that follows: start nothing more.
+        if report.result.as_ref().is_err_and(Error::is_environment) {
+            stop.stop(StopReason::Environment);
+        }
         // A diff changes nothing, so every stack is planned whatever another's plan says.
         let succeeded = options.mode == Mode::Diff || report.succeeded();
-        for (skipped, because) in schedule.finish(&report.domain, succeeded) {
+        let blocked = schedule.finish(&report.domain, succeeded);
+        // Once stopped, what was not started is reported as such, not as skipped.
+        for (skipped, because) in blocked.into_iter().filter(|_| !stop.is_stopped()) {
             requests.remove(&skipped);
             reports.insert(
                 skipped.clone(),
@@ -396,6 +250,7 @@ where
                     stack: naming::stack_name(stage, &skipped),
                     domain: skipped,
                     result: Ok(StackOutcome::Skipped { because: because.to_string() }),
+                    in_progress: None,
                 },
             );
         }
@@ -403,6 +258,18 @@ where
         if schedule.is_finished() && running.is_empty() {
             break;
         }
+    }
+    // Stopped: what never started.
+    for (name, request) in requests {
+        reports.insert(
+            name,
+            StackReport {
+                domain: request.domain,
+                stack: request.stack,
+                result: Ok(StackOutcome::NotStarted),
+                in_progress: None,
+            },
+        );
     }
     Ok(order.into_iter().filter_map(|name| reports.remove(&name)).collect())
 }
@@ -422,7 +289,8 @@ mod tests {
         Name::new(text).unwrap()
     }
 
-    /// Domains `a`, `b`, `c`, `d`: `b` subscribes to `a`'s topic and `c` to `b`'s, `d` stands alone.
+    /// Domains `a`, `b`, `c`, `d`, `e`: `b` subscribes to `a`'s topic and `c` to `b`'s, `e` to
+    /// `d`'s; `x1` to `x4` stand alone.
     fn project() -> Project {
         let (project, diagnostics) = Project::from_builders(
             Settings::new("/fanout", ["dev"]).unwrap(),
@@ -432,7 +300,12 @@ mod tests {
                     .topic(TopicBuilder::standard("events"))
                     .queue(QueueBuilder::standard("inbox").subscribe("a/events")),
                 DomainBuilder::new("c").queue(QueueBuilder::standard("inbox").subscribe("b/events")),
-                DomainBuilder::new("d").queue(QueueBuilder::standard("inbox")),
+                DomainBuilder::new("d").topic(TopicBuilder::standard("events")),
+                DomainBuilder::new("e").queue(QueueBuilder::standard("inbox").subscribe("d/events")),
+                DomainBuilder::new("x1").queue(QueueBuilder::standard("inbox")),
+                DomainBuilder::new("x2").queue(QueueBuilder::standard("inbox")),
+                DomainBuilder::new("x3").queue(QueueBuilder::standard("inbox")),
+                DomainBuilder::new("x4").queue(QueueBuilder::standard("inbox")),
             ],
         );
         project.unwrap_or_else(|| panic!("{diagnostics:?}"))
@@ -451,8 +324,21 @@ mod tests {
             self.runs.lock().unwrap().clone()
         }
 
-        fn overlapping_pairs(&self) -> usize {
+        fn of(&self, domain: &str) -> (Instant, Instant) {
             let runs = self.runs();
+            runs.iter().find(|(d, ..)| d == domain).map(|(_, start, end)| (*start, *end)).unwrap()
+        }
+
+        fn ran(&self) -> Vec<String> {
+            let mut ran: Vec<String> = self.runs().into_iter().map(|(d, ..)| d).collect();
+            ran.sort();
+            ran
+        }
+
+        /// How many pairs of `domains` (all, when empty) ran at the same time.
+        fn overlapping_pairs(&self, domains: &[&str]) -> usize {
+            let runs: Vec<_> =
+                self.runs().into_iter().filter(|(d, ..)| domains.is_empty() || domains.contains(&d.as_str())).collect();
             let mut pairs = 0;
             for (i, (_, start_a, end_a)) in runs.iter().enumerate() {
                 for (_, start_b, end_b) in &runs[i + 1..] {
@@ -465,32 +351,54 @@ mod tests {
         }
     }
 
-    /// Runs `domains` with a fake deploy that takes 50 ms per stack and fails the domains in
-    /// `failing` (CloudFormation rolled them back).
-    async fn run(domains: &[&str], concurrency: usize, failing: &[&str]) -> (Vec<StackReport>, Arc<Recorder>) {
+    /// A fake per-stack deploy: each domain takes 50 ms (or what `slow` says) and ends as
+    /// `end` says; `started` runs as it starts.
+    struct Fake {
+        slow: Vec<(&'static str, u64)>,
+        end: fn(&str) -> Finished,
+        started: Box<dyn Fn(&str) + Send + Sync>,
+    }
+
+    fn unchanged(_: &str) -> Finished {
+        Finished { result: Ok(StackOutcome::NoChanges { outputs: BTreeMap::new() }), in_progress: None }
+    }
+
+    impl Default for Fake {
+        fn default() -> Self {
+            Self { slow: Vec::new(), end: unchanged, started: Box::new(|_| {}) }
+        }
+    }
+
+    async fn run_with(
+        domains: &[&str],
+        options: &DeployOptions,
+        limit: impl Fn() -> usize,
+        fake: Fake,
+    ) -> (Vec<StackReport>, Arc<Recorder>) {
         let recorder = Arc::new(Recorder::default());
-        let options = DeployOptions { concurrency, ..DeployOptions::default() };
-        let failing: Vec<String> = failing.iter().map(ToString::to_string).collect();
+        let fake = Arc::new(fake);
         let domains: Vec<Name> = domains.iter().map(|d| name(d)).collect();
-        let fake = |request: StackRequest, _options: DeployOptions| {
-            let recorder = Arc::clone(&recorder);
-            let fails = failing.contains(&request.domain.to_string());
+        let deploy = |request: StackRequest| {
+            let (recorder, fake) = (Arc::clone(&recorder), Arc::clone(&fake));
             async move {
+                let domain = request.domain.to_string();
+                (fake.started)(&domain);
                 let start = Instant::now();
                 let now = recorder.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                 recorder.most_in_flight.fetch_max(now, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                let ms = fake.slow.iter().find(|(d, _)| *d == domain).map_or(50, |(_, ms)| *ms);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
                 recorder.in_flight.fetch_sub(1, Ordering::SeqCst);
-                recorder.runs.lock().unwrap().push((request.domain.to_string(), start, Instant::now()));
-                Ok(if fails {
-                    StackOutcome::Failed { status: "ROLLBACK_COMPLETE".into(), failure: None }
-                } else {
-                    StackOutcome::NoChanges { outputs: BTreeMap::new() }
-                })
+                recorder.runs.lock().unwrap().push((domain.clone(), start, Instant::now()));
+                (fake.end)(&domain)
             }
         };
-        let reports = run_in_order(&project(), &name("dev"), &domains, &options, fake).await.unwrap();
+        let reports = run_in_order(&project(), &name("dev"), &domains, options, limit, deploy).await.unwrap();
         (reports, recorder)
+    }
+
+    async fn run(domains: &[&str], limit: usize, end: fn(&str) -> Finished) -> (Vec<StackReport>, Arc<Recorder>) {
+        run_with(domains, &DeployOptions::default(), move || limit, Fake { end, ..Fake::default() }).await
     }
 
     fn outcomes(reports: &[StackReport]) -> Vec<(String, String)> {
@@ -501,6 +409,9 @@ mod tests {
                     Ok(StackOutcome::NoChanges { .. }) => "no_changes".to_string(),
                     Ok(StackOutcome::Failed { .. }) => "failed".to_string(),
                     Ok(StackOutcome::Skipped { because }) => format!("skipped because {because}"),
+                    Ok(StackOutcome::NotStarted) => "not_started".to_string(),
+                    Ok(StackOutcome::Interrupted) => format!("interrupted, in progress {:?}", r.in_progress),
+                    Err(err) => format!("error: {err}"),
                     other => format!("{other:?}"),
                 };
                 (r.domain.to_string(), outcome)
@@ -508,66 +419,150 @@ mod tests {
             .collect()
     }
 
-    #[tokio::test]
-    async fn independent_stacks_overlap_at_concurrency_two() {
-        let (reports, recorder) = run(&["a", "d"], 2, &[]).await;
-        assert_eq!(outcomes(&reports), [("a".into(), "no_changes".into()), ("d".into(), "no_changes".into())]);
-        assert_eq!(recorder.most_in_flight.load(Ordering::SeqCst), 2);
-        assert_eq!(recorder.overlapping_pairs(), 1, "a and d ran side by side");
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
     #[tokio::test]
-    async fn independent_stacks_run_one_by_one_at_concurrency_one() {
-        let (reports, recorder) = run(&["a", "d"], 1, &[]).await;
+    async fn independent_stacks_overlap_up_to_the_limit() {
+        let (reports, recorder) = run(&["a", "d"], 2, unchanged).await;
+        assert_eq!(outcomes(&reports), pairs(&[("a", "no_changes"), ("d", "no_changes")]));
+        assert_eq!(recorder.most_in_flight.load(Ordering::SeqCst), 2);
+        assert_eq!(recorder.overlapping_pairs(&[]), 1, "a and d ran side by side");
+    }
+
+    #[tokio::test]
+    async fn independent_stacks_run_one_by_one_at_a_limit_of_one() {
+        let (reports, recorder) = run(&["a", "d"], 1, unchanged).await;
         assert_eq!(reports.len(), 2);
         assert_eq!(recorder.most_in_flight.load(Ordering::SeqCst), 1);
-        assert_eq!(recorder.overlapping_pairs(), 0);
+        assert_eq!(recorder.overlapping_pairs(&[]), 0);
     }
 
     #[tokio::test]
-    async fn concurrency_bounds_the_stacks_in_flight() {
-        // `a` and `d` are ready at once; `b` waits for `a`, `c` for `b`.
-        let (reports, recorder) = run(&[], 4, &[]).await;
+    async fn producers_finish_before_their_subscribers_start() {
+        let (reports, recorder) = run(&["a", "b", "c", "d"], 4, unchanged).await;
         assert_eq!(reports.iter().map(|r| r.domain.to_string()).collect::<Vec<_>>(), ["a", "d", "b", "c"]);
-        assert_eq!(recorder.most_in_flight.load(Ordering::SeqCst), 2);
-        let runs = recorder.runs();
-        let of = |domain: &str| runs.iter().find(|(d, ..)| d == domain).map(|(_, start, end)| (*start, *end)).unwrap();
-        assert!(of("a").1 <= of("b").0, "a producer finishes before its subscriber starts");
-        assert!(of("b").1 <= of("c").0);
+        assert_eq!(recorder.most_in_flight.load(Ordering::SeqCst), 2, "a and d at first, then b, then c");
+        assert!(recorder.of("a").1 <= recorder.of("b").0, "a producer finishes before its subscriber starts");
+        assert!(recorder.of("b").1 <= recorder.of("c").0);
+    }
+
+    #[tokio::test]
+    async fn a_stack_starts_when_its_own_producers_are_done_not_a_whole_level() {
+        // `a` is slow; `e` waits only for `d`, which is fast, so `e` runs while `a` still does.
+        let fake = Fake { slow: vec![("a", 400)], ..Fake::default() };
+        let (_, recorder) = run_with(&["a", "b", "d", "e"], &DeployOptions::default(), || 32, fake).await;
+        let (a, d, e) = (recorder.of("a"), recorder.of("d"), recorder.of("e"));
+        assert!(d.1 <= e.0 && e.1 < a.1, "e ran between d's end and a's: {:?}", recorder.runs());
+        assert!(a.1 <= recorder.of("b").0);
+    }
+
+    #[tokio::test]
+    async fn the_limit_is_read_before_every_start() {
+        // Three start at a limit of 3; the first one to run lowers it to 1 (as throttling
+        // would), so the last three run one at a time once the first three are done.
+        let limit = Arc::new(AtomicUsize::new(3));
+        let lowered = Arc::clone(&limit);
+        let fake = Fake { started: Box::new(move |_| lowered.store(1, Ordering::SeqCst)), ..Fake::default() };
+        let options = DeployOptions::default();
+        let all = ["a", "d", "x1", "x2", "x3", "x4"];
+        let (reports, recorder) = run_with(&all, &options, || limit.load(Ordering::SeqCst), fake).await;
+        assert!(reports.iter().all(StackReport::succeeded));
+        assert_eq!(recorder.overlapping_pairs(&["a", "d", "x1"]), 3, "the first three ran together");
+        assert_eq!(recorder.overlapping_pairs(&["x2", "x3", "x4"]), 0, "then one at a time");
+        let first_three_end = ["a", "d", "x1"].iter().map(|d| recorder.of(d).1).max().unwrap();
+        assert!(recorder.of("x2").0 >= first_three_end, "nothing started above the lower limit");
     }
 
     #[tokio::test]
     async fn failed_producer_skips_only_its_dependents() {
-        let (reports, recorder) = run(&[], 2, &["a"]).await;
+        fn end(domain: &str) -> Finished {
+            if domain == "a" {
+                Finished {
+                    result: Ok(StackOutcome::Failed { status: "ROLLBACK_COMPLETE".into(), failure: None }),
+                    in_progress: None,
+                }
+            } else {
+                unchanged(domain)
+            }
+        }
+        let (reports, recorder) = run(&["a", "b", "c", "d"], 2, end).await;
         assert_eq!(
             outcomes(&reports),
-            [
-                ("a".into(), "failed".into()),
-                ("d".into(), "no_changes".into()),
-                ("b".into(), "skipped because a".into()),
-                ("c".into(), "skipped because a".into()),
-            ]
+            pairs(&[("a", "failed"), ("d", "no_changes"), ("b", "skipped because a"), ("c", "skipped because a")])
         );
-        let mut ran: Vec<String> = recorder.runs().into_iter().map(|(d, ..)| d).collect();
-        ran.sort();
-        assert_eq!(ran, ["a", "d"], "skipped stacks are never started");
+        assert_eq!(recorder.ran(), ["a", "d"], "skipped stacks are never started");
         assert!(reports[2..].iter().all(|r| !r.succeeded()), "a skipped stack counts as needing action");
     }
 
     #[tokio::test]
     async fn failed_producer_skips_nothing_in_a_diff() {
-        let recorder = Arc::new(Recorder::default());
+        fn end(_: &str) -> Finished {
+            Error::ParameterNotFound { name: "/x".into() }.into()
+        }
         let options = DeployOptions { mode: Mode::Diff, ..DeployOptions::default() };
-        let fake = |request: StackRequest, _options: DeployOptions| {
-            let recorder = Arc::clone(&recorder);
-            async move {
-                let now = Instant::now();
-                recorder.runs.lock().unwrap().push((request.domain.to_string(), now, now));
-                Err(Error::ParameterNotFound { name: "/x".into() })
-            }
-        };
-        let reports = run_in_order(&project(), &name("dev"), &[], &options, fake).await.unwrap();
-        assert_eq!(recorder.runs().len(), 4, "a diff plans every stack");
+        let fake = Fake { end, ..Fake::default() };
+        let (reports, recorder) = run_with(&["a", "b", "c", "d"], &options, || 4, fake).await;
+        assert_eq!(recorder.ran().len(), 4, "a diff plans every stack");
         assert!(reports.iter().all(|r| r.result.is_err()));
+    }
+
+    #[tokio::test]
+    async fn a_stop_starts_nothing_more_and_keeps_what_the_running_stacks_report() {
+        let options = DeployOptions::default();
+        let stop = options.stop.clone();
+        fn end(domain: &str) -> Finished {
+            match domain {
+                "a" => {
+                    Finished { result: Ok(StackOutcome::Interrupted), in_progress: Some("CREATE_IN_PROGRESS".into()) }
+                }
+                _ => unchanged(domain),
+            }
+        }
+        let fake = Fake {
+            slow: vec![("a", 100)],
+            end,
+            started: Box::new(move |domain| {
+                if domain == "a" {
+                    stop.stop(StopReason::Signal("SIGINT"));
+                }
+            }),
+        };
+        let (reports, recorder) = run_with(&["a", "b", "c", "d", "x1"], &options, || 2, fake).await;
+        assert_eq!(
+            outcomes(&reports),
+            pairs(&[
+                ("a", "interrupted, in progress Some(\"CREATE_IN_PROGRESS\")"),
+                ("d", "no_changes"),
+                ("x1", "not_started"),
+                ("b", "not_started"),
+                ("c", "not_started"),
+            ])
+        );
+        assert_eq!(recorder.ran(), ["a", "d"]);
+        assert!(!reports[0].succeeded(), "a stack left in progress needs the next deploy");
+    }
+
+    #[tokio::test]
+    async fn refused_credentials_stop_the_deploy() {
+        fn end(domain: &str) -> Finished {
+            match domain {
+                "x1" => Error::AccessDenied { operation: "DescribeStacks", message: "expired".into() }.into(),
+                _ => unchanged(domain),
+            }
+        }
+        let options = DeployOptions::default();
+        let (reports, recorder) = run_with(&["x1", "x2", "x3"], &options, || 1, Fake { end, ..Fake::default() }).await;
+        assert_eq!(
+            outcomes(&reports),
+            pairs(&[
+                ("x1", "error: AWS rejected the credentials (DescribeStacks): expired"),
+                ("x2", "not_started"),
+                ("x3", "not_started"),
+            ])
+        );
+        assert_eq!(recorder.ran(), ["x1"]);
+        assert_eq!(options.stop.reason(), Some(StopReason::Environment));
     }
 }

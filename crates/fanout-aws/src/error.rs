@@ -6,7 +6,11 @@
 
 use std::time::Duration;
 
+use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
+use crate::adopt::ForeignResource;
 
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -104,6 +108,23 @@ pub enum Error {
         /// CloudFormation's reason.
         reason: String,
     },
+    /// Resources with the physical names of a stack to create already exist and are not
+    /// tagged for its domain and stage, so they are not the stack's to import; nothing was
+    /// created.
+    #[error(
+        "Cannot create stack `{stack}`: resources with its names exist and are not tagged for domain `{domain}` and stage `{stage}`: {}",
+        resources.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    ForeignResources {
+        /// The stack.
+        stack: String,
+        /// Its domain.
+        domain: String,
+        /// Its stage.
+        stage: String,
+        /// Those resources, with the tags they have.
+        resources: Vec<ForeignResource>,
+    },
     /// The stack's delete failed.
     #[error("Stack `{stack}` was not deleted: {reason}")]
     DeleteFailed {
@@ -157,6 +178,28 @@ pub enum Error {
         /// The region.
         region: String,
     },
+    /// ExecuteChangeSet failed in a way that does not say whether CloudFormation started the
+    /// change set, and reading the change set back did not tell either. fanout does not try
+    /// again: executing twice is never an option.
+    #[error("Cannot tell whether change set `{change_set}` of stack `{stack}` was executed: {cause}")]
+    ExecutionUnknown {
+        /// The stack.
+        stack: String,
+        /// The change set.
+        change_set: String,
+        /// What failed, in words.
+        cause: String,
+    },
+    /// The stack's operation was started, and following it failed: CloudFormation goes on
+    /// without fanout watching.
+    #[error("Lost track of stack `{stack}` while CloudFormation runs its operation: {source}")]
+    LostTrack {
+        /// The stack.
+        stack: String,
+        /// Why following it failed.
+        #[source]
+        source: Box<Error>,
+    },
     /// Any other failed call.
     #[error("AWS {operation} failed: {message}")]
     Aws {
@@ -166,6 +209,8 @@ pub enum Error {
         code: Option<String>,
         /// AWS's message, or the innermost cause.
         message: String,
+        /// Whether trying again later may succeed: throttling, a 5xx, a broken response.
+        transient: bool,
         /// The SDK's error.
         #[source]
         source: Option<Source>,
@@ -183,6 +228,19 @@ impl Error {
             self,
             Self::NoCredentials { .. } | Self::NoRegion | Self::Unreachable { .. } | Self::AccessDenied { .. }
         )
+    }
+
+    /// Whether the request may or may not have reached AWS and may succeed later: AWS
+    /// throttled it or failed inside, or the connection failed.
+    pub(crate) fn is_transient(&self) -> bool {
+        matches!(self, Self::Unreachable { .. } | Self::Aws { transient: true, .. })
+    }
+
+    /// Whether fanout sends the request again after the SDK's own retries: AWS answered, but
+    /// throttled it or failed inside. An endpoint that could not be reached through all of
+    /// the SDK's retries is reported at once: it is the environment, not load.
+    pub(crate) fn is_worth_retrying(&self) -> bool {
+        matches!(self, Self::Aws { transient: true, .. })
     }
 
     /// What to do about it, for a `hint:` line.
@@ -213,9 +271,18 @@ impl Error {
                     "inspect the stack events, then delete the stack (`fanout destroy`, or `aws cloudformation delete-stack --stack-name {stack}`) and deploy again"
                 )
             }
+            Self::ExecutionUnknown { .. } => {
+                "nothing was executed twice; run the deploy again: it waits for the stack if the change set is running, and replaces the change set if it is not".to_string()
+            }
+            Self::LostTrack { .. } => {
+                "the operation goes on in CloudFormation; run the deploy again: it waits for the stack and carries on".to_string()
+            }
             Self::Timeout { .. } => {
                 "the operation may still finish; check the stack in the console and deploy again".to_string()
             }
+            Self::ForeignResources { domain, stage, .. } => format!(
+                "nothing was created; fanout imports only what its own stacks left behind, tagged `fanout:domain={domain}` and `fanout:stage={stage}`: rename the queue or topic in the manifest, or delete the resource if nothing needs it (tag it so only if it really is this domain's)"
+            ),
             Self::UnreadableTemplate { stack } => format!(
                 "nothing was deleted; delete the stack with the tool that deployed it, or with `aws cloudformation delete-stack --stack-name {stack}`"
             ),
@@ -234,10 +301,9 @@ impl Error {
 }
 
 /// The error for a failed SDK call of `operation` against `endpoint`.
-pub(crate) fn from_sdk<E, R>(operation: &'static str, endpoint: &str, err: SdkError<E, R>) -> Error
+pub(crate) fn from_sdk<E>(operation: &'static str, endpoint: &str, err: SdkError<E, HttpResponse>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     match err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Error::Unreachable {
@@ -260,10 +326,28 @@ where
                     | "ExpiredToken"
                     | "ExpiredTokenException",
                 ) => Error::AccessDenied { operation, message },
-                _ => Error::Aws { operation, code, message, source: Some(Box::new(err)) },
+                _ => {
+                    let status = service.raw().status().as_u16();
+                    let transient = status >= 500
+                        || status == 429
+                        || code
+                            .as_deref()
+                            .is_some_and(|code| THROTTLING_ERRORS.contains(&code) || TRANSIENT_ERRORS.contains(&code));
+                    Error::Aws { operation, code, message, transient, source: Some(Box::new(err)) }
+                }
             }
         }
-        other => Error::Aws { operation, code: None, message: describe(&other), source: Some(Box::new(other)) },
+        // An answer that could not be read, such as one cut short.
+        SdkError::ResponseError(_) => {
+            Error::Aws { operation, code: None, message: describe(&err), transient: true, source: Some(Box::new(err)) }
+        }
+        other => Error::Aws {
+            operation,
+            code: None,
+            message: describe(&other),
+            transient: false,
+            source: Some(Box::new(other)),
+        },
     }
 }
 

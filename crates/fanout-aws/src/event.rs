@@ -39,6 +39,10 @@ pub struct Event {
 pub struct StackEvent {
     /// CloudFormation's ID of the event, unique within the stack.
     pub(crate) event_id: String,
+    /// When it happened, in milliseconds since the epoch, to tell this operation's events
+    /// from earlier ones.
+    #[serde(skip)]
+    pub(crate) at: Option<i64>,
     /// When it happened, RFC 3339.
     pub timestamp: String,
     /// The resource's logical ID (the stack's name for the stack itself).
@@ -77,6 +81,19 @@ pub enum EventKind {
         deployed: String,
         /// The ARN SSM holds now.
         current: String,
+    },
+    /// The template, parameters and tags are what the stack already has: no change set.
+    Unchanged,
+    /// A change set an earlier deploy created and never executed (it was interrupted) was
+    /// deleted before the new one.
+    LeftoverDeleted {
+        /// The change set's name.
+        change_set: String,
+    },
+    /// The deploy stopped before executing this change set, and deleted it.
+    ChangeSetDeleted {
+        /// The change set's name.
+        change_set: String,
     },
     /// Another operation is running on the stack; the deploy waits for it.
     WaitingForOperation {
@@ -181,18 +198,27 @@ pub enum StackOutcome {
         /// That domain.
         because: String,
     },
+    /// The deploy was stopped while working on this stack: the change set it had created and
+    /// not executed was deleted, or CloudFormation goes on with the one it had executed
+    /// ([`crate::StackReport::in_progress`]).
+    Interrupted,
+    /// The deploy was stopped before this stack's turn.
+    NotStarted,
 }
 
 impl StackOutcome {
-    /// Whether the user must act: a failure, a refusal, a skipped stack.
+    /// Whether the user must act: a failure, a refusal, a stack skipped or not finished.
     pub(crate) fn needs_action(&self) -> bool {
-        matches!(self, Self::Refused { .. } | Self::Failed { .. } | Self::Skipped { .. })
+        matches!(
+            self,
+            Self::Refused { .. } | Self::Failed { .. } | Self::Skipped { .. } | Self::Interrupted | Self::NotStarted
+        )
     }
 
     /// Whether there is (or was) something to change.
     pub fn has_changes(&self) -> bool {
         match self {
-            Self::NoChanges { .. } | Self::Skipped { .. } => false,
+            Self::NoChanges { .. } | Self::Skipped { .. } | Self::Interrupted | Self::NotStarted => false,
             Self::Planned { plan, .. } => !plan.is_empty(),
             _ => true,
         }

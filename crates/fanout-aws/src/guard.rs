@@ -78,6 +78,12 @@ fn rule(resource_type: &str) -> Option<&'static Rule> {
     RULES.iter().find(|rule| rule.resource_type == resource_type)
 }
 
+/// The properties that make a resource of `resource_type` what it is: changing one replaces
+/// it or fails the update (its create-only and immutable properties).
+pub(crate) fn identity_properties(resource_type: &str) -> impl Iterator<Item = &'static str> {
+    rule(resource_type).into_iter().flat_map(|rule| rule.create_only.iter().chain(rule.immutable)).copied()
+}
+
 /// Why a resource is affected.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -5,8 +5,10 @@
 //! Progress goes to a [`Reporter`] as typed [`Event`]s and results come back as
 //! [`StackOutcome`]s and [`Error`]s; the CLI decides how they look. The decisions that need
 //! no AWS — the plan, the guard, the deploy order, the polling schedule, what a stack status
-//! means — live in modules without SDK types (`plan`, `guard`, `order`, `backoff`, `state`)
-//! and are tested without an emulator.
+//! means, whether a stack is unchanged, how many stacks run at once, what a new stack takes
+//! back from a deleted one — live in modules without SDK types (`plan`, `guard`, `order`,
+//! `backoff`, `state`, `skip`, `limit`, `adopt::import_plan`) and are tested
+//! without an emulator.
 //!
 //! API boundary: what the CLI uses, re-exported here, and nothing else; every module is
 //! private.
@@ -14,6 +16,7 @@
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod adopt;
 mod backoff;
 mod client;
 mod deploy;
@@ -21,16 +24,23 @@ mod destroy;
 mod error;
 mod event;
 mod guard;
+mod limit;
 mod order;
+mod phases;
 mod plan;
 mod preflight;
+mod pressure;
+mod retry;
+mod skip;
 mod stack;
 mod state;
+mod stop;
 mod upload;
 
+pub use adopt::ForeignResource;
 pub use backoff::Backoff;
 pub use client::{Aws, ConnectOptions};
-pub use deploy::{DeployOptions, Mode, StackReport, deploy_all};
+pub use deploy::{DeployOptions, DeployRun, Mode, StackReport, deploy_all};
 pub use destroy::{Destroyed, destroy, lookup, lookup_schema};
 pub use error::Error;
 pub use event::{Event, EventKind, Reporter, ResourceFailure, StackEvent, StackOutcome};
@@ -38,3 +48,4 @@ pub use guard::Finding;
 pub use order::CycleError;
 pub use plan::{Action, Plan, Replacement, ResourceChange};
 pub use stack::StackResource;
+pub use stop::{Stop, StopReason};

@@ -46,8 +46,9 @@ pub struct ResourceChange {
     pub action: Action,
     /// `None` for additions and removals.
     pub replacement: Option<Replacement>,
-    /// Its name or ARN in the account, for an existing resource.
-    pub(crate) physical_id: Option<String>,
+    /// Its name or ARN in the account, for an existing resource; for an imported one, the
+    /// identifier it is imported by (a queue's URL, a topic's ARN, a key's ID).
+    pub physical_id: Option<String>,
     /// Properties whose change makes CloudFormation recreate the resource, as the change set
     /// reports them.
     pub recreated_by: Vec<String>,
@@ -90,14 +91,19 @@ impl Plan {
         self.changes.is_empty()
     }
 
-    /// How many resources are added, modified (replaced ones included) and removed.
+    /// How many resources are added, modified (replaced ones included) and removed; imported
+    /// ones are counted by [`Plan::imports`].
     pub fn counts(&self) -> (usize, usize, usize) {
-        let count = |action| self.changes.iter().filter(|c| c.action == action).count();
-        (
-            count(Action::Add),
-            count(Action::Modify) + count(Action::Dynamic) + count(Action::Import),
-            count(Action::Remove),
-        )
+        (self.count(Action::Add), self.count(Action::Modify) + self.count(Action::Dynamic), self.count(Action::Remove))
+    }
+
+    /// How many existing resources are imported into the stack.
+    pub fn imports(&self) -> usize {
+        self.count(Action::Import)
+    }
+
+    fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == action).count()
     }
 }
 

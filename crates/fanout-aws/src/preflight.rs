@@ -1,11 +1,19 @@
 //! Pre-flight: find every topic of another domain a stack subscribes to, in SSM, before
-//! anything is created, and check that it is the kind of topic the queues need.
+//! anything is created, and check that it is the kind of topic the queues need; check API
+//! Gateway's logging role once per deploy when a template needs it.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ssm::error::SdkError;
 use fanout::{Name, TopicLookup};
+use tokio::sync::OnceCell;
 
 use crate::client::Aws;
 use crate::error::{Error, from_sdk};
+use crate::retry::retrying;
+
+/// SSM's GetParameters takes at most this many names per request.
+pub(crate) const NAMES_PER_REQUEST: usize = 10;
 
 /// A topic lookup and the ARN SSM holds for it now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,12 +61,39 @@ pub(crate) async fn parameter(aws: &Aws, name: &str) -> Result<Option<String>, E
     }
 }
 
+/// The values of the SSM parameters `names` that exist, by name, read
+/// [`NAMES_PER_REQUEST`] at a time.
+pub(crate) async fn parameters(aws: &Aws, names: &BTreeSet<&str>) -> Result<BTreeMap<String, String>, Error> {
+    let names: Vec<&str> = names.iter().copied().collect();
+    let mut found = BTreeMap::new();
+    for batch in names.chunks(NAMES_PER_REQUEST) {
+        let output = retrying(|| async {
+            aws.ssm
+                .get_parameters()
+                .set_names(Some(batch.iter().map(|name| (*name).to_string()).collect()))
+                .send()
+                .await
+                .map_err(|err| from_sdk("GetParameters", &aws.endpoint(), err))
+        })
+        .await?;
+        // Names that do not exist come back in `InvalidParameters`, not as an error.
+        for parameter in output.parameters() {
+            if let (Some(name), Some(value)) = (parameter.name(), parameter.value()) {
+                found.insert(name.to_string(), value.to_string());
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Looks up every topic in `lookups`. Missing topics are errors, and so are topics of the
 /// wrong kind.
 pub(crate) async fn resolve(aws: &Aws, stage: &Name, lookups: &[TopicLookup]) -> Result<Vec<Resolved>, Error> {
+    let names: BTreeSet<&str> = lookups.iter().map(|lookup| lookup.ssm_name.as_str()).collect();
+    let found = if names.is_empty() { BTreeMap::new() } else { parameters(aws, &names).await? };
     let mut resolved = Vec::new();
     for lookup in lookups {
-        let arn = parameter(aws, &lookup.ssm_name).await?.ok_or_else(|| missing(lookup, stage))?;
+        let arn = found.get(&lookup.ssm_name).cloned().ok_or_else(|| missing(lookup, stage))?;
         check_kind(lookup, &arn)?;
         resolved.push(Resolved { lookup: lookup.clone(), arn });
     }
@@ -75,17 +110,34 @@ pub(crate) fn writes_api_access_logs(template: &serde_json::Value) -> bool {
     })
 }
 
+/// Whether API Gateway has a CloudWatch Logs role in this account and region, asked at most
+/// once per deploy (`cache`): it is one setting of the account, not of a stack.
+pub(crate) type ApiLogRole = OnceCell<bool>;
+
 /// Checks that API Gateway has its CloudWatch Logs role in this account and region, when
 /// `template` needs it: without it the stage fails mid-deploy and the stack rolls back.
-pub(crate) async fn check_api_log_role(aws: &Aws, stack: &str, template: &serde_json::Value) -> Result<(), Error> {
+pub(crate) async fn check_api_log_role(
+    aws: &Aws,
+    stack: &str,
+    template: &serde_json::Value,
+    cache: &ApiLogRole,
+) -> Result<(), Error> {
     if !writes_api_access_logs(template) {
         return Ok(());
     }
-    let account =
-        aws.apigateway.get_account().send().await.map_err(|err| from_sdk("GetAccount", &aws.endpoint(), err))?;
-    match account.cloudwatch_role_arn() {
-        Some(role) if !role.is_empty() => Ok(()),
-        _ => Err(Error::NoApiGatewayLogRole { stack: stack.to_string(), region: aws.region.clone() }),
+    let has_role = cache
+        .get_or_try_init(|| async {
+            let account = retrying(|| async {
+                aws.apigateway.get_account().send().await.map_err(|err| from_sdk("GetAccount", &aws.endpoint(), err))
+            })
+            .await?;
+            Ok::<_, Error>(account.cloudwatch_role_arn().is_some_and(|role| !role.is_empty()))
+        })
+        .await?;
+    if *has_role {
+        Ok(())
+    } else {
+        Err(Error::NoApiGatewayLogRole { stack: stack.to_string(), region: aws.region.clone() })
     }
 }
 

@@ -1,13 +1,16 @@
 //! CloudFormation calls, each turned into fanout's own types: stacks, change sets, events.
 //!
 //! Waiting is done here with fanout's own polling ([`crate::backoff`]), not the SDK
-//! waiters, whose fixed minimum delay is tuned for neither a fast nor a slow stack.
+//! waiters, whose fixed minimum delay is tuned for neither a fast nor a slow stack. Every
+//! request that is safe to repeat goes through [`retrying`] on top of the SDK's retries;
+//! executing a change set is the one that never repeats blindly ([`execute_change_set`]).
 
 use std::collections::{BTreeMap, HashSet};
 
+use aws_config::retry::RetryConfig;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cloudformation::primitives::DateTimeFormat;
-use aws_sdk_cloudformation::types::{self as cfn, ChangeSetStatus, ChangeSetType, TemplateStage};
+use aws_sdk_cloudformation::primitives::{DateTime, DateTimeFormat};
+use aws_sdk_cloudformation::types::{self as cfn, ChangeSetStatus, ChangeSetType, ExecutionStatus, TemplateStage};
 use serde_json::Value;
 
 use crate::backoff::Backoff;
@@ -15,7 +18,10 @@ use crate::client::Aws;
 use crate::error::{Error, from_sdk};
 use crate::event::{EventKind, ResourceFailure, StackEvent};
 use crate::plan::{Action, Plan, Replacement, ResourceChange};
+use crate::retry::retrying;
+use crate::skip::DeployedParameter;
 use crate::state;
+use crate::stop::Stop;
 
 /// A stack as DescribeStacks shows it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,10 +29,16 @@ pub(crate) struct StackInfo {
     pub id: String,
     pub status: String,
     pub status_reason: Option<String>,
-    /// Parameter values as last resolved: `ResolvedValue` for SSM parameter types on AWS,
-    /// `ParameterValue` where there is none (plain parameters, and the emulator).
-    pub resolved_parameters: BTreeMap<String, String>,
+    /// The template parameters as last passed and resolved.
+    pub parameters: BTreeMap<String, DeployedParameter>,
+    /// The stack's own tags.
+    pub tags: BTreeMap<String, String>,
     pub outputs: BTreeMap<String, String>,
+}
+
+/// A time CloudFormation reported, in milliseconds since the epoch.
+fn millis(time: &DateTime) -> i64 {
+    time.secs().saturating_mul(1000).saturating_add(i64::from(time.subsec_nanos() / 1_000_000))
 }
 
 fn is_missing_stack<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
@@ -37,24 +49,32 @@ fn is_missing_stack<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
 
 /// The stack named (or with the ID) `stack`, or `None` when there is none.
 pub(crate) async fn describe(aws: &Aws, stack: &str) -> Result<Option<StackInfo>, Error> {
-    let output = match aws.cfn.describe_stacks().stack_name(stack).send().await {
-        Ok(output) => output,
-        Err(err) if is_missing_stack(&err) => return Ok(None),
-        Err(err) => return Err(from_sdk("DescribeStacks", &aws.endpoint(), err)),
-    };
-    let Some(found) = output.stacks().first() else { return Ok(None) };
+    let output = retrying(|| async {
+        match aws.cfn.describe_stacks().stack_name(stack).send().await {
+            Ok(output) => Ok(Some(output)),
+            Err(err) if is_missing_stack(&err) => Ok(None),
+            Err(err) => Err(from_sdk("DescribeStacks", &aws.endpoint(), err)),
+        }
+    })
+    .await?;
+    let Some(found) = output.as_ref().and_then(|o| o.stacks().first()) else { return Ok(None) };
     let status = found.stack_status().map(|s| s.as_str().to_string()).unwrap_or_default();
     Ok(Some(StackInfo {
         id: found.stack_id().unwrap_or(stack).to_string(),
         status,
         status_reason: found.stack_status_reason().map(str::to_string),
-        resolved_parameters: found
+        parameters: found
             .parameters()
             .iter()
             .filter_map(|p| {
-                Some((p.parameter_key()?.to_string(), p.resolved_value().or(p.parameter_value())?.to_string()))
+                let parameter = DeployedParameter {
+                    value: p.parameter_value()?.to_string(),
+                    resolved: p.resolved_value().map(str::to_string),
+                };
+                Some((p.parameter_key()?.to_string(), parameter))
             })
             .collect(),
+        tags: found.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string()))).collect(),
         outputs: found
             .outputs()
             .iter()
@@ -67,14 +87,16 @@ pub(crate) async fn describe(aws: &Aws, stack: &str) -> Result<Option<StackInfo>
 /// stack deployed by another tool in YAML): the guard then relies on the change set alone,
 /// and `destroy` refuses.
 pub(crate) async fn deployed_template(aws: &Aws, stack: &str) -> Result<Option<Value>, Error> {
-    let output = aws
-        .cfn
-        .get_template()
-        .stack_name(stack)
-        .template_stage(TemplateStage::Original)
-        .send()
-        .await
-        .map_err(|err| from_sdk("GetTemplate", &aws.endpoint(), err))?;
+    let output = retrying(|| async {
+        aws.cfn
+            .get_template()
+            .stack_name(stack)
+            .template_stage(TemplateStage::Original)
+            .send()
+            .await
+            .map_err(|err| from_sdk("GetTemplate", &aws.endpoint(), err))
+    })
+    .await?;
     Ok(output.template_body().and_then(|body| serde_json::from_str(body).ok()))
 }
 
@@ -95,40 +117,53 @@ pub(crate) struct ChangeSetRequest<'a> {
     pub tags: Vec<(String, String)>,
 }
 
-pub(crate) async fn create_change_set(aws: &Aws, request: ChangeSetRequest<'_>) -> Result<(), Error> {
+/// Creates the change set. Sent again after a transient failure: a first attempt that did
+/// create it (its answer lost) makes the second fail with `AlreadyExistsException`, and the
+/// name is this deploy's own, so that means done.
+pub(crate) async fn create_change_set(aws: &Aws, request: &ChangeSetRequest<'_>) -> Result<(), Error> {
     let kind = if request.create { ChangeSetType::Create } else { ChangeSetType::Update };
-    let mut call = aws
-        .cfn
-        .create_change_set()
-        .stack_name(request.stack)
-        .change_set_name(request.name)
-        .change_set_type(kind)
-        .description("fanout deploy")
-        // Publish endpoints create execution roles; they are unnamed, so `CAPABILITY_IAM`
-        // suffices, and the templates are fanout's own, so acknowledging it is safe.
-        .capabilities(cfn::Capability::CapabilityIam);
-    call = match request.template {
-        TemplateSource::Body(body) => call.template_body(body),
-        TemplateSource::Url(url) => call.template_url(url),
-    };
-    for (key, value) in request.parameters {
-        call = call.parameters(
-            cfn::Parameter::builder().parameter_key(key).parameter_value(value).use_previous_value(false).build(),
-        );
-    }
-    for (key, value) in request.tags {
-        call = call.tags(cfn::Tag::builder().key(key).value(value).build());
-    }
-    call.send().await.map_err(|err| from_sdk("CreateChangeSet", &aws.endpoint(), err))?;
-    Ok(())
+    retrying(|| async {
+        let mut call = aws
+            .cfn
+            .create_change_set()
+            .stack_name(request.stack)
+            .change_set_name(request.name)
+            .change_set_type(kind.clone())
+            .description("fanout deploy")
+            // Publish endpoints create execution roles; they are unnamed, so `CAPABILITY_IAM`
+            // suffices, and the templates are fanout's own, so acknowledging it is safe.
+            .capabilities(cfn::Capability::CapabilityIam);
+        call = match &request.template {
+            TemplateSource::Body(body) => call.template_body(body),
+            TemplateSource::Url(url) => call.template_url(url),
+        };
+        for (key, value) in &request.parameters {
+            call = call.parameters(
+                cfn::Parameter::builder().parameter_key(key).parameter_value(value).use_previous_value(false).build(),
+            );
+        }
+        for (key, value) in &request.tags {
+            call = call.tags(cfn::Tag::builder().key(key).value(value).build());
+        }
+        match call.send().await {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_already_exists_exception()) => Ok(()),
+            Err(err) => Err(from_sdk("CreateChangeSet", &aws.endpoint(), err)),
+        }
+    })
+    .await
 }
 
 /// How computing a change set ended.
 #[derive(Debug)]
 pub(crate) enum ChangeSetResult {
-    Ready(Plan),
+    /// Computed, with the time CloudFormation created it (milliseconds since the epoch):
+    /// every event of its execution comes after that.
+    Ready { plan: Plan, created_at: Option<i64> },
     /// CloudFormation found nothing to change.
     NoChanges,
+    /// The deploy was stopped while CloudFormation computed it.
+    Stopped,
 }
 
 /// Whether a failed change set's reason means "nothing to change", as AWS and the emulator
@@ -140,18 +175,24 @@ pub(crate) fn means_no_changes(reason: &str) -> bool {
         || reason.contains("no changes")
 }
 
-/// Polls the change set until CloudFormation has computed it.
+/// Polls the change set until CloudFormation has computed it, or the deploy stops.
 pub(crate) async fn wait_for_change_set(
     aws: &Aws,
     stack: &str,
     name: &str,
     backoff: Backoff,
+    stop: &Stop,
 ) -> Result<ChangeSetResult, Error> {
     let mut delays = backoff.delays();
     loop {
-        let (status, reason, changes) = describe_change_set(aws, stack, name).await?;
+        let Some(described) = stop.unless_stopped(describe_change_set(aws, stack, name)).await else {
+            return Ok(ChangeSetResult::Stopped);
+        };
+        let DescribedChangeSet { status, reason, changes, created_at } = described?;
         match status {
-            ChangeSetStatus::CreateComplete => return Ok(ChangeSetResult::Ready(Plan::new(changes))),
+            ChangeSetStatus::CreateComplete => {
+                return Ok(ChangeSetResult::Ready { plan: Plan::new(changes), created_at });
+            }
             ChangeSetStatus::Failed => {
                 let reason = reason.unwrap_or_else(|| "no reason given".to_string());
                 if means_no_changes(&reason) {
@@ -164,36 +205,63 @@ pub(crate) async fn wait_for_change_set(
         let Some(delay) = delays.next() else {
             return Err(Error::Timeout { stack: stack.to_string(), what: "the change set", waited: delays.waited() });
         };
-        tokio::time::sleep(delay).await;
+        if stop.unless_stopped(tokio::time::sleep(delay)).await.is_none() {
+            return Ok(ChangeSetResult::Stopped);
+        }
     }
 }
 
-async fn describe_change_set(
-    aws: &Aws,
-    stack: &str,
-    name: &str,
-) -> Result<(ChangeSetStatus, Option<String>, Vec<ResourceChange>), Error> {
+/// A change set as DescribeChangeSet shows it, all pages read.
+struct DescribedChangeSet {
+    status: ChangeSetStatus,
+    reason: Option<String>,
+    changes: Vec<ResourceChange>,
+    created_at: Option<i64>,
+}
+
+async fn describe_change_set(aws: &Aws, stack: &str, name: &str) -> Result<DescribedChangeSet, Error> {
     let mut changes = Vec::new();
     let mut token = None;
     loop {
-        let output = aws
-            .cfn
-            .describe_change_set()
-            .stack_name(stack)
-            .change_set_name(name)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|err| from_sdk("DescribeChangeSet", &aws.endpoint(), err))?;
+        let output = retrying(|| async {
+            aws.cfn
+                .describe_change_set()
+                .stack_name(stack)
+                .change_set_name(name)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|err| from_sdk("DescribeChangeSet", &aws.endpoint(), err))
+        })
+        .await?;
         changes.extend(output.changes().iter().filter_map(|c| c.resource_change()).map(resource_change));
         let status = output.status().cloned().unwrap_or(ChangeSetStatus::CreatePending);
-        let reason = output.status_reason().map(str::to_string);
         token = output.next_token().map(str::to_string);
         // Changes are complete only once the change set is; earlier pages are not worth following.
         if token.is_none() || status != ChangeSetStatus::CreateComplete {
-            return Ok((status, reason, changes));
+            return Ok(DescribedChangeSet {
+                status,
+                reason: output.status_reason().map(str::to_string),
+                changes,
+                created_at: output.creation_time().map(millis),
+            });
         }
     }
+}
+
+/// The execution status of a change set, read back: `None` when CloudFormation gave none.
+async fn execution_status(aws: &Aws, stack: &str, name: &str) -> Result<Option<ExecutionStatus>, Error> {
+    let output = retrying(|| async {
+        aws.cfn
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name(name)
+            .send()
+            .await
+            .map_err(|err| from_sdk("DescribeChangeSet", &aws.endpoint(), err))
+    })
+    .await?;
+    Ok(output.execution_status().cloned())
 }
 
 fn resource_change(change: &cfn::ResourceChange) -> ResourceChange {
@@ -228,35 +296,116 @@ fn resource_change(change: &cfn::ResourceChange) -> ResourceChange {
     }
 }
 
+/// Deletes a change set; one that is already gone counts as deleted.
 pub(crate) async fn delete_change_set(aws: &Aws, stack: &str, name: &str) -> Result<(), Error> {
-    aws.cfn
-        .delete_change_set()
-        .stack_name(stack)
-        .change_set_name(name)
-        .send()
-        .await
-        .map_err(|err| from_sdk("DeleteChangeSet", &aws.endpoint(), err))?;
-    Ok(())
+    retrying(|| async {
+        match aws.cfn.delete_change_set().stack_name(stack).change_set_name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.code() == Some("ChangeSetNotFound")) => Ok(()),
+            Err(err) => Err(from_sdk("DeleteChangeSet", &aws.endpoint(), err)),
+        }
+    })
+    .await
 }
 
+/// Whether a change set with this execution status was started by CloudFormation.
+fn was_executed(status: &ExecutionStatus) -> bool {
+    matches!(
+        status,
+        ExecutionStatus::ExecuteInProgress | ExecutionStatus::ExecuteComplete | ExecutionStatus::ExecuteFailed
+    )
+}
+
+/// Executes a change set exactly once.
+///
+/// The SDK does not retry this request: a connection that drops after CloudFormation took it
+/// would make a blind retry execute it a second time (AWS refuses that, but the answer would
+/// be an error for a change set that is running fine). After a failure that does not say
+/// whether the request arrived (a dropped connection, a 5xx, throttling), the change set is
+/// read back: running or done means executed; still available means not, and it is sent
+/// again after a pause; anything else is [`Error::ExecutionUnknown`], and nothing more is done.
 pub(crate) async fn execute_change_set(aws: &Aws, stack: &str, name: &str) -> Result<(), Error> {
-    aws.cfn
-        .execute_change_set()
-        .stack_name(stack)
-        .change_set_name(name)
-        .send()
-        .await
-        .map_err(|err| from_sdk("ExecuteChangeSet", &aws.endpoint(), err))?;
-    Ok(())
+    let mut delays = Backoff::RETRY.delays();
+    loop {
+        let sent = aws
+            .cfn
+            .execute_change_set()
+            .stack_name(stack)
+            .change_set_name(name)
+            .customize()
+            .config_override(aws_sdk_cloudformation::config::Builder::default().retry_config(RetryConfig::disabled()))
+            .send()
+            .await;
+        let err = match sent {
+            Ok(_) => return Ok(()),
+            Err(err) => from_sdk("ExecuteChangeSet", &aws.endpoint(), err),
+        };
+        // A refusal (credentials, a change set that cannot run): CloudFormation did not take it.
+        if !err.is_transient() {
+            return Err(err);
+        }
+        let unknown =
+            |cause: String| Error::ExecutionUnknown { stack: stack.to_string(), change_set: name.to_string(), cause };
+        match execution_status(aws, stack, name).await {
+            Ok(Some(status)) if was_executed(&status) => return Ok(()),
+            Ok(Some(ExecutionStatus::Available)) => match delays.next() {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => return Err(err),
+            },
+            Ok(status) => {
+                let status = status.map_or_else(|| "none".to_string(), |s| s.as_str().to_string());
+                return Err(unknown(format!("{err}; the change set's execution status is now `{status}`")));
+            }
+            Err(read) if read.is_environment() => return Err(read),
+            Err(read) => return Err(unknown(format!("{err}; reading the change set back failed too: {read}"))),
+        }
+    }
+}
+
+/// A change set of a stack as ListChangeSets shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChangeSetSummary {
+    pub name: String,
+    /// Whether CloudFormation ran it (or is running it): history, not a leftover.
+    pub executed: bool,
+}
+
+/// Every change set of `stack`.
+pub(crate) async fn change_sets(aws: &Aws, stack: &str) -> Result<Vec<ChangeSetSummary>, Error> {
+    let mut found = Vec::new();
+    let mut token = None;
+    loop {
+        let output = retrying(|| async {
+            aws.cfn
+                .list_change_sets()
+                .stack_name(stack)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|err| from_sdk("ListChangeSets", &aws.endpoint(), err))
+        })
+        .await?;
+        found.extend(output.summaries().iter().map(|summary| ChangeSetSummary {
+            name: summary.change_set_name().unwrap_or_default().to_string(),
+            executed: summary.execution_status().is_some_and(was_executed),
+        }));
+        token = output.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(found);
+        }
+    }
 }
 
 pub(crate) async fn delete_stack(aws: &Aws, stack: &str) -> Result<(), Error> {
-    aws.cfn
-        .delete_stack()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(|err| from_sdk("DeleteStack", &aws.endpoint(), err))?;
+    retrying(|| async {
+        aws.cfn
+            .delete_stack()
+            .stack_name(stack)
+            .send()
+            .await
+            .map_err(|err| from_sdk("DeleteStack", &aws.endpoint(), err))
+    })
+    .await?;
     Ok(())
 }
 
@@ -275,14 +424,16 @@ pub(crate) async fn resources(aws: &Aws, stack: &str) -> Result<Vec<StackResourc
     let mut found = Vec::new();
     let mut token = None;
     loop {
-        let output = aws
-            .cfn
-            .list_stack_resources()
-            .stack_name(stack)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|err| from_sdk("ListStackResources", &aws.endpoint(), err))?;
+        let output = retrying(|| async {
+            aws.cfn
+                .list_stack_resources()
+                .stack_name(stack)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|err| from_sdk("ListStackResources", &aws.endpoint(), err))
+        })
+        .await?;
         found.extend(output.stack_resource_summaries().iter().map(|r| StackResource {
             logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
             resource_type: r.resource_type().unwrap_or_default().to_string(),
@@ -298,6 +449,7 @@ pub(crate) async fn resources(aws: &Aws, stack: &str) -> Result<Vec<StackResourc
 fn stack_event(event: &cfn::StackEvent) -> StackEvent {
     StackEvent {
         event_id: event.event_id().unwrap_or_default().to_string(),
+        at: event.timestamp().map(millis),
         timestamp: event.timestamp().and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()).unwrap_or_default(),
         logical_id: event.logical_resource_id().unwrap_or_default().to_string(),
         resource_type: event.resource_type().unwrap_or_default().to_string(),
@@ -308,54 +460,71 @@ fn stack_event(event: &cfn::StackEvent) -> StackEvent {
 }
 
 /// Stack events not seen before, oldest first. Events come newest first, page by page; the
-/// first page that holds a seen event is the last one needed.
+/// first page that holds a seen event, or one older than the operation followed, is the last
+/// one needed.
 pub(crate) struct EventFeed {
     seen: HashSet<String>,
+    /// Events before this time (milliseconds since the epoch) belong to earlier operations.
+    since: Option<i64>,
 }
 
 impl EventFeed {
-    /// A feed that reports only events newer than those the stack has now.
+    /// A feed that reports only events newer than those the stack has now: one request, for
+    /// an operation fanout did not start (it has no time to start from).
     pub(crate) async fn start(aws: &Aws, stack: &str) -> Result<Self, Error> {
-        let mut feed = Self { seen: HashSet::new() };
+        let mut feed = Self { seen: HashSet::new(), since: None };
         feed.poll(aws, stack).await?;
         Ok(feed)
     }
 
-    /// A feed that reports every event of the stack.
-    #[cfg(test)]
-    pub(crate) fn from_beginning() -> Self {
-        Self { seen: HashSet::new() }
+    /// A feed of the events from `since` on (CloudFormation's time of the change set being
+    /// executed), without a request now: events are read only while the stack changes.
+    /// Without a time, every event is reported.
+    pub(crate) fn since(since: Option<i64>) -> Self {
+        Self { seen: HashSet::new(), since }
     }
 
     pub(crate) async fn poll(&mut self, aws: &Aws, stack: &str) -> Result<Vec<StackEvent>, Error> {
         let mut fresh = Vec::new();
         let mut token = None;
         loop {
-            let output = match aws.cfn.describe_stack_events().stack_name(stack).set_next_token(token).send().await {
-                Ok(output) => output,
-                Err(err) if is_missing_stack(&err) => break,
-                Err(err) => return Err(from_sdk("DescribeStackEvents", &aws.endpoint(), err)),
-            };
-            let mut reached_seen = false;
+            let page = retrying(|| async {
+                match aws.cfn.describe_stack_events().stack_name(stack).set_next_token(token.clone()).send().await {
+                    Ok(output) => Ok(Some(output)),
+                    Err(err) if is_missing_stack(&err) => Ok(None),
+                    Err(err) => Err(from_sdk("DescribeStackEvents", &aws.endpoint(), err)),
+                }
+            })
+            .await?;
+            let Some(output) = page else { break };
+            let mut reached_known = false;
             for event in output.stack_events() {
                 let event = stack_event(event);
-                if self.seen.contains(&event.event_id) {
-                    reached_seen = true;
+                if self.seen.contains(&event.event_id) || self.is_before(&event) {
+                    reached_known = true;
                 } else {
                     fresh.push(event);
                 }
             }
             token = output.next_token().map(str::to_string);
-            if reached_seen || token.is_none() {
+            if reached_known || token.is_none() {
                 break;
             }
         }
         Ok(self.absorb(fresh))
     }
 
+    /// Whether `event` happened before the operation followed: earlier in time, or the stack
+    /// waiting for its first change set to be executed.
+    fn is_before(&self, event: &StackEvent) -> bool {
+        let earlier = matches!((self.since, event.at), (Some(since), Some(at)) if at < since);
+        earlier || (self.since.is_some() && event.status == "REVIEW_IN_PROGRESS")
+    }
+
     /// Remembers `fresh` (newest first, as CloudFormation lists them) and returns the
     /// events not seen before, oldest first.
     pub(crate) fn absorb(&mut self, fresh: Vec<StackEvent>) -> Vec<StackEvent> {
+        let fresh: Vec<StackEvent> = fresh.into_iter().filter(|e| !self.is_before(e)).collect();
         let mut new: Vec<StackEvent> = fresh.into_iter().filter(|e| self.seen.insert(e.event_id.clone())).collect();
         new.reverse();
         new
@@ -371,6 +540,18 @@ pub(crate) struct Followed {
     pub failure: Option<ResourceFailure>,
     /// Whether the stack no longer exists (a completed delete).
     pub gone: bool,
+    /// The stack as the last look saw it, outputs included; `None` once it is gone.
+    pub info: Option<StackInfo>,
+}
+
+/// Where following a stack ended.
+#[derive(Clone, Debug)]
+pub(crate) enum FollowEnd {
+    /// The operation is over.
+    Settled(Box<Followed>),
+    /// The deploy was stopped; CloudFormation goes on, last seen in this status (`None`:
+    /// stopped before the first look).
+    Stopped { status: Option<String> },
 }
 
 /// The first failure among `events` (oldest first): a resource's own failure rather than the
@@ -391,8 +572,8 @@ pub(crate) fn first_failure(events: &[StackEvent]) -> Option<ResourceFailure> {
         .map(failure)
 }
 
-/// Polls `stack` (best by ID, which survives a delete) until its operation settles,
-/// handing every new stack event to `report` as it appears.
+/// Polls `stack` (best by ID, which survives a delete) until its operation settles, handing
+/// every new stack event to `report` as it appears.
 pub(crate) async fn follow(
     aws: &Aws,
     stack: &str,
@@ -400,35 +581,60 @@ pub(crate) async fn follow(
     backoff: Backoff,
     report: &(dyn Fn(EventKind) + Send + Sync),
 ) -> Result<Followed, Error> {
+    match follow_until(aws, stack, feed, backoff, &Stop::default(), report).await? {
+        FollowEnd::Settled(followed) => Ok(*followed),
+        // A switch nobody holds never fires.
+        FollowEnd::Stopped { status } => {
+            Err(Error::StackFailed { stack: stack.to_string(), status: status.unwrap_or_default() })
+        }
+    }
+}
+
+/// [`follow`], until the operation settles or the deploy stops.
+pub(crate) async fn follow_until(
+    aws: &Aws,
+    stack: &str,
+    feed: &mut EventFeed,
+    backoff: Backoff,
+    stop: &Stop,
+    report: &(dyn Fn(EventKind) + Send + Sync),
+) -> Result<FollowEnd, Error> {
     let mut delays = backoff.delays();
     let mut events = Vec::new();
+    let mut status = None;
     loop {
-        let info = describe(aws, stack).await?;
-        let new = feed.poll(aws, stack).await?;
+        let look = async { Ok::<_, Error>((describe(aws, stack).await?, feed.poll(aws, stack).await?)) };
+        let Some(look) = stop.unless_stopped(look).await else { return Ok(FollowEnd::Stopped { status }) };
+        let (info, new) = look?;
         for event in &new {
             report(EventKind::StackEvent(event.clone()));
         }
         events.extend(new);
         let Some(info) = info else {
-            return Ok(Followed {
+            return Ok(FollowEnd::Settled(Box::new(Followed {
                 status: "DELETE_COMPLETE".to_string(),
                 status_reason: None,
                 failure: first_failure(&events),
                 gone: true,
-            });
+                info: None,
+            })));
         };
         if state::settled(&info.status) != state::Settled::Running {
-            return Ok(Followed {
+            return Ok(FollowEnd::Settled(Box::new(Followed {
                 gone: info.status == "DELETE_COMPLETE",
                 failure: first_failure(&events),
-                status: info.status,
-                status_reason: info.status_reason,
-            });
+                status: info.status.clone(),
+                status_reason: info.status_reason.clone(),
+                info: Some(info),
+            })));
         }
+        status = Some(info.status.clone());
         let Some(delay) = delays.next() else {
             return Err(Error::Timeout { stack: stack.to_string(), what: "the operation", waited: delays.waited() });
         };
-        tokio::time::sleep(delay).await;
+        if stop.unless_stopped(tokio::time::sleep(delay)).await.is_none() {
+            return Ok(FollowEnd::Stopped { status });
+        }
     }
 }
 
@@ -439,6 +645,7 @@ mod tests {
     fn event(id: &str, logical_id: &str, kind: &str, status: &str, reason: Option<&str>) -> StackEvent {
         StackEvent {
             event_id: id.into(),
+            at: None,
             timestamp: String::new(),
             logical_id: logical_id.into(),
             resource_type: kind.into(),
@@ -450,7 +657,7 @@ mod tests {
 
     #[test]
     fn feed_deduplicates_and_reports_oldest_first() {
-        let mut feed = EventFeed::from_beginning();
+        let mut feed = EventFeed::since(None);
         let first = feed.absorb(vec![
             event("2", "Q", "AWS::SQS::Queue", "CREATE_IN_PROGRESS", None),
             event("1", "s", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", None),
@@ -461,6 +668,22 @@ mod tests {
             event("2", "Q", "AWS::SQS::Queue", "CREATE_IN_PROGRESS", None),
         ]);
         assert_eq!(second.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["3"]);
+    }
+
+    #[test]
+    fn feed_since_the_change_set_leaves_out_earlier_operations_and_the_review() {
+        let at = |id: &str, millis: i64, status: &str| StackEvent {
+            at: Some(millis),
+            ..event(id, "dev-x", "AWS::CloudFormation::Stack", status, None)
+        };
+        let mut feed = EventFeed::since(Some(1_000));
+        let new = feed.absorb(vec![
+            at("4", 1_500, "UPDATE_COMPLETE"),
+            at("3", 1_200, "UPDATE_IN_PROGRESS"),
+            at("2", 1_000, "REVIEW_IN_PROGRESS"),
+            at("1", 900, "CREATE_COMPLETE"),
+        ]);
+        assert_eq!(new.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["3", "4"]);
     }
 
     #[test]

@@ -34,7 +34,7 @@ use commands::{graph::GraphArgs, schema::SchemaArgs, synth::SynthArgs, validate:
 #[derive(Debug, Parser)]
 #[command(name = "fanout", version, propagate_version = true, max_term_width = 100)]
 #[command(
-    after_help = "Start with `fanout validate`, then `fanout synth`. Exit codes: 0 success, 1 action needed, 2 usage or environment error"
+    after_help = "Start with `fanout validate`, then `fanout synth`. Exit codes: 0 success, 1 action needed, 2 usage or environment error, 130 interrupted (a deploy or diff stopped by SIGINT or SIGTERM)"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -98,6 +98,10 @@ pub enum Outcome {
     Success,
     /// Exit 1: the command ran and the user must act (invalid manifests, stale templates).
     ActionNeeded,
+    /// Exit 130: a deploy or diff stopped on SIGINT or SIGTERM, after cleaning up; running it
+    /// again carries on. 130 is what shells report for a command ended by Ctrl-C, so scripts
+    /// and CI tell an interruption from a failure.
+    Interrupted,
 }
 
 fn main() -> ExitCode {
@@ -122,6 +126,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::ActionNeeded) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(err) => {
             render::error(&err);
             ExitCode::from(2)

@@ -5,49 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod emulator;
+mod messages;
 mod scratch;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aws_sdk_sns::types::MessageAttributeValue;
 use emulator::{Account, Emulator};
+use messages::{attribute, queue_url, receive};
 use scratch::{Repo, Run};
-
-fn attribute(value: &str) -> MessageAttributeValue {
-    MessageAttributeValue::builder().data_type("String").string_value(value).build().unwrap()
-}
-
-/// Receives from `queue_url` until `want` messages arrived or `timeout` passed, deleting
-/// each; returns the bodies in arrival order.
-async fn receive(sqs: &aws_sdk_sqs::Client, queue_url: &str, want: usize, timeout: Duration) -> Vec<String> {
-    let deadline = Instant::now() + timeout;
-    let mut bodies = Vec::new();
-    while bodies.len() < want && Instant::now() < deadline {
-        let output = sqs
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        for message in output.messages() {
-            bodies.push(message.body().unwrap_or_default().to_string());
-            sqs.delete_message()
-                .queue_url(queue_url)
-                .receipt_handle(message.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
-    bodies
-}
-
-async fn queue_url(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
-    sqs.get_queue_url().queue_name(name).send().await.unwrap().queue_url().unwrap().to_string()
-}
 
 fn assert_exit(run: &Run, code: i32) {
     assert_eq!(run.code, code, "{run}");
@@ -260,7 +226,9 @@ async fn failed_deploy_names_the_resource_and_reason_then_recreates_the_stack() 
     );
     assert!(run.stderr.contains("NotFound"), "{run}");
 
-    // Deploy the producer for real; the stack left in ROLLBACK_COMPLETE is recreated.
+    // Deploy the producer for real; the stack left in ROLLBACK_COMPLETE is recreated. The
+    // rollback kept the queues, topic and key (`DeletionPolicy: Retain` holds for a failed
+    // create too), so the new stack imports them, where creating them would fail on AWS.
     ssm.delete_parameter().name(parameter).send().await.unwrap();
     let run = account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion", "scoring"]);
     assert_exit(&run, 0);
@@ -270,7 +238,8 @@ async fn failed_deploy_names_the_resource_and_reason_then_recreates_the_stack() 
         ),
         "{run}"
     );
-    assert!(run.stderr.contains("ok: stack `dev-scoring`: CREATE_COMPLETE"), "{run}");
+    assert!(run.stderr.contains("dev-scoring plan: 4 to import, 0 to add, 0 to change, 0 to remove\n"), "{run}");
+    assert!(run.stderr.contains("ok: stack `dev-scoring`: UPDATE_COMPLETE"), "{run}");
 }
 
 const PRODUCER_STANDARD: &str = "domain: ingestion\nencryption: service-managed\ntopics:\n  events: {}\n";
@@ -458,10 +427,11 @@ async fn large_template_deploys_through_an_s3_upload() {
     let sqs = aws_sdk_sqs::Client::new(&config);
     queue_url(&sqs, "dev-bulk-inbox-15").await;
 
-    // The bucket also comes from the environment; the existing bucket is reused.
+    // The bucket also comes from the environment; the existing bucket is reused (`--force`:
+    // an unchanged stack would be skipped without a change set, so without an upload).
     let again = account.fanout_with_env(
         repo.path(),
-        &["deploy", "--stage", "dev"],
+        &["deploy", "--stage", "dev", "--force"],
         &[("FANOUT_TEMPLATE_BUCKET", "fanout-templates")],
     );
     assert_exit(&again, 0);

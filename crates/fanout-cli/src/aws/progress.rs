@@ -91,6 +91,22 @@ impl Printer {
         }
     }
 
+    /// A line for the whole command rather than one stack, like a signal received: on stderr,
+    /// or as a JSON object of `type` `kind` with `fields`.
+    pub fn note(&self, kind: &str, text: &str, fields: serde_json::Value) {
+        match self.display {
+            Display::Silent => {}
+            Display::Json => {
+                let mut value = serde_json::json!({ "type": kind });
+                if let (Some(object), serde_json::Value::Object(fields)) = (value.as_object_mut(), fields) {
+                    object.extend(fields);
+                }
+                self.json(&value);
+            }
+            Display::Live | Display::Plain => self.line(text),
+        }
+    }
+
     /// Prints one JSON line on stdout.
     pub fn json(&self, value: &serde_json::Value) {
         let _guard = self.lock.lock();
@@ -155,6 +171,13 @@ fn describe(kind: &EventKind, allow_replacement: bool) -> String {
             format!(
                 "topic `{topic}` was replaced: the stack subscribes to {deployed}, SSM now holds {current}; updating"
             )
+        }
+        EventKind::Unchanged => "template, parameters and tags are what the stack has: no change set".to_string(),
+        EventKind::LeftoverDeleted { change_set } => {
+            format!("deleted change set `{change_set}`, which an interrupted deploy left behind")
+        }
+        EventKind::ChangeSetDeleted { change_set } => {
+            format!("stopped: deleted change set `{change_set}`, which was not executed")
         }
         EventKind::WaitingForOperation { status } => {
             format!("another operation is running ({status}); waiting for it to finish")

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use fanout_aws::{DeployOptions, Mode, StackOutcome};
+use fanout_aws::{DeployOptions, Mode, StackOutcome, Stop};
 
 use crate::aws::args::TemplateBucketArgs;
 use crate::aws::connect;
@@ -27,9 +27,14 @@ pub struct DeployArgs {
     #[arg(long)]
     pub allow_replacement: bool,
 
-    /// How many independent stacks deploy at once
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32), value_name = "N")]
+    /// The most stacks deployed at once; each starts as soon as the domains it subscribes to
+    /// are deployed, and fewer run while AWS throttles
+    #[arg(long, default_value_t = DeployOptions::DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=256), value_name = "N")]
     pub concurrency: u16,
+
+    /// Create change sets even for stacks whose template, parameters and tags are unchanged
+    #[arg(long)]
+    pub force: bool,
 
     #[command(flatten)]
     pub template_bucket: TemplateBucketArgs,
@@ -46,21 +51,32 @@ pub fn run(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<Outcome> {
     let options = DeployOptions {
         mode: Mode::Deploy,
         allow_replacement: args.allow_replacement,
+        force: args.force,
         template_bucket: args.template_bucket.template_bucket.clone(),
         concurrency: usize::from(args.concurrency),
+        stop: Stop::new(),
         ..DeployOptions::default()
     };
     let json = args.format == Format::Json;
     let printer = Arc::new(Printer::new(Display::choose(global, json), args.allow_replacement));
-    let reports = connect::runtime()?.block_on(async {
+    let run = connect::runtime()?.block_on(async {
+        let announcer = Arc::clone(&printer);
+        connect::stop_on_signal(options.stop.clone(), move |signal| {
+            announcer.note(
+                "interrupt",
+                &format!("received {signal}: stopping; no new stack starts, change sets not executed are deleted, stacks CloudFormation is updating are left to finish"),
+                serde_json::json!({ "signal": signal }),
+            );
+        })?;
         let client = connect::connect(global).await?;
         let reporter: Arc<dyn fanout_aws::Reporter> = printer.clone();
         fanout_aws::deploy_all(&client, &project, &stage, &domains, &options, reporter).await.map_err(connect::error)
     });
     printer.finish();
-    let reports = reports?;
+    let run = run?;
+    let reports = &run.stacks;
 
-    for report in &reports {
+    for report in reports {
         if json {
             printer.json(&report::json(report));
             continue;
@@ -85,7 +101,20 @@ pub fn run(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<Outcome> {
             _ => {}
         }
     }
-    connect::check_environment(&reports)?;
+    if let Some(line) = report::throttling(&run, options.concurrency) {
+        printer.note(
+            "throttling",
+            &line,
+            serde_json::json!({ "throttled": run.throttled, "lowest_concurrency": run.lowest_concurrency }),
+        );
+    }
+    connect::check_environment(&run)?;
+    if run.stopped.is_some() {
+        if !json {
+            report::interrupted(&run);
+        }
+        return Ok(Outcome::Interrupted);
+    }
     Ok(if reports.iter().all(fanout_aws::StackReport::succeeded) { Outcome::Success } else { Outcome::ActionNeeded })
 }
 

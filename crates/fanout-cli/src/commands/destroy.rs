@@ -71,7 +71,7 @@ pub fn run(global: &GlobalArgs, args: &DestroyArgs) -> anyhow::Result<Outcome> {
                 render::note(
                     global.quiet,
                     format_args!(
-                        "Left in the account by `DeletionPolicy: Retain` (delete them by hand when no longer needed):"
+                        "Left in the account by `DeletionPolicy: Retain` (deploying the domain again takes them back; delete them by hand when no longer needed):"
                     ),
                 );
                 let mut out = std::io::stdout().lock();

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use fanout_aws::{DeployOptions, Mode, StackOutcome};
+use fanout_aws::{DeployOptions, Mode, StackOutcome, Stop};
 
 use crate::aws::args::TemplateBucketArgs;
 use crate::aws::progress::{Display, Printer};
@@ -46,16 +46,24 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
     let options = DeployOptions {
         mode: Mode::Diff,
         template_bucket: args.template_bucket.template_bucket.clone(),
+        stop: Stop::new(),
         ..DeployOptions::default()
     };
     // The plan is the result; progress would repeat it.
     let printer = Arc::new(Printer::new(Display::Silent, false));
-    let reports = connect::runtime()?.block_on(async {
+    let run = connect::runtime()?.block_on(async {
+        connect::stop_on_signal(options.stop.clone(), |_| {})?;
         let client = connect::connect(global).await?;
         let reporter: Arc<dyn fanout_aws::Reporter> = printer;
         fanout_aws::deploy_all(&client, &project, &stage, &domains, &options, reporter).await.map_err(connect::error)
     })?;
-    connect::check_environment(&reports)?;
+    connect::check_environment(&run)?;
+    if run.stopped.is_some() {
+        // A partial plan would read as a complete one: say only where the stacks stand.
+        report::interrupted(&run);
+        return Ok(Outcome::Interrupted);
+    }
+    let reports = run.stacks;
 
     let mut out = std::io::stdout().lock();
     match args.format {

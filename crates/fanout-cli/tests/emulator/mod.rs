@@ -8,6 +8,9 @@
 //! receive, as AWS would. `fanout` trusts the CA through `SSL_CERT_FILE`, the tests' own
 //! SDK clients through their HTTP client.
 
+// Each test target uses its own part of this module.
+#![allow(dead_code)]
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -30,6 +33,12 @@ impl Emulator {
     /// Starts the emulator and waits until it answers. Fails the test, never skips it, when
     /// the emulator is not installed.
     pub fn start() -> Emulator {
+        Self::start_with(&[])
+    }
+
+    /// [`Emulator::start`] with more arguments for the launcher, like
+    /// `--stack-operation-delay 2`.
+    pub fn start_with(launcher_args: &[&str]) -> Emulator {
         let root = repo_root();
         let python = std::env::var_os("FANOUT_MINISTACK_PYTHON")
             .map(PathBuf::from)
@@ -52,6 +61,7 @@ impl Emulator {
                 .arg(&launcher)
                 .arg("--port")
                 .arg(port.to_string())
+                .args(launcher_args)
                 .env("USE_SSL", "1")
                 .env("MINISTACK_SSL_CERT", tls.path().join("server.pem"))
                 .env("MINISTACK_SSL_KEY", tls.path().join("server.key"))
@@ -244,14 +254,20 @@ impl Account {
 
     /// Runs `fanout` in `dir` against this account, with extra environment variables.
     pub fn fanout_with_env(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut command = fanout_command(dir, args);
+        let mut command = self.command(dir, args);
         command.envs(env.iter().copied());
+        Run::of(command)
+    }
+
+    /// `fanout` in `dir` against this account, to be started by the caller.
+    pub fn command(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut command = fanout_command(dir, args);
         command
             .env("AWS_ACCESS_KEY_ID", &self.id)
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("SSL_CERT_FILE", &self.ca);
-        Run::of(command)
+        command
     }
 }
