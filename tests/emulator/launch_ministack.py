@@ -22,6 +22,10 @@ Why a launcher instead of the `ministack` command:
   * AWS::SNS::Subscription fails the resource (so the stack rolls back) when the topic does not
     exist, its policy denies sns:Subscribe, or the sqs/lambda Endpoint is not an ARN; a topic in
     another account gets the subscription attached (the provisioner left it dangling).
+- ministack 1.5.33's SNS drops a message it cannot deliver to a subscribed queue (the queue is
+  gone, or its policy does not let the topic send) even when the subscription has a
+  RedrivePolicy. AWS puts it into the subscription's dead-letter queue; redirect_undeliverable()
+  does the same (see its docstring).
   They reach into ministack internals, so the launcher refuses any other ministack version.
 
 --stack-operation-delay (off by default, used only by the deploy benchmark in scripts/bench)
@@ -285,6 +289,56 @@ def apply_patches() -> None:
     handlers["AWS::SNS::Subscription"]["delete"] = subscription_delete
 
 
+def redirect_undeliverable() -> None:
+    """Put what SNS cannot deliver to a queue into the subscription's dead-letter queue, as AWS does.
+
+    ministack's SNS delivers to a queue through `sns._deliver_to_sqs`, which logs and drops the
+    message when the queue does not exist or its policy does not let the topic send. On AWS a
+    subscription with a RedrivePolicy gets the message in its dead-letter queue instead, in the
+    form the subscription delivers: the raw message with its attributes as message attributes
+    when raw message delivery is on, else the JSON envelope; on a FIFO topic with its message
+    group and deduplication ID. (AWS's own recorded responses, in LocalStack's AWS-validated test
+    `test_redrive_policy_sqs_queue_subscription`, show both forms, with no attributes added.)
+    The dead-letter queue's policy must let the topic send, as on AWS.
+    """
+    from ministack.core.arn import ArnParseError, parse_arn
+    from ministack.services import sns, sqs
+
+    original_deliver = sns._deliver_to_sqs
+
+    def deliverable(queue_arn: str, topic_arn: str) -> bool:
+        # The same two checks the original makes before it appends the message.
+        if sqs._queue_by_arn(queue_arn) is None:
+            return False
+        try:
+            source_account = parse_arn(topic_arn).account_id if topic_arn else ""
+        except ArnParseError:
+            source_account = ""
+        return sqs.queue_policy_allows(queue_arn, "sns.amazonaws.com", topic_arn, source_account or sns.get_account_id())
+
+    def dead_letter_queue(topic_arn: str, queue_arn: str) -> str | None:
+        topic = sns._topic_by_arn_any_scope(topic_arn) if topic_arn else None
+        for subscription in (topic or {}).get("subscriptions", []):
+            if subscription.get("protocol") == "sqs" and subscription.get("endpoint") == queue_arn:
+                try:
+                    policy = json.loads(subscription.get("attributes", {}).get("RedrivePolicy") or "{}")
+                except ValueError:
+                    return None
+                return policy.get("deadLetterTargetArn") if isinstance(policy, dict) else None
+        return None
+
+    def deliver_or_redirect(endpoint, envelope, raw, raw_message, message_group_id="", message_dedup_id="",
+                            message_attributes=None, topic_arn=""):
+        target = endpoint
+        if not deliverable(endpoint, topic_arn):
+            target = dead_letter_queue(topic_arn, endpoint) or endpoint
+        return original_deliver(target, envelope, raw, raw_message, message_group_id=message_group_id,
+                                message_dedup_id=message_dedup_id, message_attributes=message_attributes,
+                                topic_arn=topic_arn)
+
+    sns._deliver_to_sqs = deliver_or_redirect
+
+
 def delay_stack_operations(seconds: float) -> None:
     """Hold every stack operation in `*_IN_PROGRESS` for `seconds` before ministack runs it.
 
@@ -331,6 +385,7 @@ def main(argv: list[str]) -> int:
     configure_environment(args.port, state_dir, auth=not args.no_auth)
     try:
         apply_patches()
+        redirect_undeliverable()
         if args.stack_operation_delay > 0:
             delay_stack_operations(args.stack_operation_delay)
         from ministack.app import main as ministack_main

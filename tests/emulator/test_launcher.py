@@ -402,6 +402,63 @@ class LauncherTest(unittest.TestCase):
             time.sleep(0.2)
 
 
+class UndeliverableTest(unittest.TestCase):
+    """What SNS cannot deliver goes to the subscription's dead-letter queue, as delivered."""
+
+    def test_undeliverable_messages_land_in_the_subscription_dead_letter_queue(self):
+        account = "666666666666"
+        sns, sqs = client("sns", account), client("sqs", account)
+        topic_arn = sns.create_topic(
+            Name="events.fifo", Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"}
+        )["TopicArn"]
+
+        def queue(name: str) -> tuple[str, str]:
+            url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"})["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            return url, arn
+
+        def allow_topic(url: str, arn: str) -> None:
+            policy = {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+                "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+            }]}
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+
+        (raw_url, raw_arn), (enveloped_url, enveloped_arn) = queue("raw.fifo"), queue("enveloped.fifo")
+        dead_letter_queues = {}
+        for name, endpoint, raw in (("raw", raw_arn, "true"), ("enveloped", enveloped_arn, "false")):
+            dlq_url, dlq_arn = queue(f"{name}-dlq.fifo")
+            allow_topic(dlq_url, dlq_arn)
+            dead_letter_queues[name] = dlq_url
+            sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=endpoint, Attributes={
+                "RawMessageDelivery": raw, "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn}),
+            })
+        # Neither queue lets the topic send: both deliveries fail.
+        sns.publish(TopicArn=topic_arn, Message="m-1", MessageGroupId="g-1",
+                    MessageAttributes={"kind": {"DataType": "String", "StringValue": "k"}})
+
+        def dead_letters(name: str) -> list[dict]:
+            return sqs.receive_message(QueueUrl=dead_letter_queues[name], MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                       AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+
+        [raw_message] = dead_letters("raw")
+        self.assertEqual(raw_message["Body"], "m-1")
+        self.assertEqual(raw_message["MessageAttributes"]["kind"]["StringValue"], "k")
+        self.assertEqual(raw_message["Attributes"]["MessageGroupId"], "g-1")
+        [enveloped] = dead_letters("enveloped")
+        envelope = json.loads(enveloped["Body"])
+        self.assertEqual((envelope["Type"], envelope["TopicArn"], envelope["Message"]), ("Notification", topic_arn, "m-1"))
+        self.assertEqual(envelope["MessageAttributes"]["kind"], {"Type": "String", "Value": "k"})
+        self.assertNotIn("MessageAttributes", enveloped)
+        self.assertNotIn("DeadLetterQueueSourceArn", enveloped["Attributes"])
+
+        # A queue that lets the topic send gets the message, and the dead-letter queue nothing more.
+        allow_topic(raw_url, raw_arn)
+        sns.publish(TopicArn=topic_arn, Message="m-2", MessageGroupId="g-1")
+        self.assertEqual(receive_all(sqs, raw_url), ["m-2"])
+        self.assertEqual(dead_letters("raw"), [])
+
+
 class StackOperationDelayTest(unittest.TestCase):
     """`--stack-operation-delay`: stacks stay `*_IN_PROGRESS` for the delay, without blocking the server."""
 

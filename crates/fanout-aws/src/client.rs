@@ -47,6 +47,7 @@ pub struct Aws {
     pub(crate) sns: aws_sdk_sns::Client,
     pub(crate) kms: aws_sdk_kms::Client,
     pub(crate) sts: aws_sdk_sts::Client,
+    pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
     /// A custom endpoint (`AWS_ENDPOINT_URL`): an emulator, which wants path-style S3 URLs.
     pub(crate) custom_endpoint: Option<String>,
     pub(crate) region: String,
@@ -110,6 +111,9 @@ impl Aws {
             sts: aws_sdk_sts::Client::from_conf(
                 aws_sdk_sts::config::Builder::from(config).interceptor(observer.clone()).build(),
             ),
+            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+                aws_sdk_cloudwatch::config::Builder::from(config).interceptor(observer.clone()).build(),
+            ),
             pressure,
             custom_endpoint,
             region: config.region().map(ToString::to_string).unwrap_or_default(),
@@ -119,6 +123,11 @@ impl Aws {
     /// The endpoint, for messages.
     pub(crate) fn endpoint(&self) -> String {
         self.custom_endpoint.clone().unwrap_or_else(|| format!("https://cloudformation.{}.amazonaws.com", self.region))
+    }
+
+    /// The endpoint of `service` (`sqs`, `sns`, `monitoring`), for messages.
+    pub(crate) fn service_endpoint(&self, service: &str) -> String {
+        self.custom_endpoint.clone().unwrap_or_else(|| format!("https://{service}.{}.amazonaws.com", self.region))
     }
 
     /// The URL CloudFormation reads an uploaded template from: path-style for an emulator

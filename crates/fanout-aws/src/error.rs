@@ -215,6 +215,30 @@ pub enum Error {
         #[source]
         source: Option<Source>,
     },
+    /// A domain's stack is not in the stage: `status`, `peek`, `redrive` need it deployed.
+    #[error("Stack `{stack}` does not exist: domain `{domain}` is not deployed to stage `{stage}`")]
+    StackNotFound {
+        /// The stack.
+        stack: String,
+        /// The domain.
+        domain: String,
+        /// The stage.
+        stage: String,
+    },
+    /// The stack lacks a resource the manifest declares: it was deployed from another version.
+    #[error("Stack `{stack}` has no {what} `{logical_id}`")]
+    NotInStack {
+        /// The stack.
+        stack: String,
+        /// What is missing, like "queue".
+        what: &'static str,
+        /// The resource's logical ID.
+        logical_id: String,
+        /// The domain, to deploy.
+        domain: String,
+        /// The stage.
+        stage: String,
+    },
     /// The domains deployed subscribe to each other in a circle.
     #[error(transparent)]
     Cycle(#[from] crate::order::CycleError),
@@ -291,6 +315,9 @@ impl Error {
             }
             Self::ParameterNotFound { .. } => {
                 "deploy the domain that publishes the topic to this stage first".to_string()
+            }
+            Self::StackNotFound { domain, stage, .. } | Self::NotInStack { domain, stage, .. } => {
+                format!("deploy it first: `fanout deploy --stage {stage} {domain}`")
             }
             Self::NoApiGatewayLogRole { region, .. } => format!(
                 "set it once per account and region: make a role that `apigateway.amazonaws.com` may assume, with the managed policy `AmazonAPIGatewayPushToCloudWatchLogs`, then run `aws apigateway update-account --region {region} --patch-operations op=replace,path=/cloudwatchRoleArn,value=<role ARN>`"

@@ -34,6 +34,8 @@ pub(crate) struct StackInfo {
     /// The stack's own tags.
     pub tags: BTreeMap<String, String>,
     pub outputs: BTreeMap<String, String>,
+    /// When the stack was last updated, or created if never updated: RFC 3339.
+    pub last_updated: Option<String>,
 }
 
 /// A time CloudFormation reported, in milliseconds since the epoch.
@@ -80,6 +82,10 @@ pub(crate) async fn describe(aws: &Aws, stack: &str) -> Result<Option<StackInfo>
             .iter()
             .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
             .collect(),
+        last_updated: found
+            .last_updated_time()
+            .or(found.creation_time())
+            .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()),
     }))
 }
 

@@ -25,6 +25,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use commands::{deploy::DeployArgs, destroy::DestroyArgs, diff::DiffArgs, event::EventArgs, lookup::LookupArgs};
 use commands::{graph::GraphArgs, schema::SchemaArgs, synth::SynthArgs, validate::ValidateArgs};
+use commands::{peek::PeekArgs, publish::PublishArgs, redrive::RedriveArgs, status::StatusArgs};
 
 /// Turn event fan-out between domain teams into reviewed, deployable AWS infrastructure.
 ///
@@ -89,6 +90,18 @@ enum Command {
     Lookup(LookupArgs),
     /// Work with events: check one against its topic's JSON Schema
     Event(EventArgs),
+    /// Show the health of a stage: stacks, queues, dead letters, alarms, drift; exit 1 if anything needs you
+    #[command(after_help = commands::status::EXAMPLES)]
+    Status(StatusArgs),
+    /// Show a queue's messages, or its dead letters, and make them visible again at once
+    #[command(after_help = commands::peek::EXAMPLES)]
+    Peek(PeekArgs),
+    /// Move a queue's dead letters back into it: each once, FIFO groups in order
+    #[command(after_help = commands::redrive::EXAMPLES)]
+    Redrive(RedriveArgs),
+    /// Check events against their topic's schema, then publish them: one event or a JSON Lines file
+    #[command(after_help = commands::publish::EXAMPLES)]
+    Publish(PublishArgs),
 }
 
 /// How a command ended, for the exit code: the one place that decides it.
@@ -125,6 +138,10 @@ fn main() -> ExitCode {
         Command::Destroy(args) => commands::destroy::run(&cli.global, &args),
         Command::Lookup(args) => commands::lookup::run(&cli.global, &args),
         Command::Event(args) => commands::event::run(&cli.global, &args),
+        Command::Status(args) => commands::status::run(&cli.global, &args),
+        Command::Peek(args) => commands::peek::run(&cli.global, &args),
+        Command::Redrive(args) => commands::redrive::run(&cli.global, &args),
+        Command::Publish(args) => commands::publish::run(&cli.global, &args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -141,6 +141,10 @@ fn every_command_refuses_an_unconfigured_stage_alike() {
         &["diff", "--stage", "prod"],
         &["destroy", "--stage", "prod", "ingestion"],
         &["lookup", "--stage", "prod", "ingestion/raw-events"],
+        &["status", "--stage", "prod"],
+        &["peek", "--stage", "prod", "ingestion/raw-events"],
+        &["redrive", "--stage", "prod", "ingestion/raw-events"],
+        &["publish", "--stage", "prod", "ingestion/raw-events", "event.json"],
     ] {
         assert_eq!(fanout(dir.path(), args), synth, "fanout {}", args.join(" "));
     }
@@ -190,4 +194,102 @@ fn event_check_accepts_a_matching_event() {
 fn event_check_rejects_a_malformed_event_with_its_path() {
     let dir = contract_repo(r#"{"order_id":"o-1","amount":-3}"#);
     insta::assert_snapshot!(fanout(dir.path(), &["event", "check", "orders/placed", "event.json"]));
+}
+
+#[test]
+fn day_two_commands_show_examples_in_their_help() {
+    for command in ["status", "peek", "redrive", "publish"] {
+        let help = fanout(&repo_root(), &[command, "--help"]);
+        assert!(help.contains("\nExamples:\n  fanout "), "{help}");
+        insta::assert_snapshot!(format!("{command}_help"), help);
+    }
+}
+
+#[test]
+fn queue_and_topic_names_are_checked_before_connecting() {
+    let dir = Repo::new(&[("ingestion.yaml", INGESTION), ("scoring.yaml", SCORING)]);
+    insta::assert_snapshot!(fanout(dir.path(), &["redrive", "--stage", "dev", "scoring"]), @r#"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: `scoring` is not `DOMAIN/QUEUE`
+          hint: write it like `scoring/scoring-runs`
+    "#);
+    insta::assert_snapshot!(fanout(dir.path(), &["peek", "--stage", "dev", "scoring/outbox"]), @r#"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: Domain `scoring` has no queue `outbox`
+          hint: its queues are `inbox`
+    "#);
+    insta::assert_snapshot!(fanout(dir.path(), &["publish", "--stage", "dev", "billing/invoices", "-"]), @r#"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: There is no domain `billing` in this repo
+          hint: the domains are `ingestion`, `scoring`
+    "#);
+    insta::assert_snapshot!(fanout(dir.path(), &["status", "--stage", "dev", "shipping"]), @r#"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: There is no domain `shipping` in this repo
+          hint: the domains are `ingestion`, `scoring`
+    "#);
+}
+
+#[test]
+fn publish_checks_every_event_before_connecting() {
+    let dir = Repo::new(&[("ingestion.yaml", INGESTION)]);
+    std::fs::write(dir.path().join("events.jsonl"), "{\"id\": 1}\nnot json\n{\"id\": 3}\n").expect("write events");
+    // No AWS configuration at all: the problems are found before anything connects.
+    insta::assert_snapshot!(
+        fanout(dir.path(), &["publish", "--stage", "dev", "ingestion/raw-events", "--attribute", "AWS.x=1", "events.jsonl"]),
+        @r#"
+            exit: 2
+            --- stdout
+            --- stderr
+            error: Invalid `--attribute`: attribute name `AWS.x` may not start with `AWS.` or `Amazon.`, which AWS reserves
+        "#
+    );
+    insta::assert_snapshot!(fanout(dir.path(), &["publish", "--stage", "dev", "ingestion/raw-events", "events.jsonl"]), @r#"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: topic `ingestion/raw-events` is FIFO: every event needs a message group
+          hint: pass `--group GROUP`; events of one group are delivered in order
+        error: topic `ingestion/raw-events` is FIFO without content-based deduplication: every event needs a deduplication ID
+          hint: pass `--dedup-id ID` (in a JSON Lines file each event gets `{ID}-{line}`, so publishing the file again within 5 minutes is a no-op)
+        error: line 2 is not a JSON document: expected ident at line 1 column 2
+          --> events.jsonl:2:1
+          hint: a JSON Lines file holds one event per line, each one JSON document
+        error: nothing was published: found 3 problems
+    "#);
+}
+
+#[test]
+fn publish_names_the_queues_whose_filter_the_events_miss() {
+    let scoring = "domain: scoring\nqueues:\n  inbox:\n    subscriptions:\n      - topic: ingestion/raw-events\n        filter: { attributes: { event_type: [Ready], region: [{ exists: false }] } }\n  audit:\n    subscriptions:\n      - topic: ingestion/raw-events\n";
+    let dir =
+        Repo::new(&[("ingestion.yaml", "domain: ingestion\ntopics:\n  raw-events: {}\n"), ("scoring.yaml", scoring)]);
+    std::fs::write(dir.path().join("event.json"), "{\"id\": 1}\n").expect("write the event");
+    let publish = |extra: &[&str]| {
+        let mut args = vec!["publish", "--stage", "dev", "ingestion/raw-events", "event.json"];
+        args.extend_from_slice(extra);
+        // No region: the run stops before connecting, after the notes.
+        let mut command = fanout_command(dir.path(), &args);
+        command.env_remove("AWS_REGION").env_remove("AWS_DEFAULT_REGION");
+        Run::of(command).to_string()
+    };
+    insta::assert_snapshot!(publish(&[]), @r#"
+        exit: 2
+        --- stdout
+        --- stderr
+        note: queue `scoring/inbox` will not receive these events: its subscription filters on message attribute `event_type`, which they do not carry (`--attribute NAME=VALUE`)
+        note: topic `ingestion/raw-events` declares no `schema`: the events were checked as JSON only
+        error: No AWS region is configured
+          hint: set `AWS_REGION` or pass `--region`
+    "#);
+    let with_attribute = publish(&["--attribute", "event_type=Ready"]);
+    assert!(!with_attribute.contains("will not receive"), "{with_attribute}");
 }

@@ -6,7 +6,11 @@ pub mod diff;
 pub mod event;
 pub mod graph;
 pub mod lookup;
+pub mod peek;
+pub mod publish;
+pub mod redrive;
 pub mod schema;
+pub mod status;
 pub mod synth;
 pub mod validate;
 
