@@ -37,18 +37,16 @@
 
 use std::collections::btree_map::Entry;
 use std::marker::PhantomData;
-use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
 use crate::duration::Duration;
-use crate::lower::{lower_partially, type_error};
 use crate::manifest::{
     AlertsManifest, DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode,
     ExistingKey, FilterManifest, QueueAlertsManifest, QueueManifest, SubscriptionManifest, TopicManifest,
 };
+use crate::model::lower::{lower_partially, type_error};
 use crate::model::{DeadLetter, Domain, Encryption};
 use crate::name::TopicRef;
-use crate::project::{Project, Settings};
 
 /// Marks a [`TopicBuilder`] or [`QueueBuilder`] as standard: at-least-once, best-effort order.
 #[derive(Clone, Copy, Debug)]
@@ -68,13 +66,6 @@ pub struct DomainBuilder {
     manifest: DomainManifest,
     /// Problems only the builder can see, such as a topic added twice.
     problems: Diagnostics,
-}
-
-impl Domain {
-    /// Starts building a domain named `name`; the same as [`DomainBuilder::new`].
-    pub fn builder(name: impl Into<String>) -> DomainBuilder {
-        DomainBuilder::new(name)
-    }
 }
 
 impl DomainBuilder {
@@ -266,102 +257,11 @@ impl DomainBuilder {
 
     /// Whatever domain can be built even with errors (broken entries left out), as the
     /// loader builds it for the cross-domain checks.
-    fn build_partially(&self) -> (Option<Domain>, Diagnostics) {
+    pub(crate) fn build_partially(&self) -> (Option<Domain>, Diagnostics) {
         let (domain, found) = lower_partially(&self.manifest);
         let mut diagnostics = self.problems.clone();
         diagnostics.extend(found);
         (domain, diagnostics)
-    }
-}
-
-impl Project {
-    /// Builds every domain and checks them together, as [`Project::from_sources`] does for
-    /// manifest files: every diagnostic of every domain and of the cross-domain checks (a
-    /// domain with errors still takes part in those, minus its broken entries), and the
-    /// project only without errors.
-    ///
-    /// ```
-    /// use fanout::build::{DomainBuilder, QueueBuilder};
-    /// use fanout::{Project, Settings};
-    ///
-    /// let (project, diagnostics) = Project::from_builders(
-    ///     Settings::default(),
-    ///     [DomainBuilder::new("billing").queue(QueueBuilder::standard("inbox").subscribe("invoices"))],
-    /// );
-    /// assert!(project.is_none());
-    /// assert_eq!(
-    ///     diagnostics.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
-    ///     ["queue `inbox` subscribes to `billing/invoices`, but domain `billing` has no topic `invoices`"],
-    /// );
-    /// ```
-    ///
-    /// A topic with an event schema ([`TopicBuilder::schema`]) gets an error here, as no
-    /// files are read: use [`Project::from_builders_with_schemas`].
-    pub fn from_builders(
-        settings: Settings,
-        domains: impl IntoIterator<Item = DomainBuilder>,
-    ) -> (Option<Project>, Diagnostics) {
-        Self::from_builders_with_schemas(settings, domains, Path::new(""), &|_| None)
-    }
-
-    /// Like [`Project::from_builders`], and reads the event schema of every topic that
-    /// names one, as a manifest's are read: the path joined to `schema_dir` (where the
-    /// manifest would be), read by `read_schema` ([`crate::load::read_schema`] reads files).
-    /// The schemas get the checks a manifest's get, and are published in SSM.
-    ///
-    /// ```
-    /// use std::path::Path;
-    /// use fanout::build::{DomainBuilder, TopicBuilder};
-    /// use fanout::{Project, Settings};
-    ///
-    /// let schema = r#"{ "type": "object", "required": ["id"] }"#;
-    /// let (project, diagnostics) = Project::from_builders_with_schemas(
-    ///     Settings::default(),
-    ///     [DomainBuilder::new("billing").topic(TopicBuilder::standard("invoices").schema("schemas/invoices.json"))],
-    ///     Path::new("domains"),
-    ///     &|path| Some(if path == Path::new("domains/schemas/invoices.json") { Ok(schema.to_string()) } else { Err("not found".to_string()) }),
-    /// );
-    /// assert!(diagnostics.is_empty(), "{diagnostics}");
-    /// let template = project.expect("valid").template("billing", "dev")?;
-    /// assert!(template.resources.contains_key("InvoicesTopicSchemaParameter"));
-    /// # Ok::<(), fanout::LookupError>(())
-    /// ```
-    pub fn from_builders_with_schemas(
-        settings: Settings,
-        domains: impl IntoIterator<Item = DomainBuilder>,
-        schema_dir: &Path,
-        read_schema: crate::contract::ReadSchema<'_>,
-    ) -> (Option<Project>, Diagnostics) {
-        let mut project = Project::new(settings);
-        let mut diagnostics = Diagnostics::default();
-        for builder in domains {
-            let (mut domain, mut found) = builder.build_partially();
-            if let Some(domain) = &mut domain {
-                let mut read = Diagnostics::default();
-                crate::contract::attach(domain, schema_dir, read_schema, &mut read);
-                found
-                    .extend(read.into_iter().map(|diagnostic| diagnostic.in_domain(domain.name.to_string())).collect());
-            }
-            if let Some(domain) = domain {
-                if project.domains.contains_key(&domain.name) {
-                    found.push(
-                        Diagnostic::error(
-                            FieldPath::root().key("domain"),
-                            format!("domain `{}` is added twice", domain.name),
-                        )
-                        .with_hint("add each domain once")
-                        .in_domain(domain.name.to_string()),
-                    );
-                } else {
-                    project.add(domain);
-                }
-            }
-            diagnostics.extend(found);
-        }
-        diagnostics.extend(project.validate());
-        diagnostics.sort();
-        let valid = !diagnostics.has_errors();
-        (valid.then_some(project), diagnostics)
     }
 }
 

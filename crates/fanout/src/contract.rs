@@ -12,21 +12,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
 use crate::limits;
 use crate::model::Domain;
 
-/// A topic's event schema: where the manifest points, and the document once read.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EventSchema {
-    /// The path as written in the manifest, relative to the manifest's folder.
-    pub path: String,
-    /// The schema, once read and checked; `None` when nothing read the file.
-    pub document: Option<Value>,
-}
-
-impl EventSchema {
-    /// The schema as the SSM parameter holds it: compact JSON.
-    pub fn to_compact_json(&self) -> Option<String> {
-        self.document.as_ref().map(Value::to_string)
-    }
-}
+pub use crate::model::EventSchema;
 
 /// Reads a schema file for [`crate::Project::from_sources_with_schemas`]: `None` when the
 /// caller reads no files, else the text or why it could not be read.

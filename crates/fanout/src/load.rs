@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostics;
-use crate::lower::lowercase_first;
+use crate::model::lower::lowercase_first;
 use crate::project::{Project, Source};
 
 /// The repo settings file, whose folder is the repo root.

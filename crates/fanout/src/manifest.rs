@@ -314,4 +314,6 @@ pub fn settings_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(SettingsManifest)).unwrap_or_default()
 }
 
-pub use crate::reference::{EXAMPLE_MANIFEST, EXAMPLE_SETTINGS, reference_markdown};
+mod reference;
+
+pub use reference::{EXAMPLE_MANIFEST, EXAMPLE_SETTINGS, reference_markdown};

@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::build::DomainBuilder;
 use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath, did_you_mean};
 use crate::limits;
-use crate::lower::{locate_all, lower_partially, parse_manifest, parse_settings};
 use crate::manifest::SettingsManifest;
+use crate::model::lower::{locate_all, lower_partially, parse_manifest, parse_settings};
 use crate::model::{Domain, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming;
@@ -94,7 +95,10 @@ impl Settings {
                 Err(err) => diagnostics.push(
                     Diagnostic::error(
                         FieldPath::root().key("stages").index(index),
-                        format!("invalid stage name `{stage}`: {}", crate::lower::lowercase_first(&err.to_string())),
+                        format!(
+                            "invalid stage name `{stage}`: {}",
+                            crate::model::lower::lowercase_first(&err.to_string())
+                        ),
                     )
                     .with_hint("use lowercase letters, digits and single hyphens: `dev`, `prod`"),
                 ),
@@ -144,6 +148,16 @@ pub struct Project {
     pub settings: Settings,
     /// The domains, by name.
     pub domains: BTreeMap<Name, Domain>,
+}
+
+impl crate::synth::Context for Project {
+    fn ssm_prefix(&self) -> &str {
+        &self.settings.ssm_prefix
+    }
+
+    fn topic_kind(&self, topic: &TopicRef) -> Option<TopicKind> {
+        Project::topic_kind(self, topic)
+    }
 }
 
 /// One manifest file's path and text, as given to [`Project::from_sources`].
@@ -312,6 +326,95 @@ impl Project {
         diagnostics.sort();
         let ok = settings.is_some() && !diagnostics.has_errors();
         (ok.then_some(project), diagnostics)
+    }
+
+    /// Builds every domain and checks them together, as [`Project::from_sources`] does for
+    /// manifest files: every diagnostic of every domain and of the cross-domain checks (a
+    /// domain with errors still takes part in those, minus its broken entries), and the
+    /// project only without errors.
+    ///
+    /// ```
+    /// use fanout::build::{DomainBuilder, QueueBuilder};
+    /// use fanout::{Project, Settings};
+    ///
+    /// let (project, diagnostics) = Project::from_builders(
+    ///     Settings::default(),
+    ///     [DomainBuilder::new("billing").queue(QueueBuilder::standard("inbox").subscribe("invoices"))],
+    /// );
+    /// assert!(project.is_none());
+    /// assert_eq!(
+    ///     diagnostics.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+    ///     ["queue `inbox` subscribes to `billing/invoices`, but domain `billing` has no topic `invoices`"],
+    /// );
+    /// ```
+    ///
+    /// A topic with an event schema ([`TopicBuilder::schema`]) gets an error here, as no
+    /// files are read: use [`Project::from_builders_with_schemas`].
+    pub fn from_builders(
+        settings: Settings,
+        domains: impl IntoIterator<Item = DomainBuilder>,
+    ) -> (Option<Project>, Diagnostics) {
+        Self::from_builders_with_schemas(settings, domains, Path::new(""), &|_| None)
+    }
+
+    /// Like [`Project::from_builders`], and reads the event schema of every topic that
+    /// names one, as a manifest's are read: the path joined to `schema_dir` (where the
+    /// manifest would be), read by `read_schema` ([`crate::load::read_schema`] reads files).
+    /// The schemas get the checks a manifest's get, and are published in SSM.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use fanout::build::{DomainBuilder, TopicBuilder};
+    /// use fanout::{Project, Settings};
+    ///
+    /// let schema = r#"{ "type": "object", "required": ["id"] }"#;
+    /// let (project, diagnostics) = Project::from_builders_with_schemas(
+    ///     Settings::default(),
+    ///     [DomainBuilder::new("billing").topic(TopicBuilder::standard("invoices").schema("schemas/invoices.json"))],
+    ///     Path::new("domains"),
+    ///     &|path| Some(if path == Path::new("domains/schemas/invoices.json") { Ok(schema.to_string()) } else { Err("not found".to_string()) }),
+    /// );
+    /// assert!(diagnostics.is_empty(), "{diagnostics}");
+    /// let template = project.expect("valid").template("billing", "dev")?;
+    /// assert!(template.resources.contains_key("InvoicesTopicSchemaParameter"));
+    /// # Ok::<(), fanout::LookupError>(())
+    /// ```
+    pub fn from_builders_with_schemas(
+        settings: Settings,
+        domains: impl IntoIterator<Item = DomainBuilder>,
+        schema_dir: &Path,
+        read_schema: crate::contract::ReadSchema<'_>,
+    ) -> (Option<Project>, Diagnostics) {
+        let mut project = Project::new(settings);
+        let mut diagnostics = Diagnostics::default();
+        for builder in domains {
+            let (mut domain, mut found) = builder.build_partially();
+            if let Some(domain) = &mut domain {
+                let mut read = Diagnostics::default();
+                crate::contract::attach(domain, schema_dir, read_schema, &mut read);
+                found
+                    .extend(read.into_iter().map(|diagnostic| diagnostic.in_domain(domain.name.to_string())).collect());
+            }
+            if let Some(domain) = domain {
+                if project.domains.contains_key(&domain.name) {
+                    found.push(
+                        Diagnostic::error(
+                            FieldPath::root().key("domain"),
+                            format!("domain `{}` is added twice", domain.name),
+                        )
+                        .with_hint("add each domain once")
+                        .in_domain(domain.name.to_string()),
+                    );
+                } else {
+                    project.add(domain);
+                }
+            }
+            diagnostics.extend(found);
+        }
+        diagnostics.extend(project.validate());
+        diagnostics.sort();
+        let valid = !diagnostics.has_errors();
+        (valid.then_some(project), diagnostics)
     }
 
     /// The checks that need more than one domain, or the stages: subscribed topics exist and

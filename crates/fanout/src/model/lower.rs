@@ -298,16 +298,6 @@ fn quote_all(names: &[String]) -> String {
     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
-impl Domain {
-    /// Checks a manifest on its own (no other domains needed) and builds the model.
-    ///
-    /// Returns every problem found; the domain comes back only without errors.
-    pub fn from_manifest(manifest: &DomainManifest) -> (Option<Domain>, Diagnostics) {
-        let (domain, diagnostics) = lower_partially(manifest);
-        if diagnostics.has_errors() { (None, diagnostics) } else { (domain, diagnostics) }
-    }
-}
-
 /// Like [`Domain::from_manifest`], but returns whatever domain could be built even with
 /// errors (broken entries left out), so cross-domain checks can still report on it.
 pub(crate) fn lower_partially(manifest: &DomainManifest) -> (Option<Domain>, Diagnostics) {
@@ -502,10 +492,7 @@ impl Lower {
         Some(Topic {
             description: spec.description.clone(),
             kind,
-            schema: spec
-                .schema
-                .as_ref()
-                .map(|path| crate::contract::EventSchema { path: path.clone(), document: None }),
+            schema: spec.schema.as_ref().map(|path| crate::model::EventSchema { path: path.clone(), document: None }),
             http: spec.http,
         })
     }
