@@ -1,6 +1,7 @@
 //! The generated files the repo commits are what the code generates now: the JSON Schemas
 //! editors use (`schemas/`) and the manifest reference (`docs/manifest.md`), all derived
-//! from the manifest types, so none of them can drift from the parser.
+//! from the manifest types, so none of them can drift from the parser; and the list of
+//! diagnostic kinds (`docs/diagnostics.md`), derived from `DiagnosticKind`.
 //!
 //! After changing a manifest type or its docs, regenerate them with
 //! `FANOUT_BLESS=1 cargo test -p fanout-tests --test generated_docs` and commit the result.
@@ -53,6 +54,11 @@ fn settings_schema_is_current() {
 #[test]
 fn manifest_reference_is_current() {
     check("docs/manifest.md", &fanout::manifest::reference_markdown());
+}
+
+#[test]
+fn diagnostics_reference_is_current() {
+    check("docs/diagnostics.md", &fanout::diagnostic::reference_markdown());
 }
 
 #[test]

@@ -38,7 +38,7 @@
 use std::collections::btree_map::Entry;
 use std::marker::PhantomData;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath};
 use crate::duration::Duration;
 use crate::manifest::{
     AlertsManifest, DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode,
@@ -211,7 +211,7 @@ impl DomainBuilder {
 
     fn twice(&mut self, path: FieldPath, what: &str, name: &str) {
         self.problems.push(
-            Diagnostic::error(path, format!("{what} `{name}` is added twice"))
+            Diagnostic::error(DiagnosticKind::AddedTwice, path, format!("{what} `{name}` is added twice"))
                 .with_hint(format!("add each {what} once; a manifest, too, names each {what} once"))
                 .in_domain(self.manifest.domain.clone()),
         );

@@ -57,7 +57,7 @@ pub mod template;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use diagnostic::{Diagnostic, Diagnostics, FieldPath, Location, Severity};
+pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, Location, Severity};
 pub use duration::{Duration, DurationError};
 pub use model::lower::{parse_manifest, parse_settings};
 pub use model::{Domain, Encryption, Queue, QueueKind, Subscription, Topic, TopicKind};

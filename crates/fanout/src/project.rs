@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::build::DomainBuilder;
-use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath, did_you_mean};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, did_you_mean};
 use crate::limits;
 use crate::manifest::SettingsManifest;
 use crate::model::lower::{locate_all, lower_partially, parse_manifest, parse_settings};
@@ -64,12 +64,20 @@ impl Settings {
         let lower = prefix.to_ascii_lowercase();
         if !prefix.starts_with('/') || prefix.ends_with('/') || prefix.contains("//") || !prefix.chars().all(valid_char)
         {
-            diagnostics.push(Diagnostic::error(path.clone(), format!("invalid SSM prefix `{prefix}`")).with_hint(
-                "start with `/`, separate levels with single `/`, use letters, digits and `_ . -`: `/fanout`",
-            ));
+            diagnostics.push(
+                Diagnostic::error(
+                    DiagnosticKind::InvalidSsmPrefix,
+                    path.clone(),
+                    format!("invalid SSM prefix `{prefix}`"),
+                )
+                .with_hint(
+                    "start with `/`, separate levels with single `/`, use letters, digits and `_ . -`: `/fanout`",
+                ),
+            );
         } else if lower.starts_with("/aws") || lower.starts_with("/ssm") {
             diagnostics.push(
                 Diagnostic::error(
+                    DiagnosticKind::ReservedSsmPrefix,
                     path.clone(),
                     format!("SSM names starting with `{}` are reserved by AWS", &prefix[..4]),
                 )
@@ -77,7 +85,7 @@ impl Settings {
             );
         } else if prefix.split('/').count() - 1 + 5 > limits::SSM_PARAMETER_LEVELS {
             diagnostics.push(
-                Diagnostic::error(path.clone(), "the SSM prefix has too many levels")
+                Diagnostic::error(DiagnosticKind::SsmPrefixTooDeep, path.clone(), "the SSM prefix has too many levels")
                     .with_hint(format!("fanout adds 5 levels; SSM allows {}", limits::SSM_PARAMETER_LEVELS)),
             );
         }
@@ -86,6 +94,7 @@ impl Settings {
             match Name::new(stage.as_str()) {
                 Ok(name) if stages.contains(&name) => diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::DuplicateStage,
                         FieldPath::root().key("stages").index(index),
                         format!("stage `{stage}` is listed twice"),
                     )
@@ -94,6 +103,7 @@ impl Settings {
                 Ok(name) => stages.push(name),
                 Err(err) => diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::InvalidName,
                         FieldPath::root().key("stages").index(index),
                         format!(
                             "invalid stage name `{stage}`: {}",
@@ -106,7 +116,7 @@ impl Settings {
         }
         if manifest.stages.is_empty() {
             diagnostics.push(
-                Diagnostic::error(FieldPath::root().key("stages"), "no stages are listed")
+                Diagnostic::error(DiagnosticKind::NoStages, FieldPath::root().key("stages"), "no stages are listed")
                     .with_hint("list at least one: `stages: [dev]`"),
             );
         }
@@ -279,6 +289,7 @@ impl Project {
                 if stem != domain.name.as_str() {
                     found.push(
                         Diagnostic::error(
+                            DiagnosticKind::FileNameMismatch,
                             FieldPath::root().key("domain"),
                             format!("domain `{}` is in file `{stem}.yaml`", domain.name),
                         )
@@ -288,6 +299,7 @@ impl Project {
                 if let Some((other, _)) = files.get(&domain.name) {
                     found.push(
                         Diagnostic::error(
+                            DiagnosticKind::DuplicateDomain,
                             FieldPath::root().key("domain"),
                             format!("domain `{}` is also defined in `{}`", domain.name, other.display()),
                         )
@@ -399,6 +411,7 @@ impl Project {
                 if project.domains.contains_key(&domain.name) {
                     found.push(
                         Diagnostic::error(
+                            DiagnosticKind::DuplicateDomain,
                             FieldPath::root().key("domain"),
                             format!("domain `{}` is added twice", domain.name),
                         )
@@ -451,6 +464,7 @@ impl Project {
                 };
                 let Some(found) = owner.topics.get(&topic.topic) else {
                     let mut diagnostic = Diagnostic::error(
+                        DiagnosticKind::UnknownTopic,
                         path,
                         format!(
                             "queue `{queue_name}` subscribes to `{topic}`, but domain `{}` has no topic `{}`",
@@ -473,14 +487,14 @@ impl Project {
                 };
                 match (queue.kind.is_fifo(), found.kind.is_fifo()) {
                     (true, false) => diagnostics.push(
-                        Diagnostic::error(path, format!("queue `{queue_name}` is FIFO but subscribes to standard topic `{topic}`"))
+                        Diagnostic::error(DiagnosticKind::FifoQueueOnStandardTopic, path, format!("queue `{queue_name}` is FIFO but subscribes to standard topic `{topic}`"))
                             .with_hint(format!(
                                 "make the topic FIFO (`fifo: true` in domain `{}`) or make this queue standard; AWS rejects this subscription",
                                 topic.domain
                             )),
                     ),
                     (false, true) => diagnostics.push(
-                        Diagnostic::warning(path, format!("standard queue `{queue_name}` subscribes to FIFO topic `{topic}`: ordering and deduplication are lost"))
+                        Diagnostic::warning(DiagnosticKind::StandardQueueOnFifoTopic, path, format!("standard queue `{queue_name}` subscribes to FIFO topic `{topic}`: ordering and deduplication are lost"))
                             .with_hint("make this queue FIFO (`fifo: true`) to keep the order"),
                     ),
                     _ => {}
@@ -496,6 +510,7 @@ impl Project {
         if stack.len() > limits::STACK_NAME {
             diagnostics.push(
                 Diagnostic::error(
+                    DiagnosticKind::StackNameTooLong,
                     FieldPath::root().key("domain"),
                     format!(
                         "stack name `{stack}` is {} characters; CloudFormation allows {}",
@@ -518,6 +533,7 @@ impl Project {
             if longest.len() > limits::QUEUE_NAME {
                 diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::QueueNameTooLong,
                         FieldPath::root().key("queues").key(name.to_string()),
                         format!(
                             "queue name `{longest}` is {} characters in stage `{stage}`; SQS allows {}",
@@ -538,6 +554,7 @@ impl Project {
             if physical.len() > limits::TOPIC_NAME {
                 diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::TopicNameTooLong,
                         path.clone(),
                         format!(
                             "topic name `{physical}` is {} characters; SNS allows {}",
@@ -553,6 +570,7 @@ impl Project {
             if ssm.len() > limits::SSM_PARAMETER_NAME {
                 diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::SsmNameTooLong,
                         path,
                         format!(
                             "SSM parameter name `{ssm}` is {} characters; SSM allows {}",
@@ -578,6 +596,7 @@ impl Project {
             if count > max {
                 diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::TemplateLimit,
                         FieldPath::root(),
                         format!(
                             "the template of domain `{}` has {count} {what}; CloudFormation allows {max}",
@@ -591,6 +610,7 @@ impl Project {
         if !collisions.is_empty() {
             diagnostics.push(
                 Diagnostic::error(
+                    DiagnosticKind::LogicalIdCollision,
                     FieldPath::root(),
                     "two resources of this domain get the same CloudFormation logical ID",
                 )

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath, Location, did_you_mean};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, Location, did_you_mean};
 use crate::duration::Duration;
 use crate::limits;
 use crate::manifest::{
@@ -92,6 +92,7 @@ fn excessive_nesting(text: &str) -> Option<Diagnostic> {
             }
             if depth > MAX_FLOW_DEPTH {
                 let mut diagnostic = Diagnostic::error(
+                    DiagnosticKind::NestingTooDeep,
                     FieldPath::root(),
                     format!("the document nests deeper than {MAX_FLOW_DEPTH} levels"),
                 )
@@ -139,7 +140,7 @@ fn read_forgivingly(text: &str, diagnostics: &mut Diagnostics) -> Option<DomainM
     let value = read_yaml(text, diagnostics)?;
     if value.is_null() {
         diagnostics.push(
-            Diagnostic::error(FieldPath::root(), "the manifest is empty")
+            Diagnostic::error(DiagnosticKind::EmptyManifest, FieldPath::root(), "the manifest is empty")
                 .with_hint("start it with `domain: <name>`, the name of this file without `.yaml`"),
         );
         return None;
@@ -185,8 +186,9 @@ fn syntax_error(err: &serde_yaml::Error) -> Diagnostic {
     if let Some(at) = message.find(" at line ") {
         message.truncate(at);
     }
-    let mut diagnostic = Diagnostic::error(FieldPath::root(), format!("invalid YAML: {message}"))
-        .with_hint("check the indentation and quoting near this position");
+    let mut diagnostic =
+        Diagnostic::error(DiagnosticKind::YamlSyntax, FieldPath::root(), format!("invalid YAML: {message}"))
+            .with_hint("check the indentation and quoting near this position");
     if let Some(location) = err.location() {
         diagnostic.location =
             Some(Location { file: Default::default(), line: location.line(), column: location.column() });
@@ -230,7 +232,8 @@ pub(crate) fn type_error(path: FieldPath, message: &str) -> Diagnostic {
             let field = if path.field() == Some(unknown.as_str()) { path.clone() } else { path.key(unknown.clone()) };
             let parent = field.parent();
             let place = if parent.is_root() { "the top level".to_string() } else { format!("`{parent}`") };
-            let diagnostic = Diagnostic::error(field, format!("unknown field `{unknown}` in {place}"));
+            let diagnostic =
+                Diagnostic::error(DiagnosticKind::UnknownField, field, format!("unknown field `{unknown}` in {place}"));
             return match did_you_mean(unknown, expected.iter().map(String::as_str)) {
                 Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
                 None if expected.is_empty() => diagnostic.with_hint("this mapping takes no fields"),
@@ -241,8 +244,12 @@ pub(crate) fn type_error(path: FieldPath, message: &str) -> Diagnostic {
     if let Some(rest) = message.strip_prefix("missing field ") {
         let names = backticked(rest);
         let field = names.first().cloned().unwrap_or_default();
-        return Diagnostic::error(path.key(field.clone()), format!("missing field `{field}`"))
-            .with_hint(field_hint(&field).unwrap_or("add it"));
+        return Diagnostic::error(
+            DiagnosticKind::MissingField,
+            path.key(field.clone()),
+            format!("missing field `{field}`"),
+        )
+        .with_hint(field_hint(&field).unwrap_or("add it"));
     }
     let field = path.field().unwrap_or("").to_string();
     // A map entry (`tags.cost-center`) is explained by its map's hint.
@@ -262,7 +269,7 @@ pub(crate) fn type_error(path: FieldPath, message: &str) -> Diagnostic {
     } else {
         message.replace("invalid type: ", "wrong type: ")
     };
-    Diagnostic::error(path, message).with_hint(hint)
+    Diagnostic::error(DiagnosticKind::WrongType, path, message).with_hint(hint)
 }
 
 /// How to write a field correctly, for type errors.
@@ -316,8 +323,8 @@ struct Lower {
 }
 
 impl Lower {
-    fn error(&mut self, path: FieldPath, message: impl Into<String>, hint: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::error(path, message).with_hint(hint));
+    fn error(&mut self, kind: DiagnosticKind, path: FieldPath, message: impl Into<String>, hint: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::error(kind, path, message).with_hint(hint));
     }
 
     fn name(&mut self, text: &str, path: FieldPath, what: &str) -> Option<Name> {
@@ -325,6 +332,7 @@ impl Lower {
             Ok(name) => Some(name),
             Err(err) => {
                 self.error(
+                    DiagnosticKind::InvalidName,
                     path,
                     format!("invalid {what} name `{text}`: {}", lowercase_first(&err.to_string())),
                     "use lowercase letters, digits and single hyphens, starting with a letter: `scoring-runs`",
@@ -341,6 +349,7 @@ impl Lower {
             && description.len() > limits::TEMPLATE_DESCRIPTION
         {
             self.error(
+                DiagnosticKind::DescriptionTooLong,
                 root.key("description"),
                 format!(
                     "the description is {} bytes; a CloudFormation template description holds at most {}",
@@ -406,6 +415,7 @@ impl Lower {
         let max_user_tags = limits::TAGS_PER_RESOURCE - reserved.len();
         if manifest.tags.len() > max_user_tags {
             self.error(
+                DiagnosticKind::TooManyTags,
                 path.clone(),
                 format!(
                     "{} tags given; AWS allows {} per resource and fanout adds 3",
@@ -420,6 +430,7 @@ impl Lower {
             let key_path = path.key(key.clone());
             if reserved.contains(&key.as_str()) {
                 self.error(
+                    DiagnosticKind::ReservedTag,
                     key_path.clone(),
                     format!("tag `{key}` is set by fanout itself"),
                     if key == "owner" { "use the `owner` field instead" } else { "remove this tag" },
@@ -428,6 +439,7 @@ impl Lower {
             if key.is_empty() || key.len() > limits::TAG_KEY || !key.chars().all(valid_char) || key.starts_with("aws:")
             {
                 self.error(
+                    DiagnosticKind::InvalidTagKey,
                     key_path.clone(),
                     format!("invalid tag key `{key}`"),
                     "use 1 to 128 letters, digits, spaces and `_ . : / = + - @`, not starting with `aws:`",
@@ -435,6 +447,7 @@ impl Lower {
             }
             if value.len() > limits::TAG_VALUE || !value.chars().all(valid_char) {
                 self.error(
+                    DiagnosticKind::InvalidTagValue,
                     key_path,
                     format!("invalid value for tag `{key}`"),
                     "use at most 256 letters, digits, spaces and `_ . : / = + - @`",
@@ -445,6 +458,7 @@ impl Lower {
             && (owner.is_empty() || owner.len() > limits::TAG_VALUE || !owner.chars().all(valid_char))
         {
             self.error(
+                DiagnosticKind::InvalidOwner,
                 FieldPath::root().key("owner"),
                 format!("invalid owner `{owner}`: it becomes a tag value"),
                 "use 1 to 256 letters, digits, spaces and `_ . : / = + - @`",
@@ -457,13 +471,14 @@ impl Lower {
         let subscribed =
             manifest.queues.values().any(|queue| queue.as_ref().is_some_and(|queue| !queue.subscriptions.is_empty()));
         if key == "alias/aws/sqs" && subscribed {
-            self.error(
+            self.error(DiagnosticKind::AwsManagedKeyOnSubscribedQueue,
                 path,
                 "the AWS-managed key `alias/aws/sqs` cannot encrypt queues that SNS delivers to",
                 "its key policy cannot grant `sns.amazonaws.com` access; use `encryption: customer-key` or `service-managed`",
             );
         } else if !(key.starts_with("alias/") || key.starts_with("arn:")) {
             self.error(
+                DiagnosticKind::InvalidKmsKey,
                 path,
                 format!("`{key}` is not a KMS key ARN or alias"),
                 "write `arn:aws:kms:...:key/...` or `alias/<name>`",
@@ -471,6 +486,7 @@ impl Lower {
         } else if subscribed {
             self.diagnostics.push(
                 Diagnostic::warning(
+                    DiagnosticKind::ExistingKeyNeedsSnsGrant,
                     path,
                     format!("SNS can deliver to these queues only if the policy of key `{key}` allows it"),
                 )
@@ -500,6 +516,7 @@ impl Lower {
     fn fifo_only(&mut self, present: bool, path: &FieldPath, field: &str, what: &str) {
         if present {
             self.error(
+                DiagnosticKind::FifoOnlySetting,
                 path.key(field),
                 format!("`{field}` applies only to FIFO {what}s"),
                 format!("add `fifo: true` to this {what}, or remove `{field}`"),
@@ -515,6 +532,7 @@ impl Lower {
             Ok(duration) => {
                 let field = path.field().unwrap_or_default().to_string();
                 self.error(
+                    DiagnosticKind::DurationOutOfRange,
                     path,
                     format!("`{field}` is {duration}, outside what AWS allows"),
                     format!("use a duration from {min} to {max}"),
@@ -523,6 +541,7 @@ impl Lower {
             }
             Err(_) => {
                 self.error(
+                    DiagnosticKind::InvalidDuration,
                     path,
                     format!("invalid duration `{text}`"),
                     "write a whole number and a unit: `30s`, `15m`, `12h` or `4d`",
@@ -568,6 +587,7 @@ impl Lower {
         let max = limits::QUEUE_POLICY_STATEMENTS - 1;
         if spec.subscriptions.len() > max {
             self.error(
+                DiagnosticKind::TooManySubscriptions,
                 subscriptions_path.clone(),
                 format!(
                     "{} subscriptions; a queue policy holds {} statements, one per topic plus one that enforces TLS",
@@ -583,6 +603,7 @@ impl Lower {
             if let Some(subscription) = self.subscription(sub, &sub_path, home) {
                 if subscriptions.iter().any(|s| s.topic == subscription.topic) {
                     self.error(
+                        DiagnosticKind::DuplicateSubscription,
                         sub_path.key("topic"),
                         format!("this queue subscribes to `{}` twice", subscription.topic),
                         "merge the two subscriptions; SNS keeps one subscription per topic and queue",
@@ -619,6 +640,7 @@ impl Lower {
                 Ok(count) if (min..=max).contains(&count) => count,
                 _ => {
                     self.error(
+                        DiagnosticKind::MaxReceiveCountOutOfRange,
                         path.key("max_receive_count"),
                         format!("`max_receive_count` is {count}, outside what AWS allows"),
                         format!("use a whole number from {min} to {max}"),
@@ -640,7 +662,7 @@ impl Lower {
         let topic = match TopicRef::parse(&spec.topic, home) {
             Ok(topic) => Some(topic),
             Err(err) => {
-                self.error(
+                self.error(DiagnosticKind::InvalidTopicReference,
                     path.key("topic"),
                     lowercase_first(&err.to_string()),
                     "write `<domain>/<topic>`, or a bare `<topic>` of this domain, in lowercase letters, digits and hyphens",
@@ -661,6 +683,7 @@ impl Lower {
             (None, Some(policy)) => (FilterScope::MessageBody, policy, "body"),
             (Some(_), Some(_)) => {
                 self.error(
+                    DiagnosticKind::FilterAttributesAndBody,
                     path.clone(),
                     "a filter has both `attributes` and `body`",
                     "a subscription filters on one of them; keep one",
@@ -669,6 +692,7 @@ impl Lower {
             }
             (None, None) => {
                 self.error(
+                    DiagnosticKind::EmptyFilter,
                     path.clone(),
                     "the filter is empty",
                     "write `attributes: {...}` or `body: {...}`, or remove `filter`",
@@ -678,7 +702,12 @@ impl Lower {
         };
         let path = path.key(field);
         if policy.is_empty() {
-            self.error(path, "the filter policy is empty", "name at least one key, or remove `filter`");
+            self.error(
+                DiagnosticKind::EmptyFilterPolicy,
+                path,
+                "the filter policy is empty",
+                "name at least one key, or remove `filter`",
+            );
             return None;
         }
         let mut keys = 0usize;
@@ -686,6 +715,7 @@ impl Lower {
         let ok = self.filter_keys(policy, &path, scope, &mut keys, &mut combinations);
         if keys > limits::FILTER_KEYS {
             self.error(
+                DiagnosticKind::FilterTooManyKeys,
                 path.clone(),
                 format!("the filter policy has {keys} keys; SNS allows at most {}", limits::FILTER_KEYS),
                 "filter on fewer keys, or split the subscription across queues",
@@ -693,6 +723,7 @@ impl Lower {
         }
         if combinations > limits::FILTER_COMBINATIONS {
             self.error(
+                DiagnosticKind::FilterTooManyCombinations,
                 path.clone(),
                 format!(
                     "the filter policy has {combinations} value combinations; SNS allows at most {}",
@@ -704,6 +735,7 @@ impl Lower {
         let size = serde_json::to_string(policy).map(|s| s.len()).unwrap_or(0);
         if size > limits::FILTER_POLICY_BYTES {
             self.error(
+                DiagnosticKind::FilterPolicyTooLarge,
                 path.clone(),
                 format!("the filter policy is {size} bytes; SNS allows {}", limits::FILTER_POLICY_BYTES),
                 "make it smaller",
@@ -735,6 +767,7 @@ impl Lower {
                 serde_json::Value::Array(_) if key == "$or" => {}
                 serde_json::Value::Object(_) => {
                     self.error(
+                        DiagnosticKind::NestedAttributeFilter,
                         key_path,
                         format!("filter key `{key}` holds a nested object; attribute filter policies are flat"),
                         "list the accepted values (`[a, b]`), or filter on the message body with `body:`",
@@ -743,6 +776,7 @@ impl Lower {
                 }
                 _ => {
                     self.error(
+                        DiagnosticKind::FilterValuesNotAList,
                         key_path,
                         format!("filter key `{key}` must hold a non-empty list of values"),
                         format!("write `{key}: [value]`"),
@@ -760,6 +794,7 @@ impl Lower {
         for name in names {
             if let Some(other) = seen.insert(name.pascal_case(), name) {
                 self.error(
+                    DiagnosticKind::LogicalIdCollision,
                     FieldPath::root().key(field).key(name.to_string()),
                     format!("`{name}` and `{other}` give the same CloudFormation logical ID `{}`", name.pascal_case()),
                     "rename one of them",
