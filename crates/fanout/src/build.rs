@@ -44,7 +44,7 @@ use crate::manifest::{
     AlertsManifest, DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode,
     ExistingKey, FilterManifest, QueueAlertsManifest, QueueManifest, SubscriptionManifest, TopicManifest,
 };
-use crate::model::lower::{lower_partially, type_error};
+use crate::model::lower::{Lowered, lower_partially};
 use crate::model::{DeadLetter, Domain, Encryption};
 use crate::name::TopicRef;
 
@@ -180,9 +180,17 @@ impl DomainBuilder {
         }
         let mut manifest = queue.manifest;
         for (index, subscription) in queue.subscriptions.into_iter().enumerate() {
-            if let Some((field, message)) = subscription.filter_problem {
+            if let Some((field, found)) = subscription.filter_problem {
                 let field_path = path.key("subscriptions").index(index).key("filter").key(field);
-                self.problems.push(type_error(field_path, &message).in_domain(self.manifest.domain.clone()));
+                self.problems.push(
+                    Diagnostic::error(
+                        DiagnosticKind::WrongType,
+                        field_path,
+                        format!("wrong type: expected a mapping, found {found}"),
+                    )
+                    .with_hint("write a mapping from keys to lists of values: `{ event_type: [InputsReady] }`")
+                    .in_domain(self.manifest.domain.clone()),
+                );
             }
             manifest.subscriptions.push(subscription.manifest);
         }
@@ -251,17 +259,18 @@ impl DomainBuilder {
     /// Like [`DomainBuilder::build`], but returns the warnings too, as
     /// [`Domain::from_manifest`] does: the domain comes back only without errors.
     pub fn build_with_warnings(&self) -> (Option<Domain>, Diagnostics) {
-        let (domain, diagnostics) = self.build_partially();
+        let Lowered { domain, diagnostics, .. } = self.build_partially();
         if diagnostics.has_errors() { (None, diagnostics) } else { (domain, diagnostics) }
     }
 
     /// Whatever domain can be built even with errors (broken entries left out), as the
     /// loader builds it for the cross-domain checks.
-    pub(crate) fn build_partially(&self) -> (Option<Domain>, Diagnostics) {
-        let (domain, found) = lower_partially(&self.manifest);
+    pub(crate) fn build_partially(&self) -> Lowered {
+        let mut lowered = lower_partially(&self.manifest);
         let mut diagnostics = self.problems.clone();
-        diagnostics.extend(found);
-        (domain, diagnostics)
+        diagnostics.extend(lowered.diagnostics);
+        lowered.diagnostics = diagnostics;
+        lowered
     }
 }
 
@@ -570,8 +579,8 @@ impl<K> QueueBuilder<K> {
 #[derive(Clone, Debug)]
 pub struct SubscriptionBuilder {
     manifest: SubscriptionManifest,
-    /// A filter policy that is not a mapping: the field and serde's message.
-    filter_problem: Option<(&'static str, String)>,
+    /// A filter policy that is not a mapping: the field, and what it was given instead.
+    filter_problem: Option<(&'static str, &'static str)>,
 }
 
 impl SubscriptionBuilder {
@@ -602,11 +611,19 @@ impl SubscriptionBuilder {
 
     fn filter(mut self, field: &'static str, policy: serde_json::Value) -> Self {
         self.filter_problem = None;
-        // The same conversion, and so the same message, as a manifest's field gets.
-        let policy = match serde_json::from_value::<serde_json::Map<String, serde_json::Value>>(policy) {
+        // The message a manifest's field gets for a value that is not a mapping.
+        let found = match policy {
+            serde_json::Value::Object(policy) => Ok(policy),
+            serde_json::Value::Null => Err("nothing"),
+            serde_json::Value::Bool(_) => Err("a boolean"),
+            serde_json::Value::Number(_) => Err("a number"),
+            serde_json::Value::String(_) => Err("a string"),
+            serde_json::Value::Array(_) => Err("a list"),
+        };
+        let policy = match found {
             Ok(policy) => policy,
-            Err(err) => {
-                self.filter_problem = Some((field, err.to_string()));
+            Err(found) => {
+                self.filter_problem = Some((field, found));
                 self.manifest.filter = None;
                 return self;
             }

@@ -82,6 +82,11 @@ impl FieldPath {
         path
     }
 
+    /// Whether this path is `other` or a field inside it.
+    pub(crate) fn is_within(&self, other: &FieldPath) -> bool {
+        self.0.starts_with(&other.0)
+    }
+
     /// The last key of the path: the name of the field itself.
     pub fn field(&self) -> Option<&str> {
         self.0.iter().rev().find_map(|segment| match segment {
@@ -324,4 +329,14 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
+}
+
+/// `text` with its first letter in lowercase: an error's message (`Name is empty`) inside a
+/// diagnostic's message.
+pub(crate) fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

@@ -51,17 +51,18 @@ mod name;
 pub mod naming;
 pub mod parallel;
 pub mod project;
-mod source;
+mod read;
 pub mod synth;
 pub mod template;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod yaml;
 
 pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, Location, Severity};
 pub use duration::{Duration, DurationError};
-pub use model::lower::{parse_manifest, parse_settings};
 pub use model::{Domain, Encryption, Queue, QueueKind, Subscription, Topic, TopicKind};
 pub use name::{MAX_NAME_LEN, Name, NameError, TopicRef, TopicRefError};
 pub use project::{LookupError, Project, Settings, Source};
+pub use read::{parse_manifest, parse_settings};
 pub use synth::{TopicLookup, synth, topic_lookups};
 pub use template::Template;

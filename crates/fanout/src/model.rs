@@ -43,8 +43,12 @@ impl Domain {
     ///
     /// Returns every problem found; the domain comes back only without errors.
     pub fn from_manifest(manifest: &DomainManifest) -> (Option<Domain>, Diagnostics) {
-        let (domain, diagnostics) = lower::lower_partially(manifest);
-        if diagnostics.has_errors() { (None, diagnostics) } else { (domain, diagnostics) }
+        let lowered = lower::lower_partially(manifest);
+        if lowered.diagnostics.has_errors() {
+            (None, lowered.diagnostics)
+        } else {
+            (lowered.domain, lowered.diagnostics)
+        }
     }
 }
 

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use crate::build::DomainBuilder;
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, did_you_mean};
 use crate::limits;
+use crate::manifest::DomainManifest;
 use crate::manifest::SettingsManifest;
-use crate::model::lower::{locate_all, lower_partially, parse_manifest, parse_settings};
+use crate::model::lower::{Lowered, SubscriptionOrigins, lower_partially};
 use crate::model::{Domain, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming;
-use crate::source::SourceMap;
+use crate::read::{Document, read_manifest, read_settings};
 use crate::synth::{outline, synth};
 use crate::template::Template;
 
@@ -107,7 +108,7 @@ impl Settings {
                         FieldPath::root().key("stages").index(index),
                         format!(
                             "invalid stage name `{stage}`: {}",
-                            crate::model::lower::lowercase_first(&err.to_string())
+                            crate::diagnostic::lowercase_first(&err.to_string())
                         ),
                     )
                     .with_hint("use lowercase letters, digits and single hyphens: `dev`, `prod`"),
@@ -158,6 +159,8 @@ pub struct Project {
     pub settings: Settings,
     /// The domains, by name.
     pub domains: BTreeMap<Name, Domain>,
+    /// For domains read from a manifest or a builder, where their subscriptions come from.
+    origins: BTreeMap<Name, SubscriptionOrigins>,
 }
 
 impl crate::synth::Context for Project {
@@ -203,13 +206,28 @@ pub enum LookupError {
 impl Project {
     /// A project without domains.
     pub fn new(settings: Settings) -> Self {
-        Self { settings, domains: BTreeMap::new() }
+        Self { settings, domains: BTreeMap::new(), origins: BTreeMap::new() }
     }
 
     /// Adds a domain, replacing one of the same name.
     pub fn add(&mut self, domain: Domain) -> &mut Self {
+        self.origins.remove(&domain.name);
         self.domains.insert(domain.name.clone(), domain);
         self
+    }
+
+    /// Adds a domain read from a manifest or a builder, with where its subscriptions come
+    /// from in it.
+    fn add_lowered(&mut self, domain: Domain, origins: SubscriptionOrigins) {
+        self.origins.insert(domain.name.clone(), origins);
+        self.domains.insert(domain.name.clone(), domain);
+    }
+
+    /// The path of subscription `index` of `queue` in the domain's manifest: its index there,
+    /// which differs from the model's when the domain left a broken subscription out.
+    fn subscription_path(&self, domain: &Name, queue: &Name, index: usize) -> FieldPath {
+        let index = self.origins.get(domain).and_then(|queues| queues.get(queue)?.get(index).copied()).unwrap_or(index);
+        FieldPath::root().key("queues").key(queue.to_string()).key("subscriptions").index(index)
     }
 
     /// Synthesizes the template of the domain named `domain` for the configured stage named
@@ -252,92 +270,96 @@ impl Project {
         manifests: &[Source],
         read_schema: crate::contract::ReadSchema<'_>,
     ) -> (Option<Project>, Diagnostics) {
+        let (project, diagnostics) = Self::check_sources(settings, manifests, read_schema);
+        let ok = !diagnostics.has_errors();
+        (ok.then_some(project), diagnostics)
+    }
+
+    /// Like [`Project::from_sources_with_schemas`], but returns the project even with
+    /// errors: every domain that could be read, minus its broken entries.
+    pub(crate) fn check_sources(
+        settings: Option<&Source>,
+        manifests: &[Source],
+        read_schema: crate::contract::ReadSchema<'_>,
+    ) -> (Project, Diagnostics) {
         let mut diagnostics = Diagnostics::default();
         let settings = match settings {
             None => Some(Settings::default()),
             Some(source) => {
-                let (manifest, mut found) = parse_settings(&source.text, &source.path);
-                let settings = manifest.and_then(|manifest| {
-                    let (settings, mut more) = Settings::from_manifest(&manifest);
-                    locate_all(&mut more, &SourceMap::parse(&source.text), &source.path);
-                    found.extend(more);
+                let document = read_settings(&source.text, &source.path);
+                diagnostics.extend(document.diagnostics.clone());
+                document.value.as_ref().and_then(|manifest| {
+                    let (settings, found) = Settings::from_manifest(manifest);
+                    diagnostics.extend(document.locate(found));
                     settings
-                });
-                diagnostics.extend(found);
-                settings
+                })
             }
         };
 
         let mut project = Project::new(settings.clone().unwrap_or_default());
-        // The text of each domain's file, to locate diagnostics in: reading positions costs
-        // as much as parsing, so it is done only for a file with diagnostics.
-        let mut files: BTreeMap<Name, (&Path, &str)> = BTreeMap::new();
         // Reading and the per-domain checks are independent per file: spread them over the
         // cores, then combine in file order so the result does not depend on the threads.
-        let lowered = crate::parallel::map(manifests, |source| {
-            let (manifest, parsed) = parse_manifest(&source.text, &source.path);
-            let lowered = manifest.map(|manifest| lower_partially(&manifest));
-            (parsed, lowered)
+        let read = crate::parallel::map(manifests, |source| {
+            let mut document = read_manifest(&source.text, &source.path);
+            // The manifest is done with once the domain is built; the document stays, to
+            // locate what later checks find.
+            let lowered = document.value.take().as_ref().map(lower_partially);
+            (document, lowered)
         });
-        for (source, (parsed, lowered)) in manifests.iter().zip(lowered) {
-            diagnostics.extend(parsed);
-            let Some((mut domain, mut found)) = lowered else { continue };
-            if let Some(domain) = &mut domain {
-                let dir = source.path.parent().unwrap_or(Path::new(""));
-                crate::contract::attach(domain, dir, read_schema, &mut found);
-                let stem = source.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-                if stem != domain.name.as_str() {
-                    found.push(
-                        Diagnostic::error(
-                            DiagnosticKind::FileNameMismatch,
-                            FieldPath::root().key("domain"),
-                            format!("domain `{}` is in file `{stem}.yaml`", domain.name),
-                        )
-                        .with_hint(format!("rename the file to `{}.yaml`, or the domain to `{stem}`", domain.name)),
-                    );
-                }
-                if let Some((other, _)) = files.get(&domain.name) {
-                    found.push(
-                        Diagnostic::error(
-                            DiagnosticKind::DuplicateDomain,
-                            FieldPath::root().key("domain"),
-                            format!("domain `{}` is also defined in `{}`", domain.name, other.display()),
-                        )
-                        .with_hint("give each domain one manifest"),
-                    );
-                }
+        // The document of each domain in the project, to locate the cross-domain diagnostics.
+        let mut documents: BTreeMap<Name, Document<DomainManifest>> = BTreeMap::new();
+        for (document, lowered) in read {
+            diagnostics.extend(document.diagnostics.clone());
+            let Some(Lowered { domain, diagnostics: mut found, origins }) = lowered else { continue };
+            let Some(mut domain) = domain else {
+                diagnostics.extend(document.locate(found));
+                continue;
+            };
+            let file = document.file();
+            crate::contract::attach(&mut domain, file.parent().unwrap_or(Path::new("")), read_schema, &mut found);
+            let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            if stem != domain.name.as_str() {
+                found.push(
+                    Diagnostic::error(
+                        DiagnosticKind::FileNameMismatch,
+                        FieldPath::root().key("domain"),
+                        format!(
+                            "domain `{}` is in file `{}`",
+                            domain.name,
+                            file.file_name().unwrap_or_default().to_string_lossy()
+                        ),
+                    )
+                    .with_hint(format!("rename the file to `{}.yaml`, or the domain to `{stem}`", domain.name)),
+                );
             }
-            if !found.is_empty() {
-                locate_all(&mut found, &SourceMap::parse(&source.text), &source.path);
+            if let Some(other) = documents.get(&domain.name) {
+                found.push(
+                    Diagnostic::error(
+                        DiagnosticKind::DuplicateDomain,
+                        FieldPath::root().key("domain"),
+                        format!("domain `{}` is also defined in `{}`", domain.name, other.file().display()),
+                    )
+                    .with_hint("give each domain one manifest"),
+                );
+                diagnostics.extend(document.locate(found));
+                continue;
             }
-            diagnostics.extend(found);
+            diagnostics.extend(document.locate(found));
             // A domain with errors still takes part in the cross-domain checks, so one run
             // reports everything; the project as a whole is then not returned.
-            if let Some(domain) = domain
-                && !files.contains_key(&domain.name)
-            {
-                files.insert(domain.name.clone(), (&source.path, &source.text));
-                project.add(domain);
-            }
+            documents.insert(domain.name.clone(), document);
+            project.add_lowered(domain, origins);
         }
 
-        let mut found = project.validate();
-        let mut source_maps: BTreeMap<&Path, SourceMap> = BTreeMap::new();
-        for diagnostic in found.iter_mut() {
-            let file = diagnostic.domain.as_deref().and_then(|d| Name::new(d).ok()).and_then(|d| files.get(&d));
-            if let Some((path, text)) = file {
-                let source_map = source_maps.entry(*path).or_insert_with(|| SourceMap::parse(text));
-                let mut one = Diagnostics::from_iter([diagnostic.clone()]);
-                locate_all(&mut one, source_map, path);
-                if let Some(located) = one.into_iter().next() {
-                    *diagnostic = located;
-                }
+        for diagnostic in project.validate() {
+            let document = diagnostic.domain.as_deref().and_then(|d| Name::new(d).ok()).and_then(|d| documents.get(&d));
+            match document {
+                Some(document) => diagnostics.extend(document.locate(Diagnostics::from_iter([diagnostic]))),
+                None => diagnostics.push(diagnostic),
             }
         }
-        diagnostics.extend(found);
         diagnostics.sort();
-        let ok = settings.is_some() && !diagnostics.has_errors();
-        (ok.then_some(project), diagnostics)
+        (project, diagnostics)
     }
 
     /// Builds every domain and checks them together, as [`Project::from_sources`] does for
@@ -360,7 +382,7 @@ impl Project {
     /// );
     /// ```
     ///
-    /// A topic with an event schema ([`TopicBuilder::schema`]) gets an error here, as no
+    /// A topic with an event schema ([`TopicBuilder::schema`](crate::build::TopicBuilder::schema)) gets an error here, as no
     /// files are read: use [`Project::from_builders_with_schemas`].
     pub fn from_builders(
         settings: Settings,
@@ -400,7 +422,7 @@ impl Project {
         let mut project = Project::new(settings);
         let mut diagnostics = Diagnostics::default();
         for builder in domains {
-            let (mut domain, mut found) = builder.build_partially();
+            let Lowered { mut domain, diagnostics: mut found, origins } = builder.build_partially();
             if let Some(domain) = &mut domain {
                 let mut read = Diagnostics::default();
                 crate::contract::attach(domain, schema_dir, read_schema, &mut read);
@@ -419,7 +441,7 @@ impl Project {
                         .in_domain(domain.name.to_string()),
                     );
                 } else {
-                    project.add(domain);
+                    project.add_lowered(domain, origins);
                 }
             }
             diagnostics.extend(found);
@@ -451,12 +473,7 @@ impl Project {
     fn check_subscriptions(&self, domain: &Domain, diagnostics: &mut Diagnostics) {
         for (queue_name, queue) in &domain.queues {
             for (index, subscription) in queue.subscriptions.iter().enumerate() {
-                let path = FieldPath::root()
-                    .key("queues")
-                    .key(queue_name.to_string())
-                    .key("subscriptions")
-                    .index(index)
-                    .key("topic");
+                let path = self.subscription_path(&domain.name, queue_name, index).key("topic");
                 let topic = &subscription.topic;
                 let Some(owner) = self.domains.get(&topic.domain) else {
                     // A domain of another repo: its topic is found through SSM at deploy.
