@@ -1,7 +1,8 @@
 //! The generated files the repo commits are what the code generates now: the JSON Schemas
 //! editors use (`schemas/`) and the manifest reference (`docs/manifest.md`), all derived
-//! from the manifest types, so none of them can drift from the parser; and the list of
-//! diagnostic kinds (`docs/diagnostics.md`), derived from `DiagnosticKind`.
+//! from the manifest types, so none of them can drift from the parser; the list of
+//! diagnostic kinds (`docs/diagnostics.md`), derived from `DiagnosticKind`; and the README's
+//! table of justifications, from the one in `fanout::compliance`.
 //!
 //! After changing a manifest type or its docs, regenerate them with
 //! `FANOUT_BLESS=1 cargo test -p fanout-tests --test generated_docs` and commit the result.
@@ -54,6 +55,20 @@ fn settings_schema_is_current() {
 #[test]
 fn manifest_reference_is_current() {
     check("docs/manifest.md", &fanout::manifest::reference_markdown());
+}
+
+/// The README's table of justifications is the one in the code.
+#[test]
+fn readme_lists_the_justifications_of_the_code() {
+    const START: &str = "<!-- justifications: generated from fanout::compliance by `FANOUT_BLESS=1 cargo test -p fanout-tests --test generated_docs` -->\n";
+    const END: &str = "<!-- justifications: end -->\n";
+    let readme = std::fs::read_to_string(repo_file("README.md")).expect("README.md exists");
+    let (Some(start), Some(end)) = (readme.find(START), readme.find(END)) else {
+        panic!("README.md has no generated table of justifications (between `{START}` and `{END}`)");
+    };
+    let expected =
+        format!("{}{START}{}{}", &readme[..start], fanout::compliance::justifications_markdown(), &readme[end..]);
+    check("README.md", &expected);
 }
 
 #[test]

@@ -7,6 +7,8 @@
 //!   page cache), so the floor pays for creating folders and files and copying bytes into the
 //!   kernel, which synth cannot avoid either.
 
+#![allow(clippy::print_stderr, reason = "a command-line tool: usage and errors go to stderr")]
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};

@@ -10,18 +10,18 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Backoff {
     /// The first delay.
-    pub first: Duration,
+    pub(crate) first: Duration,
     /// Each delay is the previous one times `factor_percent / 100`.
-    pub factor_percent: u32,
+    pub(crate) factor_percent: u32,
     /// No delay is longer than this.
-    pub max: Duration,
+    pub(crate) max: Duration,
     /// Waiting gives up once the delays add up to more than this.
-    pub limit: Duration,
+    pub(crate) limit: Duration,
 }
 
 impl Backoff {
     /// Waiting for a change set to be computed: seconds on AWS.
-    pub const CHANGE_SET: Backoff = Backoff {
+    pub(crate) const CHANGE_SET: Backoff = Backoff {
         first: Duration::from_millis(250),
         factor_percent: 150,
         max: Duration::from_secs(5),
@@ -38,14 +38,14 @@ impl Backoff {
 
     /// The delays to sleep, in order; the sequence ends when the next delay would take the
     /// total past [`Backoff::limit`].
-    pub fn delays(&self) -> Delays {
+    pub(crate) fn delays(&self) -> Delays {
         Delays { backoff: *self, next: self.first.min(self.max), total: Duration::ZERO }
     }
 }
 
 /// The iterator returned by [`Backoff::delays`].
 #[derive(Clone, Debug)]
-pub struct Delays {
+pub(crate) struct Delays {
     backoff: Backoff,
     next: Duration,
     total: Duration,
@@ -53,7 +53,7 @@ pub struct Delays {
 
 impl Delays {
     /// How long the delays returned so far add up to.
-    pub fn waited(&self) -> Duration {
+    pub(crate) fn waited(&self) -> Duration {
         self.total
     }
 }

@@ -16,12 +16,14 @@ use crate::error::Error;
 /// Where to connect; everything unset comes from the environment and the profile files.
 #[derive(Clone, Debug, Default)]
 pub struct ConnectOptions {
+    /// The profile of the AWS configuration files (`--profile`).
     pub profile: Option<String>,
+    /// The region (`--region`).
     pub region: Option<String>,
 }
 
 /// How often a throttled or transient call is tried, and how long between tries.
-pub fn retry_config() -> RetryConfig {
+pub(crate) fn retry_config() -> RetryConfig {
     RetryConfig::standard()
         .with_max_attempts(6)
         .with_initial_backoff(Duration::from_millis(500))
@@ -67,7 +69,7 @@ impl Aws {
     }
 
     /// Clients built from an existing SDK configuration (tests with recorded responses).
-    pub fn from_config(config: &aws_config::SdkConfig) -> Self {
+    pub(crate) fn from_config(config: &aws_config::SdkConfig) -> Self {
         let custom_endpoint = config.endpoint_url().map(|url| url.trim_end_matches('/').to_string());
         let s3_config = aws_sdk_s3::config::Builder::from(config).force_path_style(custom_endpoint.is_some()).build();
         Self {
@@ -81,7 +83,7 @@ impl Aws {
     }
 
     /// The endpoint, for messages.
-    pub fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         self.custom_endpoint.clone().unwrap_or_else(|| format!("https://cloudformation.{}.amazonaws.com", self.region))
     }
 

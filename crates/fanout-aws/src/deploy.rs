@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use crate::backoff::Backoff;
 use crate::client::Aws;
 use crate::error::Error;
-use crate::event::{Event, EventKind, Outcome, Reporter, ResourceFailure};
+use crate::event::{Event, EventKind, Reporter, ResourceFailure, StackOutcome};
 use crate::guard;
 use crate::order::Schedule;
 use crate::plan::Plan;
@@ -31,8 +31,10 @@ pub enum Mode {
     Diff,
 }
 
+/// How [`deploy_all`] goes about it.
 #[derive(Clone, Debug)]
 pub struct DeployOptions {
+    /// Deploy, or only diff.
     pub mode: Mode,
     /// Deploy even when the guard finds replacements or removals.
     pub allow_replacement: bool,
@@ -40,7 +42,9 @@ pub struct DeployOptions {
     pub template_bucket: Option<String>,
     /// How many stacks are deployed at once.
     pub concurrency: usize,
+    /// How often a change set is looked at while CloudFormation computes it.
     pub change_set_backoff: Backoff,
+    /// How often a stack is looked at while an operation runs on it.
     pub stack_backoff: Backoff,
 }
 
@@ -57,19 +61,21 @@ impl Default for DeployOptions {
     }
 }
 
-/// One domain's stack, ready to deploy.
+/// One domain's stack, ready to deploy. Built only by [`StackRequest::new`], so its
+/// template is always fanout's own rendering.
 #[derive(Clone, Debug)]
-pub struct StackRequest {
-    pub domain: Name,
-    pub stage: Name,
-    pub stack: String,
-    /// The template as JSON text.
-    pub template: String,
-    pub lookups: Vec<TopicLookup>,
+pub(crate) struct StackRequest {
+    domain: Name,
+    stage: Name,
+    stack: String,
+    /// The template as JSON text, from [`fanout::Template::to_json`].
+    template: String,
+    lookups: Vec<TopicLookup>,
 }
 
 impl StackRequest {
-    pub fn new(project: &Project, domain: &Domain, stage: &Name) -> Self {
+    /// The request for `domain`'s stack in `stage`, with its template synthesized.
+    pub(crate) fn new(project: &Project, domain: &Domain, stage: &Name) -> Self {
         Self {
             domain: domain.name.clone(),
             stage: stage.clone(),
@@ -83,12 +89,16 @@ impl StackRequest {
 /// How one stack of a multi-stack run ended.
 #[derive(Debug)]
 pub struct StackReport {
+    /// The domain.
     pub domain: Name,
+    /// Its stack's name.
     pub stack: String,
-    pub result: Result<Outcome, Error>,
+    /// How it ended, or what stopped it.
+    pub result: Result<StackOutcome, Error>,
 }
 
 impl StackReport {
+    /// Whether the stack is where the run wanted it: deployed, unchanged or planned.
     pub fn succeeded(&self) -> bool {
         matches!(&self.result, Ok(outcome) if !outcome.needs_action())
     }
@@ -100,17 +110,19 @@ fn change_set_name() -> String {
 }
 
 /// Deploys (or diffs) one stack: pre-flight, change set, guard, execute, follow.
-pub async fn deploy_stack(
+pub(crate) async fn deploy_stack(
     aws: &Aws,
     request: &StackRequest,
     options: &DeployOptions,
     reporter: &dyn Reporter,
-) -> Result<Outcome, Error> {
+) -> Result<StackOutcome, Error> {
     let report = |kind: EventKind| {
         reporter.report(Event { domain: request.domain.to_string(), stack: request.stack.clone(), kind });
     };
     let stack_name = request.stack.as_str();
-    let template: Value = serde_json::from_str(&request.template).unwrap_or(Value::Null);
+    #[expect(clippy::expect_used, reason = "the text is fanout's own rendering, see the message")]
+    let template: Value =
+        serde_json::from_str(&request.template).expect("a StackRequest's template is Template::to_json's JSON");
 
     // Pre-flight comes first: nothing may be created or deleted for a stack that cannot
     // subscribe to its topics.
@@ -181,7 +193,7 @@ pub async fn deploy_stack(
     if create && options.mode == Mode::Diff {
         let plan = Plan::create(&template);
         report(EventKind::Plan { plan: plan.clone(), findings: Vec::new() });
-        return Ok(Outcome::Planned { plan, findings: Vec::new(), new_stack: true });
+        return Ok(StackOutcome::Planned { plan, findings: Vec::new(), new_stack: true });
     }
 
     // A replaced upstream topic: the stack still subscribes to the old ARN. Passing the
@@ -245,7 +257,7 @@ pub async fn deploy_stack(
             // AWS keeps a failed change set around; leave nothing behind.
             stack::delete_change_set(aws, stack_name, &change_set).await?;
             let outputs = info.map(|i| i.outputs).unwrap_or_default();
-            return Ok(Outcome::NoChanges { outputs });
+            return Ok(StackOutcome::NoChanges { outputs });
         }
         Err(err) => {
             let _ = stack::delete_change_set(aws, stack_name, &change_set).await;
@@ -263,11 +275,11 @@ pub async fn deploy_stack(
 
     if options.mode == Mode::Diff {
         stack::delete_change_set(aws, stack_name, &change_set).await?;
-        return Ok(Outcome::Planned { plan, findings, new_stack: false });
+        return Ok(StackOutcome::Planned { plan, findings, new_stack: false });
     }
     if findings.iter().any(|f| f.blocks(options.allow_replacement)) {
         stack::delete_change_set(aws, stack_name, &change_set).await?;
-        return Ok(Outcome::Refused { plan, findings });
+        return Ok(StackOutcome::Refused { plan, findings });
     }
 
     let mut feed = EventFeed::start(aws, stack_name).await?;
@@ -277,7 +289,7 @@ pub async fn deploy_stack(
     match state::settled(&followed.status) {
         Settled::Succeeded => {
             let outputs = stack::describe(aws, stack_name).await?.map(|i| i.outputs).unwrap_or_default();
-            Ok(Outcome::Deployed { plan, findings, status: followed.status, outputs })
+            Ok(StackOutcome::Deployed { plan, findings, status: followed.status, outputs })
         }
         _ => {
             let failure = followed.failure.or_else(|| {
@@ -288,7 +300,7 @@ pub async fn deploy_stack(
                     reason,
                 })
             });
-            Ok(Outcome::Failed { status: followed.status, failure })
+            Ok(StackOutcome::Failed { status: followed.status, failure })
         }
     }
 }
@@ -324,7 +336,7 @@ pub(crate) async fn run_in_order<F, Fut>(
 ) -> Result<Vec<StackReport>, Error>
 where
     F: Fn(StackRequest, DeployOptions) -> Fut,
-    Fut: Future<Output = Result<Outcome, Error>> + Send + 'static,
+    Fut: Future<Output = Result<StackOutcome, Error>> + Send + 'static,
 {
     let selected: Vec<Name> =
         if domains.is_empty() { project.domains.keys().cloned().collect() } else { domains.to_vec() };
@@ -383,7 +395,7 @@ where
                 StackReport {
                     stack: naming::stack_name(stage, &skipped),
                     domain: skipped,
-                    result: Ok(Outcome::Skipped { because: because.to_string() }),
+                    result: Ok(StackOutcome::Skipped { because: because.to_string() }),
                 },
             );
         }
@@ -471,9 +483,9 @@ mod tests {
                 recorder.in_flight.fetch_sub(1, Ordering::SeqCst);
                 recorder.runs.lock().unwrap().push((request.domain.to_string(), start, Instant::now()));
                 Ok(if fails {
-                    Outcome::Failed { status: "ROLLBACK_COMPLETE".into(), failure: None }
+                    StackOutcome::Failed { status: "ROLLBACK_COMPLETE".into(), failure: None }
                 } else {
-                    Outcome::NoChanges { outputs: BTreeMap::new() }
+                    StackOutcome::NoChanges { outputs: BTreeMap::new() }
                 })
             }
         };
@@ -486,9 +498,9 @@ mod tests {
             .iter()
             .map(|r| {
                 let outcome = match &r.result {
-                    Ok(Outcome::NoChanges { .. }) => "no_changes".to_string(),
-                    Ok(Outcome::Failed { .. }) => "failed".to_string(),
-                    Ok(Outcome::Skipped { because }) => format!("skipped because {because}"),
+                    Ok(StackOutcome::NoChanges { .. }) => "no_changes".to_string(),
+                    Ok(StackOutcome::Failed { .. }) => "failed".to_string(),
+                    Ok(StackOutcome::Skipped { because }) => format!("skipped because {because}"),
                     other => format!("{other:?}"),
                 };
                 (r.domain.to_string(), outcome)

@@ -19,12 +19,15 @@ pub enum Destroyed {
     /// There was no such stack.
     NotFound,
     /// The stack is gone; these resources were kept by their `DeletionPolicy: Retain`.
-    Deleted { retained: Vec<StackResource> },
+    Deleted {
+        /// The retained resources, by logical ID.
+        retained: Vec<StackResource>,
+    },
 }
 
 /// The resources of `template` that CloudFormation keeps when the stack is deleted, with
 /// their physical IDs from `resources`.
-pub fn retained(template: &Value, resources: &[StackResource]) -> Vec<StackResource> {
+pub(crate) fn retained(template: &Value, resources: &[StackResource]) -> Vec<StackResource> {
     let Some(declared) = template.get("Resources").and_then(Value::as_object) else { return Vec::new() };
     let mut kept: Vec<StackResource> = resources
         .iter()
@@ -35,6 +38,20 @@ pub fn retained(template: &Value, resources: &[StackResource]) -> Vec<StackResou
         .collect();
     kept.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
     kept
+}
+
+/// The resources of the stack `id` (named `stack_name`) that its deletion would keep. A
+/// stack with resources whose template is not JSON is refused: fanout cannot tell what it
+/// keeps, and deletes nothing it cannot vouch for.
+async fn retained_by(aws: &Aws, stack_name: &str, id: &str) -> Result<Vec<StackResource>, Error> {
+    let resources = stack::resources(aws, id).await?;
+    if resources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(template) = stack::deployed_template(aws, id).await? else {
+        return Err(Error::UnreadableTemplate { stack: stack_name.to_string() });
+    };
+    Ok(retained(&template, &resources))
 }
 
 /// Deletes `domain`'s stack in `stage`, waiting for the delete to finish.
@@ -55,8 +72,7 @@ pub async fn destroy(
         let Some(now) = stack::describe(aws, &stack_name).await? else { return Ok(Destroyed::NotFound) };
         info = now;
     }
-    let template = stack::deployed_template(aws, &info.id).await?.unwrap_or(Value::Null);
-    let kept = retained(&template, &stack::resources(aws, &info.id).await?);
+    let kept = retained_by(aws, &stack_name, &info.id).await?;
     let mut feed = EventFeed::start(aws, &info.id).await?;
     report(EventKind::Deleting);
     stack::delete_stack(aws, &info.id).await?;

@@ -10,58 +10,167 @@ use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// What went wrong; [`Error::hint`] says what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The credential chain found nothing.
     #[error("No AWS credentials found{}", profile.as_ref().map(|p| format!(" for profile `{p}`")).unwrap_or_default())]
     NoCredentials {
+        /// The profile asked for, if any.
         profile: Option<String>,
+        /// Why the chain found nothing.
         #[source]
         source: Source,
     },
+    /// Neither a flag, the environment nor the profile names a region.
     #[error("No AWS region is configured")]
     NoRegion,
+    /// The endpoint did not answer.
     #[error("Cannot reach AWS at `{endpoint}` ({operation}): {cause}")]
     Unreachable {
+        /// The endpoint called.
         endpoint: String,
+        /// The API operation, like `DescribeStacks`.
         operation: &'static str,
+        /// The innermost cause, in words.
         cause: String,
+        /// The SDK's error.
         #[source]
         source: Source,
     },
+    /// AWS refused the credentials or their permissions.
     #[error("AWS rejected the credentials ({operation}): {message}")]
-    AccessDenied { operation: &'static str, message: String },
+    AccessDenied {
+        /// The API operation.
+        operation: &'static str,
+        /// AWS's message.
+        message: String,
+    },
+    /// A subscribed topic has no ARN in SSM: its domain is not deployed to the stage.
     #[error("Topic `{topic}` is not deployed to stage `{stage}`: SSM parameter `{ssm_name}` does not exist")]
-    MissingTopic { topic: String, stage: String, domain: String, ssm_name: String },
+    MissingTopic {
+        /// The topic, `domain/topic`.
+        topic: String,
+        /// The stage.
+        stage: String,
+        /// The topic's domain, to deploy first.
+        domain: String,
+        /// The SSM parameter looked up.
+        ssm_name: String,
+    },
+    /// A subscribed topic in SSM is FIFO where the queue needs standard, or the reverse.
     #[error("Topic `{topic}` must be a {} topic, but SSM parameter `{ssm_name}` holds `{arn}`", if *fifo { "FIFO" } else { "standard" })]
-    TopicKind { topic: String, ssm_name: String, arn: String, fifo: bool },
+    TopicKind {
+        /// The topic, `domain/topic`.
+        topic: String,
+        /// The SSM parameter looked up.
+        ssm_name: String,
+        /// The ARN it holds.
+        arn: String,
+        /// Whether the topic must be FIFO.
+        fifo: bool,
+    },
+    /// The stack's last update failed to roll back.
     #[error("Stack `{stack}` is `UPDATE_ROLLBACK_FAILED`: CloudFormation could not roll back its last update")]
-    UpdateRollbackFailed { stack: String },
+    UpdateRollbackFailed {
+        /// The stack.
+        stack: String,
+    },
+    /// The stack is in a failed state no deploy continues from.
     #[error("Stack `{stack}` is `{status}` and cannot be deployed")]
-    StackFailed { stack: String, status: String },
+    StackFailed {
+        /// The stack.
+        stack: String,
+        /// Its status.
+        status: String,
+    },
+    /// A change set or stack operation took longer than its polling schedule allows.
     #[error("Timed out after {}s waiting for {what} of stack `{stack}`", waited.as_secs())]
-    Timeout { stack: String, what: &'static str, waited: Duration },
+    Timeout {
+        /// The stack.
+        stack: String,
+        /// What was waited for: "the change set", "the operation".
+        what: &'static str,
+        /// How long.
+        waited: Duration,
+    },
+    /// CloudFormation could not compute the change set (for another reason than no changes).
     #[error("CloudFormation could not create change set `{change_set}` for stack `{stack}`: {reason}")]
-    ChangeSetFailed { stack: String, change_set: String, reason: String },
+    ChangeSetFailed {
+        /// The stack.
+        stack: String,
+        /// The change set.
+        change_set: String,
+        /// CloudFormation's reason.
+        reason: String,
+    },
+    /// The stack's delete failed.
     #[error("Stack `{stack}` was not deleted: {reason}")]
-    DeleteFailed { stack: String, reason: String },
+    DeleteFailed {
+        /// The stack.
+        stack: String,
+        /// Why: the first resource that failed, or CloudFormation's reason.
+        reason: String,
+    },
+    /// `destroy` cannot read the template of a stack with resources, so it cannot say which
+    /// of them the delete would keep; nothing was deleted.
+    #[error(
+        "Cannot tell which resources of stack `{stack}` would be retained: its template is not JSON, as fanout's templates are"
+    )]
+    UnreadableTemplate {
+        /// The stack.
+        stack: String,
+    },
+    /// A large template could not be put in S3.
     #[error("Cannot upload the template of stack `{stack}` to bucket `{bucket}`: {message}")]
-    TemplateUpload { stack: String, bucket: String, message: String },
+    TemplateUpload {
+        /// The stack.
+        stack: String,
+        /// The bucket.
+        bucket: String,
+        /// The innermost cause, in words.
+        message: String,
+    },
+    /// A template over the inline limit, and no bucket to upload it to.
     #[error("The template of stack `{stack}` is {size} bytes; CloudFormation accepts up to {max} bytes inline")]
-    TemplateTooLarge { stack: String, size: usize, max: usize },
+    TemplateTooLarge {
+        /// The stack.
+        stack: String,
+        /// The template's size in bytes.
+        size: usize,
+        /// The inline limit.
+        max: usize,
+    },
+    /// `lookup` found no such SSM parameter.
     #[error("SSM parameter `{name}` does not exist")]
-    ParameterNotFound { name: String },
+    ParameterNotFound {
+        /// The parameter's name.
+        name: String,
+    },
+    /// The template needs API Gateway's account-wide CloudWatch Logs role, which is not set.
     #[error(
         "API Gateway has no CloudWatch Logs role in region `{region}` of this account: stack `{stack}` has a REST API whose stage writes access logs, and CloudFormation would fail to create it"
     )]
-    NoApiGatewayLogRole { stack: String, region: String },
+    NoApiGatewayLogRole {
+        /// The stack.
+        stack: String,
+        /// The region.
+        region: String,
+    },
+    /// Any other failed call.
     #[error("AWS {operation} failed: {message}")]
     Aws {
+        /// The API operation.
         operation: &'static str,
+        /// AWS's error code, if it gave one.
         code: Option<String>,
+        /// AWS's message, or the innermost cause.
         message: String,
+        /// The SDK's error.
         #[source]
         source: Option<Source>,
     },
+    /// The domains deployed subscribe to each other in a circle.
     #[error(transparent)]
     Cycle(#[from] crate::order::CycleError),
 }
@@ -107,6 +216,9 @@ impl Error {
             Self::Timeout { .. } => {
                 "the operation may still finish; check the stack in the console and deploy again".to_string()
             }
+            Self::UnreadableTemplate { stack } => format!(
+                "nothing was deleted; delete the stack with the tool that deployed it, or with `aws cloudformation delete-stack --stack-name {stack}`"
+            ),
             Self::TemplateTooLarge { .. } => {
                 "pass `--template-bucket` (or set `FANOUT_TEMPLATE_BUCKET`) to deploy through S3".to_string()
             }

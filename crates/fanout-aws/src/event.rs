@@ -12,6 +12,7 @@ use crate::plan::Plan;
 
 /// Receives progress while stacks are deployed; called from several tasks at once.
 pub trait Reporter: Send + Sync {
+    /// Takes one event, as it happens.
     fn report(&self, event: Event);
 }
 
@@ -24,8 +25,11 @@ impl<F: Fn(Event) + Send + Sync> Reporter for F {
 /// One thing that happened to one stack.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Event {
+    /// The domain whose stack it is.
     pub domain: String,
+    /// The stack's name.
     pub stack: String,
+    /// What happened.
     #[serde(flatten)]
     pub kind: EventKind,
 }
@@ -33,36 +37,83 @@ pub struct Event {
 /// A stack event as CloudFormation recorded it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StackEvent {
-    pub event_id: String,
-    /// RFC 3339.
+    /// CloudFormation's ID of the event, unique within the stack.
+    pub(crate) event_id: String,
+    /// When it happened, RFC 3339.
     pub timestamp: String,
+    /// The resource's logical ID (the stack's name for the stack itself).
     pub logical_id: String,
+    /// The resource type, like `AWS::SQS::Queue`.
     pub resource_type: String,
+    /// The resource status, like `CREATE_COMPLETE`.
     pub status: String,
+    /// CloudFormation's reason for the status, if it gave one.
     pub reason: Option<String>,
-    pub physical_id: Option<String>,
+    /// The resource's physical ID, once it has one.
+    pub(crate) physical_id: Option<String>,
 }
 
+/// What happened to a stack, in the order a deploy goes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// Pre-flight found a subscribed topic in SSM.
-    LookupResolved { topic: String, ssm_name: String, arn: String },
+    LookupResolved {
+        /// The topic, `domain/topic`.
+        topic: String,
+        /// The SSM parameter it was found in.
+        ssm_name: String,
+        /// The topic's ARN.
+        arn: String,
+    },
     /// The stack was deployed with another ARN for a topic than SSM holds now: the topic was
     /// replaced, and the stack is updated to subscribe to the new one.
-    StaleLookup { topic: String, ssm_name: String, deployed: String, current: String },
+    StaleLookup {
+        /// The topic, `domain/topic`.
+        topic: String,
+        /// The SSM parameter it is found in.
+        ssm_name: String,
+        /// The ARN the stack subscribes to now.
+        deployed: String,
+        /// The ARN SSM holds now.
+        current: String,
+    },
     /// Another operation is running on the stack; the deploy waits for it.
-    WaitingForOperation { status: String },
+    WaitingForOperation {
+        /// The stack status, like `UPDATE_IN_PROGRESS`.
+        status: String,
+    },
     /// A failed first create left the stack in `ROLLBACK_COMPLETE`; it is deleted and created again.
-    Recreating { status: String },
+    Recreating {
+        /// The stack status.
+        status: String,
+    },
     /// The template was too large to send inline and was uploaded.
-    TemplateUploaded { url: String, bytes: usize },
+    TemplateUploaded {
+        /// Where CloudFormation reads it from.
+        url: String,
+        /// Its size.
+        bytes: usize,
+    },
     /// A change set is being computed.
-    ChangeSetCreating { change_set: String, change_set_type: String },
+    ChangeSetCreating {
+        /// The change set's name.
+        change_set: String,
+        /// `CREATE` or `UPDATE`.
+        change_set_type: String,
+    },
     /// What the change set would do, and what the guard thinks of it.
-    Plan { plan: Plan, findings: Vec<Finding> },
+    Plan {
+        /// The resource changes.
+        plan: Plan,
+        /// The replacements and removals the guard found.
+        findings: Vec<Finding>,
+    },
     /// The change set is being executed.
-    Executing { change_set: String },
+    Executing {
+        /// The change set's name.
+        change_set: String,
+    },
     /// A new stack event.
     StackEvent(StackEvent),
     /// The stack is being deleted.
@@ -72,33 +123,69 @@ pub enum EventKind {
 /// A resource that failed, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ResourceFailure {
+    /// The resource's logical ID (the stack's name when the stack itself failed).
     pub logical_id: String,
+    /// The resource type.
     pub resource_type: String,
+    /// The failed status, like `CREATE_FAILED`.
     pub status: String,
+    /// CloudFormation's reason.
     pub reason: String,
 }
 
 /// How one stack's deploy (or diff) ended.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
+pub enum StackOutcome {
     /// Nothing to change; no change set was left behind.
-    NoChanges { outputs: BTreeMap<String, String> },
+    NoChanges {
+        /// The stack's outputs, by key; empty for a stack that does not exist.
+        outputs: BTreeMap<String, String>,
+    },
     /// The change set was executed and the stack is complete.
-    Deployed { plan: Plan, findings: Vec<Finding>, status: String, outputs: BTreeMap<String, String> },
+    Deployed {
+        /// What the change set did.
+        plan: Plan,
+        /// What the guard found and `--allow-replacement` let through.
+        findings: Vec<Finding>,
+        /// The stack status, like `UPDATE_COMPLETE`.
+        status: String,
+        /// The stack's outputs, by key.
+        outputs: BTreeMap<String, String>,
+    },
     /// `diff`: what a deploy would do; the change set was deleted.
-    Planned { plan: Plan, findings: Vec<Finding>, new_stack: bool },
+    Planned {
+        /// What the change set would do.
+        plan: Plan,
+        /// What the guard found.
+        findings: Vec<Finding>,
+        /// Whether the stack does not exist yet (the plan then comes from the template).
+        new_stack: bool,
+    },
     /// The guard refused the change set, which was deleted.
-    Refused { plan: Plan, findings: Vec<Finding> },
+    Refused {
+        /// What the change set would have done.
+        plan: Plan,
+        /// What the guard found; those that [`Finding::blocks`] stopped the deploy.
+        findings: Vec<Finding>,
+    },
     /// The stack operation failed and CloudFormation rolled it back.
-    Failed { status: String, failure: Option<ResourceFailure> },
+    Failed {
+        /// The stack status after the rollback.
+        status: String,
+        /// The first resource that failed, if the events show one.
+        failure: Option<ResourceFailure>,
+    },
     /// Not attempted because a domain it subscribes to failed.
-    Skipped { because: String },
+    Skipped {
+        /// That domain.
+        because: String,
+    },
 }
 
-impl Outcome {
+impl StackOutcome {
     /// Whether the user must act: a failure, a refusal, a skipped stack.
-    pub fn needs_action(&self) -> bool {
+    pub(crate) fn needs_action(&self) -> bool {
         matches!(self, Self::Refused { .. } | Self::Failed { .. } | Self::Skipped { .. })
     }
 

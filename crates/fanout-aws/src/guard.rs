@@ -12,6 +12,7 @@
 
 use std::fmt;
 
+use fanout::diagnostic::quote_list;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -80,7 +81,7 @@ fn rule(resource_type: &str) -> Option<&'static Rule> {
 /// Why a resource is affected.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum FindingKind {
+pub(crate) enum FindingKind {
     /// A create-only property differs between the templates.
     Replaced { property: String, before: Option<Value>, after: Option<Value> },
     /// The change set replaces the resource although the template text of its create-only
@@ -97,12 +98,12 @@ pub enum FindingKind {
 /// One resource the new template would replace or remove.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
-    pub logical_id: String,
-    pub resource_type: String,
+    pub(crate) logical_id: String,
+    pub(crate) resource_type: String,
     #[serde(flatten)]
-    pub kind: FindingKind,
+    pub(crate) kind: FindingKind,
     /// Whether the finding stops a deploy without `--allow-replacement`.
-    pub guarded: bool,
+    pub(crate) guarded: bool,
 }
 
 impl Finding {
@@ -155,8 +156,7 @@ impl fmt::Display for Finding {
                 write!(f, "{noun} `{id}` would be replaced (CloudFormation says so)")
             }
             FindingKind::ReplacedByChangeSet { properties } => {
-                let names: Vec<String> = properties.iter().map(|p| format!("`{p}`")).collect();
-                write!(f, "{noun} `{id}` would be replaced: {} changes at deploy time", names.join(", "))
+                write!(f, "{noun} `{id}` would be replaced: {} changes at deploy time", quote_list(properties))
             }
             FindingKind::Removed => write!(f, "{noun} `{id}` would be removed from the stack"),
             FindingKind::TypeChanged { before } => {
@@ -204,7 +204,7 @@ fn property<'a>(resource: &'a Value, name: &str) -> Option<&'a Value> {
 
 /// The findings for deploying `new` over `deployed` (`None` when the deployed template
 /// could not be read: only the change set counts then), with the change set's `plan`.
-pub fn check(deployed: Option<&Value>, new: &Value, plan: &Plan) -> Vec<Finding> {
+pub(crate) fn check(deployed: Option<&Value>, new: &Value, plan: &Plan) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(deployed) = deployed {
         for (logical_id, old) in resources(deployed) {

@@ -3,32 +3,38 @@
 //!
 //! Architecture invariant: this is the only crate that talks to AWS, and it never prints.
 //! Progress goes to a [`Reporter`] as typed [`Event`]s and results come back as
-//! [`Outcome`]s and [`Error`]s; the CLI decides how they look. The decisions that need no
-//! AWS — the plan, the guard, the deploy order, the polling schedule, what a stack status
-//! means — live in modules without SDK types ([`plan`], [`guard`], [`order`], [`backoff`],
-//! [`state`]) and are tested without an emulator.
+//! [`StackOutcome`]s and [`Error`]s; the CLI decides how they look. The decisions that need
+//! no AWS — the plan, the guard, the deploy order, the polling schedule, what a stack status
+//! means — live in modules without SDK types (`plan`, `guard`, `order`, `backoff`, `state`)
+//! and are tested without an emulator.
+//!
+//! API boundary: what the CLI uses, re-exported here, and nothing else; every module is
+//! private.
 
+#![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod backoff;
+mod backoff;
 mod client;
 mod deploy;
 mod destroy;
 mod error;
 mod event;
-pub mod guard;
-pub mod order;
-pub mod plan;
-pub mod preflight;
-pub mod stack;
-pub mod state;
+mod guard;
+mod order;
+mod plan;
+mod preflight;
+mod stack;
+mod state;
 mod upload;
 
 pub use backoff::Backoff;
-pub use client::{Aws, ConnectOptions, retry_config};
-pub use deploy::{DeployOptions, Mode, StackReport, StackRequest, deploy_all, deploy_stack};
-pub use destroy::{Destroyed, destroy, lookup, lookup_schema, retained};
+pub use client::{Aws, ConnectOptions};
+pub use deploy::{DeployOptions, Mode, StackReport, deploy_all};
+pub use destroy::{Destroyed, destroy, lookup, lookup_schema};
 pub use error::Error;
-pub use event::{Event, EventKind, Outcome, Reporter, ResourceFailure, StackEvent};
+pub use event::{Event, EventKind, Reporter, ResourceFailure, StackEvent, StackOutcome};
 pub use guard::Finding;
-pub use plan::Plan;
+pub use order::CycleError;
+pub use plan::{Action, Plan, Replacement, ResourceChange};
+pub use stack::StackResource;

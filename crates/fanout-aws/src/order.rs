@@ -6,17 +6,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use fanout::diagnostic::quote_list;
 use fanout::{Name, Project};
 
 /// A subscription cycle between domains: none of them can be deployed first.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Domains {} subscribe to each other's topics, so none can be deployed first", list(.domains))]
+#[error("Domains {} subscribe to each other's topics, so none can be deployed first", quote_list(.domains))]
 pub struct CycleError {
-    pub domains: Vec<Name>,
-}
-
-fn list(domains: &[Name]) -> String {
-    domains.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ")
+    pub(crate) domains: Vec<Name>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +27,7 @@ enum Status {
 
 /// Which domains of a deploy may start, given what has finished.
 #[derive(Clone, Debug)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     /// Each domain's producers within this deploy.
     depends_on: BTreeMap<Name, BTreeSet<Name>>,
     status: BTreeMap<Name, Status>,
@@ -39,7 +36,7 @@ pub struct Schedule {
 impl Schedule {
     /// The schedule for deploying `selected` domains of `project`. Domains outside the
     /// selection are assumed deployed (their topics are checked in pre-flight).
-    pub fn new(project: &Project, selected: &[Name]) -> Result<Self, CycleError> {
+    pub(crate) fn new(project: &Project, selected: &[Name]) -> Result<Self, CycleError> {
         let chosen: BTreeSet<&Name> = selected.iter().collect();
         let mut depends_on = BTreeMap::new();
         for name in &chosen {
@@ -82,7 +79,7 @@ impl Schedule {
     }
 
     /// Domains whose producers have all succeeded and that have not started, by name.
-    pub fn ready(&self) -> Vec<Name> {
+    pub(crate) fn ready(&self) -> Vec<Name> {
         self.status
             .iter()
             .filter(|(name, status)| {
@@ -98,7 +95,7 @@ impl Schedule {
             .collect()
     }
 
-    pub fn start(&mut self, domain: &Name) {
+    pub(crate) fn start(&mut self, domain: &Name) {
         if let Some(status) = self.status.get_mut(domain) {
             *status = Status::Running;
         }
@@ -106,7 +103,7 @@ impl Schedule {
 
     /// Records how `domain` ended. After a failure, returns every domain that now cannot be
     /// deployed, with the failed producer it waited for, in order.
-    pub fn finish(&mut self, domain: &Name, succeeded: bool) -> Vec<(Name, Name)> {
+    pub(crate) fn finish(&mut self, domain: &Name, succeeded: bool) -> Vec<(Name, Name)> {
         let status = if succeeded { Status::Succeeded } else { Status::Failed };
         self.status.insert(domain.clone(), status);
         let mut skipped = Vec::new();
@@ -127,12 +124,12 @@ impl Schedule {
     }
 
     /// Whether nothing is pending or running any more.
-    pub fn is_finished(&self) -> bool {
+    pub(crate) fn is_finished(&self) -> bool {
         self.status.values().all(|s| !matches!(s, Status::Pending | Status::Running))
     }
 
     /// The domains in one valid deploy order, for display.
-    pub fn order(&self) -> Vec<Name> {
+    pub(crate) fn order(&self) -> Vec<Name> {
         let mut sim = self.clone();
         let mut order = Vec::new();
         loop {
@@ -181,6 +178,7 @@ mod tests {
                 tags: Default::default(),
                 encryption: Default::default(),
                 alerts: None,
+                http: Default::default(),
                 topics: Default::default(),
                 queues,
             });

@@ -11,9 +11,13 @@ use serde_json::Value;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
+    /// A new resource.
     Add,
+    /// A changed resource, replaced or not.
     Modify,
+    /// A resource no longer in the template.
     Remove,
+    /// An existing resource brought into the stack.
     Import,
     /// Decided only during execution (CloudFormation's `Dynamic`).
     Dynamic,
@@ -23,46 +27,48 @@ pub enum Action {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Replacement {
+    /// Updated in place.
     Never,
     /// Depends on a value known only during execution.
     Conditional,
+    /// A new resource is created and the old one deleted.
     Always,
 }
 
 /// One resource the change set touches.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ResourceChange {
+    /// The resource's logical ID.
     pub logical_id: String,
+    /// The resource type, like `AWS::SQS::Queue`.
     pub resource_type: String,
+    /// What happens to it.
     pub action: Action,
     /// `None` for additions and removals.
     pub replacement: Option<Replacement>,
-    pub physical_id: Option<String>,
+    /// Its name or ARN in the account, for an existing resource.
+    pub(crate) physical_id: Option<String>,
     /// Properties whose change makes CloudFormation recreate the resource, as the change set
     /// reports them.
     pub recreated_by: Vec<String>,
 }
 
-impl ResourceChange {
-    pub fn is_replacement(&self) -> bool {
-        self.action == Action::Modify && self.replacement == Some(Replacement::Always)
-    }
-}
-
 /// Every resource change of one stack, ordered by logical ID.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Plan {
+    /// The changes, by logical ID.
     pub changes: Vec<ResourceChange>,
 }
 
 impl Plan {
-    pub fn new(mut changes: Vec<ResourceChange>) -> Self {
+    /// The plan of `changes`, in logical-ID order.
+    pub(crate) fn new(mut changes: Vec<ResourceChange>) -> Self {
         changes.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
         Self { changes }
     }
 
     /// The plan of a stack that does not exist yet: every resource of `template` is added.
-    pub fn create(template: &Value) -> Self {
+    pub(crate) fn create(template: &Value) -> Self {
         let resources = template.get("Resources").and_then(Value::as_object);
         let changes = resources
             .into_iter()
@@ -79,6 +85,7 @@ impl Plan {
         Self::new(changes)
     }
 
+    /// Whether nothing changes.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }

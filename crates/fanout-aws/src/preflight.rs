@@ -9,7 +9,7 @@ use crate::error::{Error, from_sdk};
 
 /// A topic lookup and the ARN SSM holds for it now.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     pub lookup: TopicLookup,
     pub arn: String,
 }
@@ -17,7 +17,7 @@ pub struct Resolved {
 const FIFO_SUFFIX: &str = ".fifo";
 
 /// Whether the topic ARN found for `lookup` has the kind its subscribers need.
-pub fn check_kind(lookup: &TopicLookup, arn: &str) -> Result<(), Error> {
+pub(crate) fn check_kind(lookup: &TopicLookup, arn: &str) -> Result<(), Error> {
     let fifo = arn.ends_with(FIFO_SUFFIX);
     let wrong = |fifo| Error::TopicKind {
         topic: lookup.topic.to_string(),
@@ -35,7 +35,7 @@ pub fn check_kind(lookup: &TopicLookup, arn: &str) -> Result<(), Error> {
 }
 
 /// The error for a topic that is not in SSM.
-pub fn missing(lookup: &TopicLookup, stage: &Name) -> Error {
+pub(crate) fn missing(lookup: &TopicLookup, stage: &Name) -> Error {
     Error::MissingTopic {
         topic: lookup.topic.to_string(),
         stage: stage.to_string(),
@@ -45,7 +45,7 @@ pub fn missing(lookup: &TopicLookup, stage: &Name) -> Error {
 }
 
 /// The value of SSM parameter `name`, or `None` when it does not exist.
-pub async fn parameter(aws: &Aws, name: &str) -> Result<Option<String>, Error> {
+pub(crate) async fn parameter(aws: &Aws, name: &str) -> Result<Option<String>, Error> {
     match aws.ssm.get_parameter().name(name).send().await {
         Ok(output) => Ok(output.parameter().and_then(|p| p.value()).map(str::to_string)),
         Err(SdkError::ServiceError(err)) if err.err().is_parameter_not_found() => Ok(None),
@@ -55,7 +55,7 @@ pub async fn parameter(aws: &Aws, name: &str) -> Result<Option<String>, Error> {
 
 /// Looks up every topic in `lookups`. Missing topics are errors, and so are topics of the
 /// wrong kind.
-pub async fn resolve(aws: &Aws, stage: &Name, lookups: &[TopicLookup]) -> Result<Vec<Resolved>, Error> {
+pub(crate) async fn resolve(aws: &Aws, stage: &Name, lookups: &[TopicLookup]) -> Result<Vec<Resolved>, Error> {
     let mut resolved = Vec::new();
     for lookup in lookups {
         let arn = parameter(aws, &lookup.ssm_name).await?.ok_or_else(|| missing(lookup, stage))?;
@@ -67,7 +67,7 @@ pub async fn resolve(aws: &Aws, stage: &Name, lookups: &[TopicLookup]) -> Result
 
 /// Whether `template` has an API Gateway stage that writes access logs, which API Gateway
 /// accepts only once the account has a CloudWatch Logs role in the region.
-pub fn writes_api_access_logs(template: &serde_json::Value) -> bool {
+pub(crate) fn writes_api_access_logs(template: &serde_json::Value) -> bool {
     template["Resources"].as_object().is_some_and(|resources| {
         resources.values().any(|resource| {
             resource["Type"] == "AWS::ApiGateway::Stage" && resource["Properties"].get("AccessLogSetting").is_some()
@@ -77,7 +77,7 @@ pub fn writes_api_access_logs(template: &serde_json::Value) -> bool {
 
 /// Checks that API Gateway has its CloudWatch Logs role in this account and region, when
 /// `template` needs it: without it the stage fails mid-deploy and the stack rolls back.
-pub async fn check_api_log_role(aws: &Aws, stack: &str, template: &serde_json::Value) -> Result<(), Error> {
+pub(crate) async fn check_api_log_role(aws: &Aws, stack: &str, template: &serde_json::Value) -> Result<(), Error> {
     if !writes_api_access_logs(template) {
         return Ok(());
     }

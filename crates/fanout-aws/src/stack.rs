@@ -19,7 +19,7 @@ use crate::state;
 
 /// A stack as DescribeStacks shows it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StackInfo {
+pub(crate) struct StackInfo {
     pub id: String,
     pub status: String,
     pub status_reason: Option<String>,
@@ -36,7 +36,7 @@ fn is_missing_stack<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
 }
 
 /// The stack named (or with the ID) `stack`, or `None` when there is none.
-pub async fn describe(aws: &Aws, stack: &str) -> Result<Option<StackInfo>, Error> {
+pub(crate) async fn describe(aws: &Aws, stack: &str) -> Result<Option<StackInfo>, Error> {
     let output = match aws.cfn.describe_stacks().stack_name(stack).send().await {
         Ok(output) => output,
         Err(err) if is_missing_stack(&err) => return Ok(None),
@@ -64,9 +64,9 @@ pub async fn describe(aws: &Aws, stack: &str) -> Result<Option<StackInfo>, Error
 }
 
 /// The template CloudFormation holds for `stack`, parsed; `None` when it is not JSON (a
-/// stack deployed by another tool in YAML), in which case the guard relies on the change
-/// set alone.
-pub async fn deployed_template(aws: &Aws, stack: &str) -> Result<Option<Value>, Error> {
+/// stack deployed by another tool in YAML): the guard then relies on the change set alone,
+/// and `destroy` refuses.
+pub(crate) async fn deployed_template(aws: &Aws, stack: &str) -> Result<Option<Value>, Error> {
     let output = aws
         .cfn
         .get_template()
@@ -79,13 +79,13 @@ pub async fn deployed_template(aws: &Aws, stack: &str) -> Result<Option<Value>, 
 }
 
 /// Where the template of a change set comes from.
-pub enum TemplateSource {
+pub(crate) enum TemplateSource {
     Body(String),
     Url(String),
 }
 
 /// A change set to create.
-pub struct ChangeSetRequest<'a> {
+pub(crate) struct ChangeSetRequest<'a> {
     pub stack: &'a str,
     pub name: &'a str,
     pub create: bool,
@@ -95,7 +95,7 @@ pub struct ChangeSetRequest<'a> {
     pub tags: Vec<(String, String)>,
 }
 
-pub async fn create_change_set(aws: &Aws, request: ChangeSetRequest<'_>) -> Result<(), Error> {
+pub(crate) async fn create_change_set(aws: &Aws, request: ChangeSetRequest<'_>) -> Result<(), Error> {
     let kind = if request.create { ChangeSetType::Create } else { ChangeSetType::Update };
     let mut call = aws
         .cfn
@@ -125,7 +125,7 @@ pub async fn create_change_set(aws: &Aws, request: ChangeSetRequest<'_>) -> Resu
 
 /// How computing a change set ended.
 #[derive(Debug)]
-pub enum ChangeSetResult {
+pub(crate) enum ChangeSetResult {
     Ready(Plan),
     /// CloudFormation found nothing to change.
     NoChanges,
@@ -133,7 +133,7 @@ pub enum ChangeSetResult {
 
 /// Whether a failed change set's reason means "nothing to change", as AWS and the emulator
 /// word it.
-pub fn means_no_changes(reason: &str) -> bool {
+pub(crate) fn means_no_changes(reason: &str) -> bool {
     let reason = reason.to_ascii_lowercase();
     reason.contains("didn't contain changes")
         || reason.contains("no updates are to be performed")
@@ -141,7 +141,7 @@ pub fn means_no_changes(reason: &str) -> bool {
 }
 
 /// Polls the change set until CloudFormation has computed it.
-pub async fn wait_for_change_set(
+pub(crate) async fn wait_for_change_set(
     aws: &Aws,
     stack: &str,
     name: &str,
@@ -228,7 +228,7 @@ fn resource_change(change: &cfn::ResourceChange) -> ResourceChange {
     }
 }
 
-pub async fn delete_change_set(aws: &Aws, stack: &str, name: &str) -> Result<(), Error> {
+pub(crate) async fn delete_change_set(aws: &Aws, stack: &str, name: &str) -> Result<(), Error> {
     aws.cfn
         .delete_change_set()
         .stack_name(stack)
@@ -239,7 +239,7 @@ pub async fn delete_change_set(aws: &Aws, stack: &str, name: &str) -> Result<(),
     Ok(())
 }
 
-pub async fn execute_change_set(aws: &Aws, stack: &str, name: &str) -> Result<(), Error> {
+pub(crate) async fn execute_change_set(aws: &Aws, stack: &str, name: &str) -> Result<(), Error> {
     aws.cfn
         .execute_change_set()
         .stack_name(stack)
@@ -250,7 +250,7 @@ pub async fn execute_change_set(aws: &Aws, stack: &str, name: &str) -> Result<()
     Ok(())
 }
 
-pub async fn delete_stack(aws: &Aws, stack: &str) -> Result<(), Error> {
+pub(crate) async fn delete_stack(aws: &Aws, stack: &str) -> Result<(), Error> {
     aws.cfn
         .delete_stack()
         .stack_name(stack)
@@ -263,12 +263,15 @@ pub async fn delete_stack(aws: &Aws, stack: &str) -> Result<(), Error> {
 /// A resource of a stack with its physical ID.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct StackResource {
+    /// Its logical ID in the template.
     pub logical_id: String,
+    /// Its type, like `AWS::SQS::Queue`.
     pub resource_type: String,
+    /// Its name or ARN in the account, once it has one.
     pub physical_id: Option<String>,
 }
 
-pub async fn resources(aws: &Aws, stack: &str) -> Result<Vec<StackResource>, Error> {
+pub(crate) async fn resources(aws: &Aws, stack: &str) -> Result<Vec<StackResource>, Error> {
     let mut found = Vec::new();
     let mut token = None;
     loop {
@@ -306,24 +309,25 @@ fn stack_event(event: &cfn::StackEvent) -> StackEvent {
 
 /// Stack events not seen before, oldest first. Events come newest first, page by page; the
 /// first page that holds a seen event is the last one needed.
-pub struct EventFeed {
+pub(crate) struct EventFeed {
     seen: HashSet<String>,
 }
 
 impl EventFeed {
     /// A feed that reports only events newer than those the stack has now.
-    pub async fn start(aws: &Aws, stack: &str) -> Result<Self, Error> {
+    pub(crate) async fn start(aws: &Aws, stack: &str) -> Result<Self, Error> {
         let mut feed = Self { seen: HashSet::new() };
         feed.poll(aws, stack).await?;
         Ok(feed)
     }
 
-    /// A feed that reports every event of the stack, for a stack created just now.
-    pub fn from_beginning() -> Self {
+    /// A feed that reports every event of the stack.
+    #[cfg(test)]
+    pub(crate) fn from_beginning() -> Self {
         Self { seen: HashSet::new() }
     }
 
-    pub async fn poll(&mut self, aws: &Aws, stack: &str) -> Result<Vec<StackEvent>, Error> {
+    pub(crate) async fn poll(&mut self, aws: &Aws, stack: &str) -> Result<Vec<StackEvent>, Error> {
         let mut fresh = Vec::new();
         let mut token = None;
         loop {
@@ -351,7 +355,7 @@ impl EventFeed {
 
     /// Remembers `fresh` (newest first, as CloudFormation lists them) and returns the
     /// events not seen before, oldest first.
-    pub fn absorb(&mut self, fresh: Vec<StackEvent>) -> Vec<StackEvent> {
+    pub(crate) fn absorb(&mut self, fresh: Vec<StackEvent>) -> Vec<StackEvent> {
         let mut new: Vec<StackEvent> = fresh.into_iter().filter(|e| self.seen.insert(e.event_id.clone())).collect();
         new.reverse();
         new
@@ -360,7 +364,7 @@ impl EventFeed {
 
 /// How a followed stack operation ended.
 #[derive(Clone, Debug)]
-pub struct Followed {
+pub(crate) struct Followed {
     pub status: String,
     pub status_reason: Option<String>,
     /// The first resource that failed during the operation, if any.
@@ -371,7 +375,7 @@ pub struct Followed {
 
 /// The first failure among `events` (oldest first): a resource's own failure rather than the
 /// cancellations and stack-level summaries it caused.
-pub fn first_failure(events: &[StackEvent]) -> Option<ResourceFailure> {
+pub(crate) fn first_failure(events: &[StackEvent]) -> Option<ResourceFailure> {
     let failure = |e: &StackEvent| ResourceFailure {
         logical_id: e.logical_id.clone(),
         resource_type: e.resource_type.clone(),
@@ -389,7 +393,7 @@ pub fn first_failure(events: &[StackEvent]) -> Option<ResourceFailure> {
 
 /// Polls `stack` (best by ID, which survives a delete) until its operation settles,
 /// handing every new stack event to `report` as it appears.
-pub async fn follow(
+pub(crate) async fn follow(
     aws: &Aws,
     stack: &str,
     feed: &mut EventFeed,

@@ -4,7 +4,7 @@
 
 /// What a deploy does with a stack, given its status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Next {
+pub(crate) enum Next {
     /// No stack: create it (`CREATE` change set).
     Create,
     /// A stack created by a change set that was never executed: `CREATE` again.
@@ -22,7 +22,7 @@ pub enum Next {
 
 /// States a deploy cannot continue from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stuck {
+pub(crate) enum Stuck {
     /// `UPDATE_ROLLBACK_FAILED`: continue the rollback first.
     UpdateRollbackFailed,
     /// `ROLLBACK_FAILED`, `DELETE_FAILED`, `CREATE_FAILED` and `IMPORT_ROLLBACK_FAILED`.
@@ -31,7 +31,7 @@ pub enum Stuck {
 
 /// The next step for a stack whose status is `status`, or `None` for a stack that does
 /// not exist.
-pub fn next(status: Option<&str>) -> Next {
+pub(crate) fn next(status: Option<&str>) -> Next {
     let Some(status) = status else { return Next::Create };
     match status {
         "REVIEW_IN_PROGRESS" => Next::CreateInReview,
@@ -48,7 +48,7 @@ pub fn next(status: Option<&str>) -> Next {
 
 /// How a stack operation ended, judged from the stack status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Settled {
+pub(crate) enum Settled {
     /// Still running.
     Running,
     Succeeded,
@@ -57,7 +57,7 @@ pub enum Settled {
 
 /// Whether the operation that put the stack into `status` is over, and how it went.
 /// `REVIEW_IN_PROGRESS` counts as settled: nothing runs on such a stack.
-pub fn settled(status: &str) -> Settled {
+pub(crate) fn settled(status: &str) -> Settled {
     match status {
         "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" | "DELETE_COMPLETE" => Settled::Succeeded,
         "REVIEW_IN_PROGRESS" => Settled::Succeeded,
@@ -71,7 +71,7 @@ pub fn settled(status: &str) -> Settled {
 
 /// Whether a resource status is a failure worth reporting as the cause: a cancellation
 /// caused by another resource's failure is not.
-pub fn is_failure_cause(status: &str, reason: Option<&str>) -> bool {
+pub(crate) fn is_failure_cause(status: &str, reason: Option<&str>) -> bool {
     status.ends_with("_FAILED") && !reason.is_some_and(|r| r.contains("cancelled") || r.contains("canceled"))
 }
 

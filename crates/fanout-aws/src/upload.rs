@@ -7,7 +7,7 @@ use crate::error::{Error, describe};
 
 /// Uploads `body` to `bucket` under `key`, creating the bucket when it does not exist, and
 /// returns the URL to deploy from.
-pub async fn template(aws: &Aws, stack: &str, bucket: &str, key: &str, body: &str) -> Result<String, Error> {
+pub(crate) async fn template(aws: &Aws, stack: &str, bucket: &str, key: &str, body: &str) -> Result<String, Error> {
     let failed = |err: &(dyn std::error::Error + 'static)| Error::TemplateUpload {
         stack: stack.to_string(),
         bucket: bucket.to_string(),

@@ -1,12 +1,21 @@
 //! The `fanout` command: flags are parsed here once, then each command runs with checked
 //! settings. This is the only code of fanout that prints.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the CLI is the only code of fanout that prints; the workspace denies printing everywhere else"
+)]
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod aws;
 mod commands;
 mod render;
+mod selection;
+mod style;
 mod workspace;
 
 // Synthesis builds and frees millions of small JSON values, on every core: mimalloc does it
@@ -50,7 +59,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     #[command(flatten)]
-    pub aws: commands::aws::AwsArgs,
+    pub aws: aws::args::AwsArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

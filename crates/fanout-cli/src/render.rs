@@ -2,14 +2,20 @@
 
 use std::io::Write;
 
-use anstyle::{AnsiColor, Style};
 use fanout::{Diagnostic, Diagnostics, Severity};
 
-const ERROR: Style = AnsiColor::Red.on_default().bold();
-const WARNING: Style = AnsiColor::Yellow.on_default().bold();
-const HINT: Style = AnsiColor::Cyan.on_default().bold();
-const DIM: Style = AnsiColor::Blue.on_default().bold();
-const BOLD: Style = Style::new().bold();
+use crate::style::{BOLD, DIM, ERROR, HINT, WARNING};
+
+/// `err` as an `anyhow` error whose message carries the `hint:` line, when there is a hint.
+pub fn with_hint<E>(err: E, hint: Option<String>) -> anyhow::Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match hint {
+        Some(hint) => anyhow::anyhow!("{err}\n  hint: {hint}"),
+        None => anyhow::Error::new(err),
+    }
+}
 
 /// An error that stopped a command, with its causes.
 pub fn error(err: &anyhow::Error) {
@@ -64,6 +70,7 @@ pub fn note(quiet: bool, message: impl std::fmt::Display) {
     }
 }
 
+/// `count` and `noun`, plural unless the count is one: `1 error`, `2 errors`.
 pub fn plural(count: usize, noun: &str) -> String {
     if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }

@@ -285,17 +285,17 @@ fn ok(operation: &str) -> Answer {
     }
 }
 
+/// `fanout` with `args` against `server`, in a scratch repo with domain `billing`.
+fn run_against(server: &ThrottlingServer, args: &[&str]) -> Run {
+    let home = tempfile::tempdir().unwrap();
+    let repo = Repo::new(&[("billing.yaml", BILLING)]);
+    Run::of(command(home.path(), repo.path(), &server.endpoint(), args))
+}
+
 #[test]
 fn throttled_ssm_calls_are_retried_until_they_succeed() {
     let server = ThrottlingServer::start(3, ok);
-    let home = tempfile::tempdir().unwrap();
-    let repo = Repo::new(&[("billing.yaml", BILLING)]);
-    let run = Run::of(command(
-        home.path(),
-        repo.path(),
-        &server.endpoint(),
-        &["lookup", "--stage", "dev", "ingestion/events"],
-    ));
+    let run = run_against(&server, &["lookup", "--stage", "dev", "ingestion/events"]);
     assert_eq!(run.code, 0, "{run}");
     assert_eq!(run.stdout, format!("{TOPIC_ARN}\n"));
     let seen = server.seen();
@@ -306,14 +306,7 @@ fn throttled_ssm_calls_are_retried_until_they_succeed() {
 #[test]
 fn throttled_cloudformation_calls_are_retried_until_they_succeed() {
     let server = ThrottlingServer::start(3, ok);
-    let home = tempfile::tempdir().unwrap();
-    let repo = Repo::new(&[("billing.yaml", BILLING)]);
-    let run = Run::of(command(
-        home.path(),
-        repo.path(),
-        &server.endpoint(),
-        &["destroy", "--stage", "dev", "billing", "--yes"],
-    ));
+    let run = run_against(&server, &["destroy", "--stage", "dev", "billing", "--yes"]);
     assert_eq!(run.code, 0, "{run}");
     assert!(run.stderr.contains("Stack `dev-billing` does not exist; nothing to delete"), "{run}");
     assert_eq!(
@@ -326,17 +319,47 @@ fn throttled_cloudformation_calls_are_retried_until_they_succeed() {
 #[test]
 fn throttling_that_does_not_end_is_a_clear_error_after_the_retries() {
     let server = ThrottlingServer::start(usize::MAX, ok);
-    let home = tempfile::tempdir().unwrap();
-    let repo = Repo::new(&[("billing.yaml", BILLING)]);
-    let run = Run::of(command(
-        home.path(),
-        repo.path(),
-        &server.endpoint(),
-        &["lookup", "--stage", "dev", "ingestion/events"],
-    ));
+    let run = run_against(&server, &["lookup", "--stage", "dev", "ingestion/events"]);
     assert_eq!(run.code, 1, "{run}");
     assert_no_panic(&run);
     assert!(run.stderr.starts_with("error: AWS GetParameter failed: Rate exceeded\n"), "{run}");
-    // `fanout_aws::retry_config`: six attempts in all.
+    // The retry configuration of `fanout-aws` (`client.rs`): six attempts in all.
     assert_eq!(server.seen(), [GET_TOPIC_ARN; 6]);
+}
+
+/// CloudFormation with one stack, `dev-billing`, that another tool deployed from a YAML
+/// template: a queue without `DeletionPolicy: Retain`.
+fn yaml_stack(operation: &str) -> Answer {
+    const NS: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
+    let xml = |body: String| Answer { status: 200, content_type: "text/xml", body };
+    match operation {
+        "cloudformation.DescribeStacks" => xml(format!(
+            r#"<DescribeStacksResponse xmlns="{NS}"><DescribeStacksResult><Stacks><member><StackId>arn:aws:cloudformation:us-east-1:123456789012:stack/dev-billing/1</StackId><StackName>dev-billing</StackName><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2025-01-01T00:00:00Z</CreationTime></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeStacksResponse>"#
+        )),
+        "cloudformation.ListStackResources" => xml(format!(
+            r#"<ListStackResourcesResponse xmlns="{NS}"><ListStackResourcesResult><StackResourceSummaries><member><LogicalResourceId>InvoicesQueue</LogicalResourceId><PhysicalResourceId>https://sqs.us-east-1.amazonaws.com/123456789012/dev-billing-invoices</PhysicalResourceId><ResourceType>AWS::SQS::Queue</ResourceType><LastUpdatedTimestamp>2025-01-01T00:00:00Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member></StackResourceSummaries></ListStackResourcesResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></ListStackResourcesResponse>"#
+        )),
+        "cloudformation.GetTemplate" => xml(format!(
+            "<GetTemplateResponse xmlns=\"{NS}\"><GetTemplateResult><TemplateBody>Resources:\n  InvoicesQueue:\n    Type: AWS::SQS::Queue\n</TemplateBody></GetTemplateResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetTemplateResponse>"
+        )),
+        other => Answer { status: 400, content_type: "text/plain", body: format!("unexpected {other}") },
+    }
+}
+
+#[test]
+fn destroy_refuses_a_stack_whose_template_it_cannot_read() {
+    let server = ThrottlingServer::start(0, yaml_stack);
+    let run = run_against(&server, &["destroy", "--stage", "dev", "billing", "--yes"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_no_panic(&run);
+    assert_eq!(
+        run.stderr,
+        "error: Cannot tell which resources of stack `dev-billing` would be retained: its template is not JSON, as fanout's templates are\n  hint: nothing was deleted; delete the stack with the tool that deployed it, or with `aws cloudformation delete-stack --stack-name dev-billing`\n",
+        "{run}"
+    );
+    assert_eq!(
+        server.seen(),
+        ["cloudformation.DescribeStacks", "cloudformation.ListStackResources", "cloudformation.GetTemplate"],
+        "nothing deleted"
+    );
 }

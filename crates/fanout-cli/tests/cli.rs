@@ -3,42 +3,9 @@
 // Helpers outside `#[test]` functions stop at the failing line too (`clippy.toml` covers only the tests themselves).
 #![allow(clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod scratch;
 
-/// The repo's own folder, whose `domains/` is the seed scenario.
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Runs `fanout` in `dir` and renders what it did.
-fn fanout(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("fanout runs");
-    let code = output.status.code().map_or("signal".to_string(), |c| c.to_string());
-    let text = format!(
-        "exit: {code}\n--- stdout\n{}--- stderr\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    text.replace(&dir.display().to_string(), "[DIR]")
-}
-
-/// A scratch repo with `fanout.yaml` and the given domain manifests.
-fn repo(manifests: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("fanout.yaml"), "stages: [dev]\n").expect("write settings");
-    std::fs::create_dir(dir.path().join("domains")).expect("create domains/");
-    for (name, text) in manifests {
-        std::fs::write(dir.path().join("domains").join(name), text).expect("write manifest");
-    }
-    dir
-}
+use scratch::{Repo, Run, fanout, fanout_command, repo_root};
 
 const INGESTION: &str = "domain: ingestion\ntopics:\n  raw-events:\n    fifo: true\n";
 const SCORING: &str =
@@ -68,7 +35,7 @@ fn validate_accepts_the_seed_domains() {
 fn validate_reports_every_error_with_position_and_hint() {
     let scoring = "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    visibility_timeout: 13h\n    subscriptions:\n      - topic: ingestion/raw-event\n";
     let typo = "domain: typo\ntopics:\n  events:\n    fifo_topic: true\n";
-    let dir = repo(&[("ingestion.yaml", INGESTION), ("scoring.yaml", scoring), ("typo.yaml", typo)]);
+    let dir = Repo::new(&[("ingestion.yaml", INGESTION), ("scoring.yaml", scoring), ("typo.yaml", typo)]);
     insta::assert_snapshot!(fanout(dir.path(), &["validate"]));
 }
 
@@ -76,7 +43,7 @@ fn validate_reports_every_error_with_position_and_hint() {
 fn validate_json_is_one_document_on_stdout() {
     let scoring =
         "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    subscriptions:\n      - topic: ingestion/raw-event\n";
-    let dir = repo(&[("ingestion.yaml", INGESTION), ("scoring.yaml", scoring)]);
+    let dir = Repo::new(&[("ingestion.yaml", INGESTION), ("scoring.yaml", scoring)]);
     insta::assert_snapshot!(fanout(dir.path(), &["validate", "--format", "json"]));
 }
 
@@ -88,7 +55,7 @@ fn validate_outside_a_repo_is_an_environment_error() {
 
 #[test]
 fn validate_from_a_subfolder_finds_the_repo() {
-    let dir = repo(&[("ingestion.yaml", INGESTION)]);
+    let dir = Repo::new(&[("ingestion.yaml", INGESTION)]);
     let sub = dir.path().join("services/api");
     std::fs::create_dir_all(&sub).expect("create subfolder");
     insta::assert_snapshot!(fanout(&sub, &["validate"]), @r"
@@ -101,7 +68,7 @@ fn validate_from_a_subfolder_finds_the_repo() {
 
 #[test]
 fn synth_writes_templates_then_check_passes() {
-    let dir = repo(&[("ingestion.yaml", INGESTION), ("scoring.yaml", SCORING)]);
+    let dir = Repo::new(&[("ingestion.yaml", INGESTION), ("scoring.yaml", SCORING)]);
     insta::assert_snapshot!(fanout(dir.path(), &["synth"]), @r"
     exit: 0
     --- stdout
@@ -127,12 +94,12 @@ fn synth_writes_templates_then_check_passes() {
 
 #[test]
 fn synth_check_names_stale_missing_and_extra_templates() {
-    let dir = repo(&[("ingestion.yaml", INGESTION), ("scoring.yaml", SCORING)]);
+    let dir = Repo::new(&[("ingestion.yaml", INGESTION), ("scoring.yaml", SCORING)]);
     fanout(dir.path(), &["synth"]);
     // Stale: a manifest changed. Missing: a domain added. Extra: a domain removed.
     let changed = INGESTION.replace("fifo: true", "fifo: true\n    content_based_deduplication: true");
-    std::fs::write(dir.path().join("domains/ingestion.yaml"), changed).expect("write");
-    std::fs::write(dir.path().join("domains/billing.yaml"), "domain: billing\n").expect("write");
+    dir.write("ingestion.yaml", &changed);
+    dir.write("billing.yaml", "domain: billing\n");
     std::fs::remove_file(dir.path().join("domains/scoring.yaml")).expect("remove");
     insta::assert_snapshot!(fanout(dir.path(), &["synth", "--check"]), @r"
     exit: 1
@@ -158,20 +125,32 @@ fn synth_check_names_stale_missing_and_extra_templates() {
 }
 
 #[test]
-fn synth_refuses_an_unconfigured_stage() {
-    let dir = repo(&[("ingestion.yaml", INGESTION)]);
-    insta::assert_snapshot!(fanout(dir.path(), &["synth", "--stage", "prod"]), @r"
+fn every_command_refuses_an_unconfigured_stage_alike() {
+    let dir = Repo::new(&[("ingestion.yaml", INGESTION)]);
+    let synth = fanout(dir.path(), &["synth", "--stage", "prod"]);
+    insta::assert_snapshot!(synth, @r"
     exit: 2
     --- stdout
     --- stderr
-    error: Stage `prod` is not configured
-      hint: the stages in `fanout.yaml` are `dev`
+    error: Stage `prod` is not configured; the stages are `dev`
+      hint: use one of them, or add it to `stages` in `fanout.yaml`
     ");
+    // The AWS commands stop at the stage, before connecting to anything.
+    for args in [
+        &["deploy", "--stage", "prod"][..],
+        &["diff", "--stage", "prod"],
+        &["destroy", "--stage", "prod", "ingestion"],
+        &["lookup", "--stage", "prod", "ingestion/raw-events"],
+    ] {
+        assert_eq!(fanout(dir.path(), args), synth, "fanout {}", args.join(" "));
+    }
+    // A name that cannot be a stage at all gets the same answer.
+    assert_eq!(fanout(dir.path(), &["deploy", "--stage", "Prod"]), synth.replace("`prod`", "`Prod`"));
 }
 
 #[test]
 fn synth_with_errors_writes_nothing() {
-    let dir = repo(&[("scoring.yaml", SCORING.replace("fifo: true", "fifo: maybe").as_str())]);
+    let dir = Repo::new(&[("scoring.yaml", SCORING.replace("fifo: true", "fifo: maybe").as_str())]);
     let out = fanout(dir.path(), &["synth"]);
     assert!(out.starts_with("exit: 1"), "{out}");
     assert!(!dir.path().join("templates").exists());
@@ -185,15 +164,15 @@ fn graph_draws_the_seed_topology() {
 
 #[test]
 fn schema_is_json() {
-    let out = Command::new(env!("CARGO_BIN_EXE_fanout")).arg("schema").output().expect("fanout runs");
-    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let run = Run::of(fanout_command(&repo_root(), &["schema"]));
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
     assert_eq!(schema["title"], "fanout domain manifest");
     assert!(schema["properties"]["queues"].is_object());
 }
 
 /// A repo whose `orders/placed` topic declares an event schema, and an event file `event.json`.
-fn contract_repo(event: &str) -> tempfile::TempDir {
-    let dir = repo(&[("orders.yaml", "domain: orders\ntopics:\n  placed:\n    schema: schemas/placed.json\n")]);
+fn contract_repo(event: &str) -> Repo {
+    let dir = Repo::new(&[("orders.yaml", "domain: orders\ntopics:\n  placed:\n    schema: schemas/placed.json\n")]);
     std::fs::create_dir(dir.path().join("domains/schemas")).expect("create schemas/");
     let schema = r#"{"type":"object","required":["order_id"],"properties":{"order_id":{"type":"string"},"amount":{"type":"number","minimum":0}}}"#;
     std::fs::write(dir.path().join("domains/schemas/placed.json"), schema).expect("write schema");

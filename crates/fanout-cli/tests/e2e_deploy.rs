@@ -931,6 +931,7 @@ print(json.dumps({alarm["AlarmName"]: {
         [
             ("AWS/SNS/NumberOfNotificationsFailed", "dev-shop-orders", 0),
             ("AWS/SQS/ApproximateAgeOfOldestMessage", "dev-shop-fulfilment", 300),
+            ("AWS/SQS/ApproximateNumberOfMessagesVisible", "dev-shop--alerts-dlq", 0),
             ("AWS/SQS/ApproximateNumberOfMessagesVisible", "dev-shop-fulfilment-dlq", 0),
         ],
         "{alarms:#?}"
@@ -938,4 +939,111 @@ print(json.dumps({alarm["AlarmName"]: {
     for (name, alarm) in alarms {
         assert_eq!(alarm["actions"], serde_json::json!([alert_topic]), "{name} notifies the alert topic");
     }
+
+    // An e-mail SNS cannot deliver goes to the alert dead-letter queue, which no SQS queue
+    // may redrive into; the queue's own dead-letter queue takes redrive from that queue only.
+    const REDRIVE: &str = r#"
+sns, sqs = client("sns"), client("sqs")
+subscription = sns.list_subscriptions_by_topic(TopicArn=ARGS[0])["Subscriptions"][0]["SubscriptionArn"]
+attributes = sns.get_subscription_attributes(SubscriptionArn=subscription)["Attributes"]
+def allow(name):
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    return json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedriveAllowPolicy"])["Attributes"]["RedriveAllowPolicy"])
+print(json.dumps({
+    "email": json.loads(attributes.get("RedrivePolicy", "{}")),
+    "alerts-dlq": allow("dev-shop--alerts-dlq"),
+    "fulfilment-dlq": allow("dev-shop-fulfilment-dlq"),
+}))
+"#;
+    let redrive = boto3(&emulator, &account, REDRIVE, &[alert_topic]);
+    assert_eq!(
+        redrive,
+        serde_json::json!({
+            "email": { "deadLetterTargetArn": "arn:aws:sqs:us-east-1:100000000014:dev-shop--alerts-dlq" },
+            "alerts-dlq": { "redrivePermission": "denyAll" },
+            "fulfilment-dlq": {
+                "redrivePermission": "byQueue",
+                "sourceQueueArns": ["arn:aws:sqs:us-east-1:100000000014:dev-shop-fulfilment"],
+            },
+        })
+    );
+}
+
+/// The domain key denies `kms:CreateGrant` to everyone but AWS services working for an AWS
+/// resource (Control Tower CT.KMS.PR.3). SNS, SQS, CloudWatch and CloudWatch Logs use the key
+/// through its policy, not through grants, so they keep working. The emulator evaluates key
+/// policies for calls to KMS by the account's users, but its SNS, SQS, CloudWatch and Logs do
+/// not call KMS: what it proves is that the deny refuses a user's direct grant and leaves the
+/// user's use of the key alone, and that every service around the key still delivers with the
+/// deploy's policies in place.
+#[tokio::test]
+async fn domain_key_refuses_direct_grants_and_keeps_serving_sns_sqs_cloudwatch_and_logs() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000015");
+    let manifest = "domain: shop\nalerts:\n  email: [oncall@shop.example]\ntopics:\n  orders:\nqueues:\n  fulfilment:\n    http: true\n    subscriptions:\n      - topic: orders\n        raw_message_delivery: true\n";
+    let repo = Repo::new(&[("shop.yaml", manifest)]);
+    set_api_log_role(&emulator, &account);
+    assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev"]), 0);
+
+    // SNS and SQS: a message crosses the encrypted topic into the encrypted queue.
+    let config = account.config().await;
+    let (sns, sqs) = (aws_sdk_sns::Client::new(&config), aws_sdk_sqs::Client::new(&config));
+    sns.publish().topic_arn("arn:aws:sns:us-east-1:100000000015:dev-shop-orders").message("o-1").send().await.unwrap();
+    let fulfilment = queue_url(&sqs, "dev-shop-fulfilment").await;
+    assert_eq!(receive(&sqs, &fulfilment, 1, Duration::from_secs(30)).await, ["o-1"]);
+
+    const SCRIPT: &str = r#"
+import time
+kms, sns, sqs, cloudwatch, logs = (client(s) for s in ("kms", "sns", "sqs", "cloudwatch", "logs"))
+key = kms.describe_key(KeyId="alias/fanout/dev/shop")["KeyMetadata"]["Arn"]
+answer = {}
+
+# KMS: a user of the account allowed everything on KMS still uses the key, but creates no
+# grant on it. (The emulator lets the account's root user do anything, so a user it is.)
+iam = client("iam")
+iam.create_user(UserName="operator")
+iam.put_user_policy(UserName="operator", PolicyName="kms", PolicyDocument=json.dumps({"Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}))
+access_key = iam.create_access_key(UserName="operator")["AccessKey"]
+operator = boto3.client("kms", endpoint_url=ENDPOINT, verify=CA, region_name="us-east-1",
+                        aws_access_key_id=access_key["AccessKeyId"], aws_secret_access_key=access_key["SecretAccessKey"])
+data_key = operator.generate_data_key(KeyId=key, KeySpec="AES_256")
+answer["decrypted"] = operator.decrypt(CiphertextBlob=data_key["CiphertextBlob"])["Plaintext"] == data_key["Plaintext"]
+try:
+    operator.create_grant(KeyId=key, GranteePrincipal=f"arn:aws:iam::{ACCOUNT}:user/operator", Operations=["Decrypt"])
+    answer["grant"] = "created"
+except operator.exceptions.ClientError as err:
+    answer["grant"] = err.response["Error"]["Code"]
+
+# CloudWatch: an alarm's notification reaches a queue subscribed to the encrypted alert topic.
+topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:dev-shop--alerts"
+watch = sqs.create_queue(QueueName="alarm-watch")["QueueUrl"]
+watch_arn = sqs.get_queue_attributes(QueueUrl=watch, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+sqs.set_queue_attributes(QueueUrl=watch, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+    "Resource": watch_arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
+sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=watch_arn, Attributes={"RawMessageDelivery": "true"})
+alarm = next(a["AlarmName"] for a in cloudwatch.describe_alarms()["MetricAlarms"] if "dev-shop-fulfilment-dlq" in json.dumps(a["Dimensions"]))
+cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="a dead letter arrived")
+notified = []
+deadline = time.time() + 30
+while not notified and time.time() < deadline:
+    notified = sqs.receive_message(QueueUrl=watch, WaitTimeSeconds=1).get("Messages", [])
+answer["alarm"] = json.loads(notified[0]["Body"])["AlarmName"] if notified else None
+answer["alarm_name"] = alarm
+
+# CloudWatch Logs: the access log group is encrypted with the key and takes events.
+group = "/aws/apigateway/dev-shop"
+answer["log_group_key"] = next(g.get("kmsKeyId") for g in logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"] if g["logGroupName"] == group) == key
+logs.create_log_stream(logGroupName=group, logStreamName="check")
+logs.put_log_events(logGroupName=group, logStreamName="check", logEvents=[{"timestamp": int(time.time() * 1000), "message": "request"}])
+answer["logged"] = [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName="check")["events"]]
+print(json.dumps(answer))
+"#;
+    let answer = boto3(&emulator, &account, SCRIPT, &[]);
+    assert_eq!(answer["decrypted"], true, "{answer:#}");
+    assert_eq!(answer["grant"], "AccessDeniedException", "{answer:#}");
+    assert_eq!(answer["alarm"], answer["alarm_name"], "{answer:#}");
+    assert_eq!(answer["log_group_key"], true, "{answer:#}");
+    assert_eq!(answer["logged"], serde_json::json!(["request"]), "{answer:#}");
 }

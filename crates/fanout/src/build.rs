@@ -42,7 +42,7 @@ use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath};
 use crate::duration::Duration;
 use crate::manifest::{
     AlertsManifest, DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode,
-    ExistingKey, FilterManifest, QueueAlertsManifest, QueueManifest, SubscriptionManifest, TopicManifest,
+    ExistingKey, FilterManifest, HttpManifest, QueueAlertsManifest, QueueManifest, SubscriptionManifest, TopicManifest,
 };
 use crate::model::lower::{Lowered, lower_partially};
 use crate::model::{DeadLetter, Domain, Encryption};
@@ -80,6 +80,7 @@ impl DomainBuilder {
                 tags: Default::default(),
                 encryption: EncryptionManifest::default(),
                 alerts: None,
+                http: None,
                 topics: Default::default(),
                 queues: Default::default(),
             },
@@ -144,6 +145,36 @@ impl DomainBuilder {
     #[must_use]
     pub fn alerts(mut self, alerts: AlertsBuilder) -> Self {
         self.manifest.alerts = Some(alerts.manifest);
+        self
+    }
+
+    /// Throttles the domain's REST API stage-wide: `rate_limit` requests per second over
+    /// time and `burst_limit` at once (the manifest's `http.rate_limit` and
+    /// `http.burst_limit`); by default 100 and 200.
+    ///
+    /// ```
+    /// use fanout::build::{DomainBuilder, TopicBuilder};
+    ///
+    /// let domain = DomainBuilder::new("billing")
+    ///     .http_throttling(50, 100)
+    ///     .topic(TopicBuilder::standard("invoices-issued").http(true))
+    ///     .build()?;
+    /// assert_eq!((domain.http.rate_limit, domain.http.burst_limit), (50, 100));
+    /// # Ok::<(), fanout::Diagnostics>(())
+    /// ```
+    #[must_use]
+    pub fn http_throttling(mut self, rate_limit: u32, burst_limit: u32) -> Self {
+        let http = self.manifest.http.get_or_insert_with(HttpManifest::default);
+        http.rate_limit = Some(i64::from(rate_limit));
+        http.burst_limit = Some(i64::from(burst_limit));
+        self
+    }
+
+    /// Associates an existing regional AWS WAF web ACL, by ARN, with the domain's REST API
+    /// stage (the manifest's `http.web_acl_arn`).
+    #[must_use]
+    pub fn web_acl_arn(mut self, arn: impl Into<String>) -> Self {
+        self.manifest.http.get_or_insert_with(HttpManifest::default).web_acl_arn = Some(arn.into());
         self
     }
 
@@ -242,8 +273,9 @@ impl DomainBuilder {
     /// let yaml = DomainBuilder::new("billing").topic(TopicBuilder::fifo("invoices")).to_manifest_yaml();
     /// assert_eq!(yaml, "domain: billing\nencryption: customer-key\ntopics:\n  invoices:\n    fifo: true\n");
     /// ```
+    #[expect(clippy::expect_used, reason = "a manifest always serializes: see the message")]
     pub fn to_manifest_yaml(&self) -> String {
-        serde_yaml::to_string(&self.manifest).unwrap_or_default()
+        serde_yaml::to_string(&self.manifest).expect("a manifest serializes: plain fields and maps with string keys")
     }
 
     /// Checks the domain, with the checks a manifest gets, and builds it; the error holds

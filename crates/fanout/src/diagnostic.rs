@@ -321,6 +321,26 @@ impl FromIterator<Diagnostic> for Diagnostics {
     }
 }
 
+/// Names as messages list them: each in backticks, separated by commas (`` `dev`, `prod` ``),
+/// or `none` when there are none.
+///
+/// ```
+/// assert_eq!(fanout::diagnostic::quote_list(["dev", "prod"]), "`dev`, `prod`");
+/// assert_eq!(fanout::diagnostic::quote_list(Vec::<&str>::new()), "none");
+/// ```
+pub fn quote_list<T: fmt::Display>(names: impl IntoIterator<Item = T>) -> String {
+    let mut text = String::new();
+    for name in names {
+        if !text.is_empty() {
+            text.push_str(", ");
+        }
+        text.push('`');
+        text.push_str(&name.to_string());
+        text.push('`');
+    }
+    if text.is_empty() { "none".to_string() } else { text }
+}
+
 /// The closest of `candidates` to `input`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates

@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 
 pub mod build;
+pub mod compliance;
 pub mod contract;
 pub mod diagnostic;
 mod duration;

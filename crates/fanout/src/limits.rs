@@ -48,3 +48,11 @@ pub const RECEIVE_WAIT: (u32, u32) = (0, 20);
 pub const DELAY: (u32, u32) = (0, 900);
 /// SQS redrive `maxReceiveCount`.
 pub const MAX_RECEIVE_COUNT: (u16, u16) = (1, 1_000);
+/// API Gateway's default throttle quota per account and Region, in requests per second,
+/// shared by every API there (2,500 in some newer Regions); it can be raised on request.
+pub const API_ACCOUNT_RATE: i64 = 10_000;
+/// API Gateway's default burst quota per account and Region (1,250 in some newer Regions).
+pub const API_ACCOUNT_BURST: i64 = 5_000;
+/// The largest throttling limit a stage takes (`ThrottlingBurstLimit` is a 32-bit integer
+/// in API Gateway's API).
+pub const API_THROTTLE_MAX: i64 = i32::MAX as i64;

@@ -46,6 +46,10 @@ pub struct DomainManifest {
     /// alert topic. Off unless recipients are named.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alerts: Option<AlertsManifest>,
+    /// The settings of the domain's REST API, which holds the publish and poll endpoints of
+    /// its topics and queues with `http: true`: throttling limits and a web ACL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpManifest>,
     /// The topics this domain publishes, by name. An empty entry (`name:` or `name: {}`)
     /// is a standard topic with defaults.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -216,6 +220,33 @@ pub struct QueueManifest {
     pub http: bool,
 }
 
+/// The settings of a domain's REST API (`{stage}-{domain}`), shared by all its publish and
+/// poll endpoints. API Gateway shares one request quota among all APIs of an account and
+/// Region (by default 10000 requests per second and a burst of 5000; 2500 and 1250 in some
+/// Regions), so fanout throttles every stage, by default at 100 requests per second and a
+/// burst of 200; these settings change the limits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpManifest {
+    /// Requests per second the stage accepts over time, across all its endpoints (the
+    /// stage's `ThrottlingRateLimit`); callers get `429 Too Many Requests` beyond it. A whole
+    /// number from 1; above the account's quota it has no effect. Default 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1), extend("default" = 100))]
+    pub rate_limit: Option<i64>,
+    /// Requests the stage accepts at once above the rate (the stage's
+    /// `ThrottlingBurstLimit`, the size of its token bucket). A whole number from 1; above the
+    /// account's burst quota it has no effect. Default 200.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1), extend("default" = 200))]
+    pub burst_limit: Option<i64>,
+    /// An existing AWS WAF web ACL to associate with the stage, by ARN:
+    /// `arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>`. It must be a regional
+    /// web ACL in the region the stack is deployed to. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_acl_arn: Option<String>,
+}
+
 /// A domain's alerts: CloudWatch alarms on every queue's dead-letter queue (any message
 /// visible), on the age of every queue's oldest message, and on every topic's failed
 /// notifications, sent to the recipients named here.
@@ -226,6 +257,8 @@ pub struct QueueManifest {
 pub struct AlertsManifest {
     /// Email addresses subscribed to the domain's own alert topic
     /// (`{stage}-{domain}--alerts`). Each recipient must confirm the subscription email.
+    /// Alarm emails SNS cannot deliver go to the dead-letter queue
+    /// `{stage}-{domain}--alerts-dlq`, which has an alarm of its own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub email: Vec<String>,
     /// An existing SNS topic, by ARN, that the alarms notify. If it is encrypted, its key
@@ -359,13 +392,15 @@ fn default_stages() -> Vec<String> {
 }
 
 /// The JSON Schema of a domain manifest, as `fanout schema` prints it.
+#[expect(clippy::expect_used, reason = "a schemars schema is a JSON value already")]
 pub fn domain_schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(DomainManifest)).unwrap_or_default()
+    serde_json::to_value(schemars::schema_for!(DomainManifest)).expect("a schemars schema is a JSON value")
 }
 
 /// The JSON Schema of `fanout.yaml`.
+#[expect(clippy::expect_used, reason = "a schemars schema is a JSON value already")]
 pub fn settings_schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(SettingsManifest)).unwrap_or_default()
+    serde_json::to_value(schemars::schema_for!(SettingsManifest)).expect("a schemars schema is a JSON value")
 }
 
 mod reference;

@@ -32,6 +32,8 @@ pub struct Domain {
     pub encryption: Encryption,
     /// Where alarms on its queues and topics go; `None` for no alarms.
     pub alerts: Option<Alerts>,
+    /// The settings of its REST API, used when a topic or queue has `http`.
+    pub http: HttpSettings,
     /// The topics it publishes, by name.
     pub topics: BTreeMap<Name, Topic>,
     /// The queues it consumes with, by name.
@@ -78,6 +80,31 @@ pub struct Alerts {
 impl Alerts {
     /// `15m`: long enough to ride out a slow batch, short enough to act on the same shift.
     pub const DEFAULT_OLDEST_MESSAGE_AGE: Duration = Duration::from_secs(15 * 60);
+}
+
+/// The settings of a domain's REST API: stage-wide throttling and an optional web ACL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// Requests per second the stage accepts over time.
+    pub rate_limit: u32,
+    /// Requests the stage accepts at once above the rate.
+    pub burst_limit: u32,
+    /// The WAFv2 web ACL associated with the stage, by ARN.
+    pub web_acl_arn: Option<String>,
+}
+
+impl HttpSettings {
+    /// 100 requests per second: a hundredth of the default account quota that every API of
+    /// the account and Region shares, so one domain's callers cannot use it all.
+    pub const DEFAULT_RATE_LIMIT: u32 = 100;
+    /// 200 requests at once above the rate.
+    pub const DEFAULT_BURST_LIMIT: u32 = 200;
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self { rate_limit: Self::DEFAULT_RATE_LIMIT, burst_limit: Self::DEFAULT_BURST_LIMIT, web_acl_arn: None }
+    }
 }
 
 /// An SNS topic a domain publishes.

@@ -38,6 +38,12 @@ pub fn alert_topic_name(stage: &Name, domain: &Name) -> String {
     format!("{stage}-{domain}--alerts")
 }
 
+/// `{stage}-{domain}--alerts-dlq`: the dead-letter queue of the alert topic's e-mail
+/// subscriptions.
+pub fn alert_dead_letter_queue_name(stage: &Name, domain: &Name) -> String {
+    format!("{stage}-{domain}--alerts-dlq")
+}
+
 /// `{ssm_prefix}/{stage}/{domain}/topics/{topic}/schema`: where a topic's stack publishes
 /// the JSON Schema of its events.
 pub fn topic_schema_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> String {
@@ -86,6 +92,12 @@ pub mod logical_id {
     pub const ALERT_TOPIC: &str = "FanoutAlertTopic";
     /// The alert topic's policy.
     pub const ALERT_TOPIC_POLICY: &str = "FanoutAlertTopicPolicy";
+    /// The dead-letter queue of the alert topic's e-mail subscriptions.
+    pub const ALERT_DEAD_LETTER_QUEUE: &str = "FanoutAlertDeadLetterQueue";
+    /// The policy of the alert dead-letter queue, which lets the alert topic deliver.
+    pub const ALERT_DEAD_LETTER_QUEUE_POLICY: &str = "FanoutAlertDeadLetterQueuePolicy";
+    /// The alarm on the alert dead-letter queue.
+    pub const ALERT_DEAD_LETTER_ALARM: &str = "FanoutAlertDeadLetterAlarm";
 
     /// The email subscription of `email` to the alert topic: named by a hash of the address,
     /// so reordering the list replaces nothing.
@@ -149,10 +161,11 @@ pub mod logical_id {
     pub const API_STAGE: &str = "HttpApiStage";
     /// The access log group of the REST API's stage.
     pub const API_LOG_GROUP: &str = "HttpApiLogGroup";
-    /// The request validator that checks headers and query parameters only.
-    pub const API_PARAMETER_VALIDATOR: &str = "HttpApiParameterValidator";
-    /// The request validator that checks parameters and the body.
-    pub const API_BODY_VALIDATOR: &str = "HttpApiBodyValidator";
+    /// The request validator every method uses: required headers and query parameters, and
+    /// the body against the method's model.
+    pub const API_VALIDATOR: &str = "HttpApiRequestValidator";
+    /// The association of the REST API's stage with a WAFv2 web ACL.
+    pub const API_WEB_ACL_ASSOCIATION: &str = "HttpApiWebAclAssociation";
 
     /// The deployment of the REST API; `hash` is of the API's definition, so a changed API
     /// gets a new deployment (CloudFormation never redeploys a deployment in place).

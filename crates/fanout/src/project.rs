@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::build::DomainBuilder;
-use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, did_you_mean};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, did_you_mean, quote_list};
 use crate::limits;
 use crate::manifest::DomainManifest;
 use crate::manifest::SettingsManifest;
@@ -54,6 +54,23 @@ impl Settings {
             (Some(settings), _) => Ok(settings),
             (None, diagnostics) => Err(diagnostics),
         }
+    }
+
+    /// The configured stage named `name`: the one lookup of a stage by name, for the library
+    /// and every command.
+    ///
+    /// ```
+    /// let settings = fanout::Settings::new("/fanout", ["dev", "prod"])?;
+    /// assert_eq!(settings.stage("prod")?.as_str(), "prod");
+    /// let err = settings.stage("qa").unwrap_err();
+    /// assert_eq!(err.to_string(), "Stage `qa` is not configured; the stages are `dev`, `prod`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stage(&self, name: &str) -> Result<&Name, LookupError> {
+        self.stages
+            .iter()
+            .find(|stage| stage.as_str() == name)
+            .ok_or_else(|| LookupError::UnknownStage { stage: name.to_string(), known: quote_list(&self.stages) })
     }
 
     /// Checks the settings manifest and builds the settings.
@@ -203,6 +220,16 @@ pub enum LookupError {
     },
 }
 
+impl LookupError {
+    /// What to do about it, for a `hint:` line.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::UnknownDomain { .. } => None,
+            Self::UnknownStage { .. } => Some("use one of them, or add it to `stages` in `fanout.yaml`".to_string()),
+        }
+    }
+}
+
 impl Project {
     /// A project without domains.
     pub fn new(settings: Settings) -> Self {
@@ -234,17 +261,10 @@ impl Project {
     /// `stage`: [`synth()`](crate::synth()) with the lookups done. Validate first
     /// ([`Project::validate`]); a template of an invalid project may not deploy.
     pub fn template(&self, domain: &str, stage: &str) -> Result<Template, LookupError> {
-        let quoted = |names: Vec<&Name>| match names.is_empty() {
-            true => "none".to_string(),
-            false => names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", "),
-        };
         let found = self.domains.values().find(|d| d.name.as_str() == domain).ok_or_else(|| {
-            LookupError::UnknownDomain { domain: domain.to_string(), known: quoted(self.domains.keys().collect()) }
+            LookupError::UnknownDomain { domain: domain.to_string(), known: quote_list(self.domains.keys()) }
         })?;
-        let stage = self.settings.stages.iter().find(|s| s.as_str() == stage).ok_or_else(|| {
-            LookupError::UnknownStage { stage: stage.to_string(), known: quoted(self.settings.stages.iter().collect()) }
-        })?;
-        Ok(synth(self, found, stage))
+        Ok(synth(self, found, self.settings.stage(stage)?))
     }
 
     /// The kind of a topic in this project, or `None` when its domain is not in the project
@@ -496,7 +516,7 @@ impl Project {
                         None => diagnostic.with_hint(format!(
                             "domain `{}` publishes {}",
                             topic.domain,
-                            owner.topics.keys().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                            quote_list(owner.topics.keys())
                         )),
                     };
                     diagnostics.push(diagnostic);
@@ -561,6 +581,26 @@ impl Project {
                     .with_hint(format!(
                         "shorten the queue or domain name by {} characters",
                         longest.len() - limits::QUEUE_NAME
+                    )),
+                );
+            }
+        }
+        if domain.alerts.as_ref().is_some_and(|alerts| !alerts.email.is_empty()) {
+            let queue = naming::alert_dead_letter_queue_name(stage, &domain.name);
+            if queue.len() > limits::QUEUE_NAME {
+                diagnostics.push(
+                    Diagnostic::error(
+                        DiagnosticKind::QueueNameTooLong,
+                        FieldPath::root().key("alerts").key("email"),
+                        format!(
+                            "the dead-letter queue of the alert e-mails, `{queue}`, is {} characters in stage `{stage}`; SQS allows {}",
+                            queue.len(),
+                            limits::QUEUE_NAME
+                        ),
+                    )
+                    .with_hint(format!(
+                        "shorten the domain name by {} characters, or send alarms to a topic of your own with `topic_arn`",
+                        queue.len() - limits::QUEUE_NAME
                     )),
                 );
             }

@@ -144,6 +144,12 @@ fn manifest_hint(path: &FieldPath) -> Option<&'static str> {
     if path.is_root() {
         return Some("a manifest is a mapping that starts with `domain: <name>`");
     }
+    // `http` is the domain's REST API settings at the top, a switch on a topic or queue.
+    if path.segments().len() == 1 && path.field() == Some("http") {
+        return Some(
+            "write `{ rate_limit: 100, burst_limit: 200 }`, with `web_acl_arn: arn:aws:wafv2:...` for a web ACL",
+        );
+    }
     field_hint(path.field()?).or_else(|| match path.segments().first() {
         // A map entry (`tags.cost-center`) is explained by its map's hint.
         Some(crate::diagnostic::Segment::Key(top)) => field_hint(top),
@@ -181,6 +187,10 @@ fn field_hint(field: &str) -> Option<&'static str> {
             "write `true` or `false`"
         }
         "max_receive_count" => "write a whole number from 1 to 1000",
+        "rate_limit" | "burst_limit" => "write a whole number of requests: `100`",
+        "web_acl_arn" => {
+            "write the ARN of a regional web ACL: `arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>`"
+        }
         "stages" => "write a list of stage names: `[dev, prod]`",
         _ => return None,
     })

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::compliance::{self, Justification};
 use crate::model::{Domain, Encryption, Queue, QueueKind, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
@@ -247,13 +248,30 @@ impl<'a> Synth<'a> {
     }
 
     fn key_resource(&self) -> Resource {
-        let mut statements = vec![json!({
-            "Sid": "AccountAdministersKey",
-            "Effect": "Allow",
-            "Principal": { "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
-            "Action": "kms:*",
-            "Resource": "*",
-        })];
+        let mut statements = vec![
+            json!({
+                "Sid": "AccountAdministersKey",
+                "Effect": "Allow",
+                "Principal": { "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
+                "Action": "kms:*",
+                "Resource": "*",
+            }),
+            // Grants outlive the policy that allowed them: only AWS services may create them,
+            // for the resources they encrypt on a caller's behalf (Control Tower CT.KMS.PR.3).
+            // SNS, SQS, CloudWatch and CloudWatch Logs use the key through this policy, not
+            // through grants.
+            json!({
+                "Sid": "OnlyAwsServicesCreateGrants",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": ["kms:CreateGrant"],
+                "Resource": "*",
+                "Condition": { "BoolIfExists": {
+                    "kms:GrantIsForAWSResource": "false",
+                    "aws:PrincipalIsAWSService": "false",
+                } },
+            }),
+        ];
         let mut source_arns = self.key_source_arns();
         source_arns.extend(self.alert_topic_arn());
         statements.extend(self.alert_key_statement());
@@ -341,7 +359,16 @@ impl<'a> Synth<'a> {
         parameter_tags
     }
 
-    fn queue_resource(&self, physical: String, kind: QueueKind, retention: u32, extra: Value) -> Resource {
+    /// An SQS queue; `justifications` for the rules it deliberately differs from (the
+    /// domain's encryption adds its own).
+    pub(crate) fn queue_resource(
+        &self,
+        physical: String,
+        kind: QueueKind,
+        retention: u32,
+        extra: Value,
+        justifications: &[&Justification],
+    ) -> Resource {
         let mut properties = json!({
             "QueueName": physical,
             "MessageRetentionPeriod": retention,
@@ -362,17 +389,18 @@ impl<'a> Synth<'a> {
         if let (Value::Object(properties), Value::Object(extra)) = (&mut properties, extra) {
             properties.extend(extra);
         }
-        let resource = Resource::new("AWS::SQS::Queue", properties).retained();
+        let mut justifications = justifications.to_vec();
         if self.domain.encryption == Encryption::ServiceManaged {
-            resource.with_metadata(json!({
-                "checkov": { "skip": [{
-                    "id": "CKV_AWS_27",
-                    "comment": "encryption: service-managed in the manifest: SSE-SQS instead of a customer-managed key",
-                }] },
-            }))
-        } else {
-            resource
+            justifications.push(&compliance::QUEUE_WITH_SERVICE_KEY);
         }
+        Resource::new("AWS::SQS::Queue", properties).retained().justified(&justifications)
+    }
+
+    /// The ARN of a queue of this domain, by its known name: a dead-letter queue's
+    /// `RedriveAllowPolicy` names its source queue, whose `RedrivePolicy` names the
+    /// dead-letter queue, so a `GetAtt` either way would be a cycle.
+    fn queue_arn(&self, physical: &str) -> Value {
+        sub(&format!("arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{physical}"))
     }
 
     fn queue(&mut self, name: &Name, queue: &Queue) {
@@ -386,7 +414,13 @@ impl<'a> Synth<'a> {
             let dlq_id = logical_id::dead_letter_queue(name);
             self.resource(dlq_id.clone(), |s| {
                 let physical = naming::dead_letter_queue_name(s.stage, domain, name, fifo);
-                s.queue_resource(physical, queue.kind, dead_letter.retention.as_secs(), json!({}))
+                // Only the queue it serves may redrive into it (Control Tower CT.SQS.PR.1).
+                let source = s.queue_arn(&naming::queue_name(s.stage, domain, name, fifo));
+                let redrive_allow = json!({
+                    "RedriveAllowPolicy": { "redrivePermission": "byQueue", "sourceQueueArns": [source] },
+                });
+                let retention = dead_letter.retention.as_secs();
+                s.queue_resource(physical, queue.kind, retention, redrive_allow, &[&compliance::DEAD_LETTER_QUEUE])
             });
             self.output(format!("{dlq_id}Arn"), || {
                 (format!("ARN of the dead-letter queue of queue {domain}/{name}"), get_att(&dlq_id, "Arn"))
@@ -401,7 +435,7 @@ impl<'a> Synth<'a> {
                 self.resource(fifo_id.clone(), |s| {
                     let physical = naming::dead_letter_queue_name(s.stage, domain, name, true);
                     let kind = QueueKind::Fifo(Default::default());
-                    s.queue_resource(physical, kind, dead_letter.retention.as_secs(), json!({}))
+                    s.subscription_dead_letter_queue(physical, kind, dead_letter.retention.as_secs())
                 });
                 self.output(format!("{fifo_id}Arn"), || {
                     (
@@ -428,7 +462,9 @@ impl<'a> Synth<'a> {
                 });
             }
             let physical = naming::queue_name(s.stage, domain, name, fifo);
-            s.queue_resource(physical, queue.kind, queue.retention.as_secs(), extra)
+            let justifications: &[&Justification] =
+                if queue.dead_letter.is_none() { &[&compliance::QUEUE_WITHOUT_DEAD_LETTER] } else { &[] };
+            s.queue_resource(physical, queue.kind, queue.retention.as_secs(), extra, justifications)
         });
         self.output(format!("{queue_id}Url"), || (format!("URL of queue {domain}/{name}"), reference(&queue_id)));
         self.output(format!("{queue_id}Arn"), || (format!("ARN of queue {domain}/{name}"), get_att(&queue_id, "Arn")));
@@ -439,31 +475,11 @@ impl<'a> Synth<'a> {
             [Some(&queue_id), dead_letter_id.as_ref(), fifo_dead_letter_id.as_ref()].into_iter().flatten().collect();
         let policy_id = logical_id::queue_policy(name);
         self.resource(policy_id.clone(), |s| {
-            let targets: Vec<Value> = covered.iter().map(|id| get_att(id, "Arn")).collect();
-            let queue_refs: Vec<Value> = covered.iter().map(|id| reference(id)).collect();
-            let mut statements = vec![json!({
-                "Sid": "DenyWithoutTls",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "sqs:*",
-                "Resource": targets.clone(),
-                "Condition": { "Bool": { "aws:SecureTransport": "false" } },
-            })];
-            for subscription in &queue.subscriptions {
-                statements.push(json!({
-                    "Sid": format!("SnsDeliversFrom{}{}", subscription.topic.domain.pascal_case(), subscription.topic.topic.pascal_case()),
-                    "Effect": "Allow",
-                    "Principal": { "Service": SNS_SERVICE },
-                    "Action": "sqs:SendMessage",
-                    "Resource": targets.clone(),
-                    "Condition": { "ArnEquals": { "aws:SourceArn": s.topic_arn(&subscription.topic) } },
-                }));
-            }
-            let policy = json!({
-                "Queues": queue_refs,
-                "PolicyDocument": { "Version": POLICY_VERSION, "Statement": statements },
+            let topics = queue.subscriptions.iter().map(|subscription| {
+                let topic = &subscription.topic;
+                (format!("{}{}", topic.domain.pascal_case(), topic.topic.pascal_case()), s.topic_arn(topic))
             });
-            Resource::new("AWS::SQS::QueuePolicy", policy)
+            queue_policy(&covered, topics.collect())
         });
 
         for subscription in &queue.subscriptions {
@@ -485,13 +501,27 @@ impl<'a> Synth<'a> {
                 }
                 let topic_is_fifo = s.project.topic_kind(&subscription.topic).is_some_and(TopicKind::is_fifo);
                 let redrive_target = if topic_is_fifo && !fifo { &fifo_dead_letter_id } else { &dead_letter_id };
-                if let Some(target) = redrive_target {
-                    properties["RedrivePolicy"] = json!({ "deadLetterTargetArn": get_att(target, "Arn") });
-                }
+                let justifications: &[&Justification] = match redrive_target {
+                    Some(target) => {
+                        properties["RedrivePolicy"] = json!({ "deadLetterTargetArn": get_att(target, "Arn") });
+                        &[]
+                    }
+                    None => &[&compliance::SUBSCRIPTION_WITHOUT_DEAD_LETTER],
+                };
                 // Delivery works only once the queue policy lets SNS in.
-                Resource::new("AWS::SNS::Subscription", properties).depends_on(policy_id.clone())
+                Resource::new("AWS::SNS::Subscription", properties)
+                    .depends_on(policy_id.clone())
+                    .justified(justifications)
             });
         }
+    }
+}
+
+impl Synth<'_> {
+    /// A dead-letter queue only SNS subscriptions deliver to: no SQS queue may redrive into it.
+    pub(crate) fn subscription_dead_letter_queue(&self, physical: String, kind: QueueKind, retention: u32) -> Resource {
+        let redrive_allow = json!({ "RedriveAllowPolicy": { "redrivePermission": "denyAll" } });
+        self.queue_resource(physical, kind, retention, redrive_allow, &[&compliance::SUBSCRIPTION_DEAD_LETTER_QUEUE])
     }
 }
 
@@ -509,6 +539,36 @@ fn truncate(text: &str, max: usize) -> String {
         end -= 1;
     }
     text[..end].to_string()
+}
+
+/// The policy of the queues `queues` (logical IDs): nobody may use them without TLS, and SNS
+/// may deliver to them from each of `topics` (a name for the statement, the topic ARN).
+pub(crate) fn queue_policy(queues: &[&String], topics: Vec<(String, Value)>) -> Resource {
+    let targets: Vec<Value> = queues.iter().map(|id| get_att(id, "Arn")).collect();
+    let queue_refs: Vec<Value> = queues.iter().map(|id| reference(id)).collect();
+    let mut statements = vec![json!({
+        "Sid": "DenyWithoutTls",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sqs:*",
+        "Resource": targets.clone(),
+        "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+    })];
+    for (name, topic_arn) in topics {
+        statements.push(json!({
+            "Sid": format!("SnsDeliversFrom{name}"),
+            "Effect": "Allow",
+            "Principal": { "Service": SNS_SERVICE },
+            "Action": "sqs:SendMessage",
+            "Resource": targets.clone(),
+            "Condition": { "ArnEquals": { "aws:SourceArn": topic_arn } },
+        }));
+    }
+    let policy = json!({
+        "Queues": queue_refs,
+        "PolicyDocument": { "Version": POLICY_VERSION, "Statement": statements },
+    });
+    Resource::new("AWS::SQS::QueuePolicy", policy)
 }
 
 /// A topic's policy: the account may use the topic, nobody may publish without TLS, plus

@@ -118,16 +118,14 @@ impl Template {
     /// let template = fanout::Template { format_version: "2010-09-09", ..Default::default() };
     /// assert!(template.to_json().starts_with("{\n  \"AWSTemplateFormatVersion\": \"2010-09-09\""));
     /// ```
+    #[expect(clippy::expect_used, reason = "rendering a template cannot fail: see the messages")]
     pub fn to_json(&self) -> String {
         // Rendered resources take about a kilobyte each: sized up front, the buffer is not
         // copied over and over as it grows.
         let mut bytes = Vec::with_capacity(2048 + 2048 * self.resources.len());
-        if self.serialize(&mut serde_json::Serializer::with_formatter(&mut bytes, Pretty::default())).is_err() {
-            return String::new();
-        }
+        self.serialize(&mut serde_json::Serializer::with_formatter(&mut bytes, Pretty::default())).expect(SERIALIZES);
         bytes.push(b'\n');
-        // serde_json writes only UTF-8.
-        String::from_utf8(bytes).unwrap_or_default()
+        String::from_utf8(bytes).expect("serde_json writes only UTF-8")
     }
 
     /// The template as YAML, for readers who prefer it; JSON stays the deployed form.
@@ -136,15 +134,21 @@ impl Template {
     /// let template = fanout::Template { format_version: "2010-09-09", ..Default::default() };
     /// assert!(template.to_yaml().starts_with("AWSTemplateFormatVersion: 2010-09-09"));
     /// ```
+    #[expect(clippy::expect_used, reason = "rendering a template cannot fail: see the message")]
     pub fn to_yaml(&self) -> String {
-        serde_yaml::to_string(self).unwrap_or_default()
+        serde_yaml::to_string(self).expect(SERIALIZES)
     }
 
     /// The template as a JSON value.
+    #[expect(clippy::expect_used, reason = "rendering a template cannot fail: see the message")]
     pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or_default()
+        serde_json::to_value(self).expect(SERIALIZES)
     }
 }
+
+/// Why serializing a [`Template`] cannot fail: every map in it has string keys, it holds no
+/// float that is not finite (a `serde_json::Value` cannot), and its writers write to memory.
+const SERIALIZES: &str = "a template serializes: string keys, finite numbers, written to memory";
 
 /// The output of `serde_json::ser::PrettyFormatter` (two spaces per level), which writes a
 /// line break and then its indentation two bytes at a time: most of rendering was such

@@ -3,14 +3,15 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use anstyle::{AnsiColor, Style};
-use fanout_aws::{DeployOptions, Mode, Outcome as StackOutcome};
+use fanout_aws::{DeployOptions, Mode, StackOutcome};
 
-use crate::commands::aws::{self, Display, Printer};
+use crate::aws::args::TemplateBucketArgs;
+use crate::aws::connect;
+use crate::aws::progress::{Display, Printer};
+use crate::aws::report;
 use crate::commands::validate::Format;
-use crate::{GlobalArgs, Outcome};
-
-const GOOD: Style = AnsiColor::Green.on_default().bold();
+use crate::style::GOOD;
+use crate::{GlobalArgs, Outcome, selection};
 
 #[derive(Debug, clap::Args)]
 pub struct DeployArgs {
@@ -31,7 +32,7 @@ pub struct DeployArgs {
     pub concurrency: u16,
 
     #[command(flatten)]
-    pub template_bucket: aws::TemplateBucketArgs,
+    pub template_bucket: TemplateBucketArgs,
 
     /// Output format: `json` prints JSON Lines (events and results) on stdout
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -39,7 +40,7 @@ pub struct DeployArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<Outcome> {
-    let Some((project, stage, domains)) = aws::load_selection(global, &args.stage, &args.domains)? else {
+    let Some((project, stage, domains)) = selection::load(global, &args.stage, &args.domains)? else {
         return Ok(Outcome::ActionNeeded);
     };
     let options = DeployOptions {
@@ -51,22 +52,22 @@ pub fn run(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<Outcome> {
     };
     let json = args.format == Format::Json;
     let printer = Arc::new(Printer::new(Display::choose(global, json), args.allow_replacement));
-    let reports = aws::runtime()?.block_on(async {
-        let client = aws::connect(global).await?;
+    let reports = connect::runtime()?.block_on(async {
+        let client = connect::connect(global).await?;
         let reporter: Arc<dyn fanout_aws::Reporter> = printer.clone();
-        fanout_aws::deploy_all(&client, &project, &stage, &domains, &options, reporter).await.map_err(aws::with_hint)
+        fanout_aws::deploy_all(&client, &project, &stage, &domains, &options, reporter).await.map_err(connect::error)
     });
     printer.finish();
     let reports = reports?;
 
     for report in &reports {
         if json {
-            printer.json(&aws::report_json(report));
+            printer.json(&report::json(report));
             continue;
         }
         // An environment error is reported once, for the whole command, below.
         if !report.result.as_ref().is_err_and(fanout_aws::Error::is_environment) {
-            aws::report_problem(report, args.allow_replacement);
+            report::problem(report, args.allow_replacement);
         }
         if global.quiet {
             continue;
@@ -84,7 +85,7 @@ pub fn run(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<Outcome> {
             _ => {}
         }
     }
-    aws::check_environment(&reports)?;
+    connect::check_environment(&reports)?;
     Ok(if reports.iter().all(fanout_aws::StackReport::succeeded) { Outcome::Success } else { Outcome::ActionNeeded })
 }
 

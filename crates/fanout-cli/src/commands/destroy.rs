@@ -7,10 +7,11 @@ use anyhow::bail;
 use fanout::naming;
 use fanout_aws::{Backoff, Destroyed};
 
-use crate::commands::aws::{self, Display, Printer};
+use crate::aws::connect;
+use crate::aws::progress::{Display, Printer};
 use crate::commands::load_checked;
 use crate::workspace::Workspace;
-use crate::{GlobalArgs, Outcome, render};
+use crate::{GlobalArgs, Outcome, render, selection};
 
 #[derive(Debug, clap::Args)]
 pub struct DestroyArgs {
@@ -44,8 +45,8 @@ pub fn run(global: &GlobalArgs, args: &DestroyArgs) -> anyhow::Result<Outcome> {
     let Some(project) = load_checked(global, &workspace)? else {
         return Ok(Outcome::ActionNeeded);
     };
-    let stage = aws::stage(&project, &args.stage)?;
-    let Some(domain) = aws::domains(&project, std::slice::from_ref(&args.domain))?.pop() else {
+    let stage = selection::stage(&project, &args.stage)?;
+    let Some(domain) = selection::domains(&project, std::slice::from_ref(&args.domain))?.pop() else {
         bail!("No domain given");
     };
     let stack = naming::stack_name(&stage, &domain);
@@ -54,8 +55,8 @@ pub fn run(global: &GlobalArgs, args: &DestroyArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::ActionNeeded);
     }
     let printer = Arc::new(Printer::new(Display::choose(global, false), false));
-    let result = aws::runtime()?.block_on(async {
-        let client = aws::connect(global).await?;
+    let result = connect::runtime()?.block_on(async {
+        let client = connect::connect(global).await?;
         Ok::<_, anyhow::Error>(fanout_aws::destroy(&client, &stage, &domain, Backoff::STACK, printer.as_ref()).await)
     });
     printer.finish();
@@ -81,9 +82,9 @@ pub fn run(global: &GlobalArgs, args: &DestroyArgs) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Success)
         }
-        Err(err) if err.is_environment() => Err(aws::with_hint(err)),
+        Err(err) if err.is_environment() => Err(connect::error(err)),
         Err(err) => {
-            render::error(&aws::with_hint(err));
+            render::error(&connect::error(err));
             Ok(Outcome::ActionNeeded)
         }
     }

@@ -3,10 +3,12 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use fanout_aws::{DeployOptions, Mode, Outcome as StackOutcome};
+use fanout_aws::{DeployOptions, Mode, StackOutcome};
 
-use crate::commands::aws::{self, Display, Printer};
-use crate::{GlobalArgs, Outcome};
+use crate::aws::args::TemplateBucketArgs;
+use crate::aws::progress::{Display, Printer};
+use crate::aws::{connect, plan, report};
+use crate::{GlobalArgs, Outcome, selection};
 
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
@@ -27,7 +29,7 @@ pub struct DiffArgs {
     pub exit_code: bool,
 
     #[command(flatten)]
-    pub template_bucket: aws::TemplateBucketArgs,
+    pub template_bucket: TemplateBucketArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -38,7 +40,7 @@ pub enum Format {
 }
 
 pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
-    let Some((project, stage, domains)) = aws::load_selection(global, &args.stage, &args.domains)? else {
+    let Some((project, stage, domains)) = selection::load(global, &args.stage, &args.domains)? else {
         return Ok(Outcome::ActionNeeded);
     };
     let options = DeployOptions {
@@ -48,17 +50,17 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
     };
     // The plan is the result; progress would repeat it.
     let printer = Arc::new(Printer::new(Display::Silent, false));
-    let reports = aws::runtime()?.block_on(async {
-        let client = aws::connect(global).await?;
+    let reports = connect::runtime()?.block_on(async {
+        let client = connect::connect(global).await?;
         let reporter: Arc<dyn fanout_aws::Reporter> = printer;
-        fanout_aws::deploy_all(&client, &project, &stage, &domains, &options, reporter).await.map_err(aws::with_hint)
+        fanout_aws::deploy_all(&client, &project, &stage, &domains, &options, reporter).await.map_err(connect::error)
     })?;
-    aws::check_environment(&reports)?;
+    connect::check_environment(&reports)?;
 
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
-            let stacks: Vec<serde_json::Value> = reports.iter().map(aws::report_json).collect();
+            let stacks: Vec<serde_json::Value> = reports.iter().map(report::json).collect();
             let _ = writeln!(
                 out,
                 "{}",
@@ -70,7 +72,7 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
             for report in &reports {
                 match &report.result {
                     Ok(StackOutcome::Planned { plan, findings, new_stack }) => {
-                        let _ = write!(out, "{}", aws::plan_markdown(&report.stack, plan, findings, *new_stack));
+                        let _ = write!(out, "{}", plan::markdown(&report.stack, plan, findings, *new_stack));
                     }
                     Ok(StackOutcome::NoChanges { .. }) => {
                         let _ = writeln!(out, "### `{}`\n\nNo changes.\n", report.stack);
@@ -87,7 +89,7 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
                 match &report.result {
                     Ok(StackOutcome::Planned { plan, findings, new_stack }) => {
                         let new = if *new_stack { " (new stack)" } else { "" };
-                        let _ = write!(out, "{}{new}: {}", report.stack, aws::plan_text(plan, findings, false));
+                        let _ = write!(out, "{}{new}: {}", report.stack, plan::text(plan, findings, false));
                     }
                     Ok(StackOutcome::NoChanges { .. }) => {
                         let _ = writeln!(out, "{}: no changes", report.stack);
@@ -101,7 +103,7 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
     let failed = reports.iter().any(|r| r.result.is_err());
     if args.format != Format::Json {
         for report in reports.iter().filter(|r| r.result.is_err()) {
-            aws::report_problem(report, false);
+            report::problem(report, false);
         }
     }
     let changes = reports.iter().any(|r| r.result.as_ref().is_ok_and(StackOutcome::has_changes));

@@ -4,10 +4,10 @@
 use anyhow::Context;
 use fanout::{Name, TopicRef};
 
-use crate::commands::aws;
+use crate::aws::connect;
 use crate::commands::load_checked;
 use crate::workspace::Workspace;
-use crate::{GlobalArgs, Outcome, render};
+use crate::{GlobalArgs, Outcome, render, selection};
 
 #[derive(Debug, clap::Args)]
 pub struct LookupArgs {
@@ -36,10 +36,10 @@ pub fn run(global: &GlobalArgs, args: &LookupArgs) -> anyhow::Result<Outcome> {
     let Some(project) = load_checked(global, &workspace)? else {
         return Ok(Outcome::ActionNeeded);
     };
-    let stage = aws::stage(&project, &args.stage)?;
+    let stage = selection::stage(&project, &args.stage)?;
     let prefix = project.settings.ssm_prefix.clone();
-    let found = aws::runtime()?.block_on(async {
-        let client = aws::connect(global).await?;
+    let found = connect::runtime()?.block_on(async {
+        let client = connect::connect(global).await?;
         let found = async {
             let arn = fanout_aws::lookup(&client, &prefix, &stage, &topic).await?;
             let schema = fanout_aws::lookup_schema(&client, &prefix, &stage, &topic).await?;
@@ -55,9 +55,9 @@ pub fn run(global: &GlobalArgs, args: &LookupArgs) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Success)
         }
-        Err(err) if err.is_environment() => Err(aws::with_hint(err)),
+        Err(err) if err.is_environment() => Err(connect::error(err)),
         Err(err) => {
-            render::error(&aws::with_hint(err));
+            render::error(&connect::error(err));
             Ok(Outcome::ActionNeeded)
         }
     }

@@ -1,6 +1,5 @@
 //! One module per command; each takes checked arguments and returns an [`crate::Outcome`].
 
-pub mod aws;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;

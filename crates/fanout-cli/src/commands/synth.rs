@@ -3,12 +3,12 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
-use fanout::{Name, Project};
+use anyhow::Context;
+use fanout::Name;
 
 use crate::commands::load_checked;
 use crate::workspace::Workspace;
-use crate::{GlobalArgs, Outcome, render};
+use crate::{GlobalArgs, Outcome, render, selection};
 
 #[derive(Debug, clap::Args)]
 pub struct SynthArgs {
@@ -47,7 +47,7 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
         Some(out) => out.clone(),
         None => workspace.root.join("templates"),
     };
-    let stages = select_stages(&project, &args.stages)?;
+    let stages = selection::stages(&project, &args.stages)?;
 
     let mut jobs = Vec::new();
     for stage in &stages {
@@ -123,23 +123,6 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
         ),
     );
     Ok(Outcome::Success)
-}
-
-fn select_stages(project: &Project, wanted: &[String]) -> anyhow::Result<Vec<Name>> {
-    if wanted.is_empty() {
-        return Ok(project.settings.stages.clone());
-    }
-    let mut stages = Vec::new();
-    for stage in wanted {
-        match project.settings.stages.iter().find(|s| s.as_str() == stage) {
-            Some(stage) => stages.push(stage.clone()),
-            None => bail!(
-                "Stage `{stage}` is not configured\n  hint: the stages in `fanout.yaml` are {}",
-                project.settings.stages.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
-            ),
-        }
-    }
-    Ok(stages)
 }
 
 /// Brings `path` to `contents` (or, when checking, only compares), writing only on change.

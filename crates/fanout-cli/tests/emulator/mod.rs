@@ -13,12 +13,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use crate::scratch::{Run, fanout_command};
-
-/// The repo root.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::scratch::{Run, fanout_command, repo_root};
 
 /// A running emulator; killed (by the PID started here) on drop.
 pub struct Emulator {

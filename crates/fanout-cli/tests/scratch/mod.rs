@@ -1,11 +1,17 @@
-//! A scratch repo written by a test, and `fanout` run in it with a clean environment: what
-//! the emulator tests and the AWS environment tests share.
+//! The harness of every CLI test target: a scratch repo written by a test, and `fanout` run
+//! in it (or in this repo) with a clean environment, its exit code and output as one text.
 
 // Each test target uses its own part of this module.
 #![allow(dead_code)]
+#![allow(clippy::panic, reason = "the harness stops a test at the step that failed, as the tests themselves do")]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// This repo's own folder, whose `domains/` is the seed scenario.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
 /// `fanout` in `dir`, with nothing from the caller's AWS setup, color or CI settings.
 pub fn fanout_command(dir: &Path, args: &[&str]) -> Command {
@@ -20,6 +26,11 @@ pub fn fanout_command(dir: &Path, args: &[&str]) -> Command {
         .env_remove("CLICOLOR_FORCE")
         .env_remove("FANOUT_TEMPLATE_BUCKET");
     command
+}
+
+/// Runs `fanout` in `dir` and renders what it did, with `dir` itself written `[DIR]`.
+pub fn fanout(dir: &Path, args: &[&str]) -> String {
+    Run::of(fanout_command(dir, args)).to_string().replace(&dir.display().to_string(), "[DIR]")
 }
 
 /// What a `fanout` run did.
@@ -69,12 +80,13 @@ impl Repo {
         repo
     }
 
-    /// The seed scenario, from `tests/fixtures/seed`.
+    /// The seed scenario: a copy of this repo's `domains/`, whose manifests the seed
+    /// domains' tests deploy.
     pub fn seed() -> Self {
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed/domains");
+        let domains = repo_root().join("domains");
         let mut manifests = Vec::new();
         for name in ["ingestion.yaml", "scoring.yaml", "reporting.yaml"] {
-            let text = std::fs::read_to_string(fixtures.join(name)).unwrap_or_else(|err| panic!("{name}: {err}"));
+            let text = std::fs::read_to_string(domains.join(name)).unwrap_or_else(|err| panic!("{name}: {err}"));
             manifests.push((name, text));
         }
         let borrowed: Vec<(&str, &str)> = manifests.iter().map(|(n, t)| (*n, t.as_str())).collect();

@@ -168,6 +168,16 @@ kinds! {
     /// A queue's own `alerts` in a domain without alert recipients.
     QueueAlertsWithoutDomainAlerts = "queue-alerts-without-domain-alerts",
 
+    // The REST API (`http`).
+    /// `http` settings in a domain where no topic or queue has `http: true`: they apply to nothing.
+    HttpWithoutEndpoints = "http-without-endpoints",
+    /// A throttling limit outside what API Gateway takes.
+    ThrottleOutOfRange = "throttle-out-of-range",
+    /// A throttling limit above API Gateway's default account quota, which caps every stage unless raised.
+    ThrottleAboveQuota = "throttle-above-quota",
+    /// A `web_acl_arn` that is not the ARN of a regional WAF web ACL.
+    InvalidWebAclArn = "invalid-web-acl-arn",
+
     // Event schemas.
     /// A schema path that is absolute; it must be relative to the manifest's folder.
     AbsoluteSchemaPath = "absolute-schema-path",

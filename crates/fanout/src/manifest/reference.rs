@@ -74,6 +74,14 @@ pub fn reference_markdown() -> String {
     );
     let _ = writeln!(
         out,
+        "Every `*.yaml` and `*.yml` entry of `domains/` (the extension in any case) is read as a manifest and must be a UTF-8 file of at most 4 MiB; any other file or folder there is a warning unless a manifest names it as an event `schema`, and hidden files and Markdown are skipped."
+    );
+    let _ = writeln!(
+        out,
+        "Manifests are plain YAML: a key may appear once per mapping, and tags (`!Sub`, `!!str`) and more than one document are refused."
+    );
+    let _ = writeln!(
+        out,
         "Editors that read `# yaml-language-server: $schema=...` complete and check them with `schemas/domain.schema.json` and `schemas/settings.schema.json`;"
     );
     let _ = writeln!(out, "`fanout schema` prints the same schemas.");
@@ -280,7 +288,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::model::{DeadLetter, Domain, Queue};
+    use crate::model::{DeadLetter, Domain, HttpSettings, Queue};
     use crate::{Duration, parse_manifest, parse_settings};
 
     #[test]
@@ -307,6 +315,9 @@ mod tests {
         let dead_letter = &schema["$defs"]["DeadLetterSettings"]["properties"];
         assert_eq!(dead_letter["max_receive_count"]["default"], DeadLetter::DEFAULT_MAX_RECEIVE_COUNT);
         assert_eq!(duration(&dead_letter["retention"]["default"]), Some(DeadLetter::DEFAULT_RETENTION));
+        let http = &schema["$defs"]["HttpManifest"]["properties"];
+        assert_eq!(http["rate_limit"]["default"], HttpSettings::DEFAULT_RATE_LIMIT);
+        assert_eq!(http["burst_limit"]["default"], HttpSettings::DEFAULT_BURST_LIMIT);
         // An empty queue lowers to the model's defaults, so the schema states what happens.
         let (domain, _) = Domain::from_manifest(&crate::manifest::DomainManifest {
             domain: "a".to_string(),
@@ -315,6 +326,7 @@ mod tests {
             tags: Default::default(),
             encryption: Default::default(),
             alerts: None,
+            http: None,
             topics: Default::default(),
             queues: [("q".to_string(), None)].into_iter().collect(),
         });
@@ -348,6 +360,10 @@ mod tests {
             "filter",
             "attributes",
             "body",
+            "http",
+            "rate_limit",
+            "burst_limit",
+            "web_acl_arn",
             "ssm_prefix",
             "stages",
         ] {

@@ -20,6 +20,7 @@ use crate::model::{
 use crate::name::{Name, TopicRef};
 
 mod alerts;
+mod http;
 
 /// A domain checked on its own, as far as it could be built.
 #[derive(Debug)]
@@ -97,6 +98,7 @@ impl Lower {
             EncryptionManifest::Key(key) => self.existing_key(&key.kms_key, manifest),
         };
         let alerts = self.alerts(manifest.alerts.as_ref(), &encryption);
+        let http = self.http(manifest);
 
         let mut topics = BTreeMap::new();
         for (topic_name, spec) in &manifest.topics {
@@ -133,6 +135,7 @@ impl Lower {
             tags: manifest.tags.clone(),
             encryption,
             alerts,
+            http,
             topics,
             queues,
         })

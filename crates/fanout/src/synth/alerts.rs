@@ -3,14 +3,16 @@
 //!
 //! The sharp edge: CloudWatch publishes to an encrypted topic only if the key policy lets
 //! `cloudwatch.amazonaws.com` use the key, so the domain key grants it (scoped to the account).
+//! An alarm e-mail SNS cannot deliver goes to the alert dead-letter queue, which has an alarm
+//! of its own.
 
 use serde_json::Value;
 
-use super::{Synth, needs_fifo_dead_letter, topic_policy};
-use crate::model::{Alerts, Queue};
+use super::{Synth, needs_fifo_dead_letter, queue_policy, topic_policy};
+use crate::model::{Alerts, DeadLetter, Queue, QueueKind};
 use crate::name::Name;
-use crate::naming;
-use crate::template::{Resource, json, reference, sub};
+use crate::naming::{self, logical_id};
+use crate::template::{Resource, get_att, json, reference, sub};
 
 const CLOUDWATCH_SERVICE: &str = "cloudwatch.amazonaws.com";
 /// SQS and SNS send their metrics every minute.
@@ -54,6 +56,18 @@ impl Synth<'_> {
         for (name, queue) in &self.domain.queues {
             self.queue_alarms(name, queue, alerts, &targets);
         }
+        if !alerts.email.is_empty() {
+            self.resource(logical_id::ALERT_DEAD_LETTER_ALARM.to_string(), |s| {
+                let physical = naming::alert_dead_letter_queue_name(stage, domain);
+                s.alarm(
+                    format!("Alarm e-mails of domain {domain} ({stage}) could not be delivered: they are in the alert dead-letter queue"),
+                    ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", &physical),
+                    "Maximum",
+                    0,
+                    &targets,
+                )
+            });
+        }
         for (name, topic) in &self.domain.topics {
             self.resource(naming::logical_id::failed_notifications_alarm(name), |s| {
                 let physical = naming::topic_name(stage, domain, name, topic.kind.is_fifo());
@@ -92,16 +106,35 @@ impl Synth<'_> {
             });
             Resource::new("AWS::SNS::TopicPolicy", topic_policy(topic_id, vec![grant]))
         });
+        let dead_letter_id = logical_id::ALERT_DEAD_LETTER_QUEUE;
+        self.resource(dead_letter_id.to_string(), |s| {
+            let physical = naming::alert_dead_letter_queue_name(s.stage, &s.domain.name);
+            s.subscription_dead_letter_queue(physical, QueueKind::Standard, DeadLetter::DEFAULT_RETENTION.as_secs())
+        });
+        let policy_id = logical_id::ALERT_DEAD_LETTER_QUEUE_POLICY;
+        self.resource(policy_id.to_string(), |s| {
+            let queues = [&dead_letter_id.to_string()];
+            let topic_arn = s.alert_topic_arn().unwrap_or_else(|| reference(topic_id));
+            queue_policy(&queues, vec![("AlertTopic".to_string(), topic_arn)])
+        });
         for email in &alerts.email {
             self.resource(naming::logical_id::alert_email_subscription(email), |_| {
-                let subscription =
-                    json!({ "TopicArn": reference(topic_id), "Protocol": "email", "Endpoint": email.as_str() });
-                Resource::new("AWS::SNS::Subscription", subscription)
+                let subscription = json!({
+                    "TopicArn": reference(topic_id),
+                    "Protocol": "email",
+                    "Endpoint": email.as_str(),
+                    "RedrivePolicy": { "deadLetterTargetArn": get_att(dead_letter_id, "Arn") },
+                });
+                // SNS can put an undeliverable e-mail into the queue only once its policy allows it.
+                Resource::new("AWS::SNS::Subscription", subscription).depends_on(policy_id)
             });
         }
         let domain = &self.domain.name;
         self.output(format!("{topic_id}Arn"), || {
             (format!("ARN of the alert topic of domain {domain}"), reference(topic_id))
+        });
+        self.output(format!("{dead_letter_id}Url"), || {
+            (format!("URL of the dead-letter queue of the alert e-mails of domain {domain}"), reference(dead_letter_id))
         });
     }
 

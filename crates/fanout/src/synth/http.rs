@@ -10,11 +10,13 @@
 //! topic or queue and the use of the domain key for it. Requests are checked before they
 //! reach SNS or SQS: IAM authorization, required headers and query parameters (a FIFO
 //! publish without `X-Message-Group-Id`, a receive without `max_messages`, is a 400), and
-//! the body against the topic's event schema when it has one.
+//! the body against the topic's event schema when it has one. The stage is throttled
+//! (`http.rate_limit`, `http.burst_limit`) and, with `http.web_acl_arn`, behind a web ACL.
 
 use serde_json::Value;
 
 use super::{POLICY_VERSION, Synth};
+use crate::compliance;
 use crate::model::{Domain, Encryption, Queue, Topic, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
@@ -60,20 +62,9 @@ fn has_api(domain: &Domain) -> bool {
     http_topics(domain).next().is_some() || http_queues(domain).next().is_some()
 }
 
-/// Whether API Gateway checks the body of this topic's requests against its schema.
-fn has_model(topic: &Topic) -> bool {
-    topic.schema.as_ref().is_some_and(|schema| schema.document.is_some())
-}
-
-/// Which request validator a topic's method uses, if any.
-fn validator(topic: &Topic) -> Option<&'static str> {
-    if has_model(topic) {
-        Some(logical_id::API_BODY_VALIDATOR)
-    } else if topic.kind.is_fifo() {
-        Some(logical_id::API_PARAMETER_VALIDATOR)
-    } else {
-        None
-    }
+/// The alias a key reference names (`alias/team-key`, or an alias ARN), if it names one.
+fn key_alias(key: &str) -> Option<&str> {
+    key.find("alias/").map(|start| &key[start..])
 }
 
 /// The request mapping template of a publish endpoint, around the topic ARN: API Gateway
@@ -192,7 +183,7 @@ impl Synth<'_> {
         }
         let topics: Vec<(&Name, &Topic)> = http_topics(self.domain).collect();
         let queues: Vec<(&Name, &Queue)> = http_queues(self.domain).collect();
-        let (stage, domain) = (self.stage, &self.domain.name);
+        let (stage, domain, http) = (self.stage, &self.domain.name, &self.domain.http);
         let what = match (topics.is_empty(), queues.is_empty()) {
             (false, true) => "Publish endpoints",
             (true, false) => "Poll endpoints",
@@ -223,25 +214,19 @@ impl Synth<'_> {
             }
         }
 
-        let uses_parameter_validator = !queues.is_empty()
-            || topics.iter().any(|(_, topic)| validator(topic) == Some(logical_id::API_PARAMETER_VALIDATOR));
-        let uses_body_validator =
-            topics.iter().any(|(_, topic)| validator(topic) == Some(logical_id::API_BODY_VALIDATOR));
-        for (id, validate_body, used) in [
-            (logical_id::API_BODY_VALIDATOR, true, uses_body_validator),
-            (logical_id::API_PARAMETER_VALIDATOR, false, uses_parameter_validator),
-        ] {
-            if used {
-                let properties = json!({
-                    "RestApiId": reference(logical_id::API),
-                    "Name": if validate_body { "body-and-parameters" } else { "parameters" },
-                    "ValidateRequestBody": validate_body,
-                    "ValidateRequestParameters": true,
-                });
-                definition.push(properties.clone());
-                self.resource(id.to_string(), |_| Resource::new("AWS::ApiGateway::RequestValidator", properties));
-            }
-        }
+        // Every method has a body (publish) or required query parameters (poll), so every
+        // method is validated: the body against the topic's schema where it has one, and
+        // the required headers and query parameters.
+        let validator = json!({
+            "RestApiId": reference(logical_id::API),
+            "Name": "body-and-parameters",
+            "ValidateRequestBody": true,
+            "ValidateRequestParameters": true,
+        });
+        definition.push(validator.clone());
+        self.resource(logical_id::API_VALIDATOR.to_string(), |_| {
+            Resource::new("AWS::ApiGateway::RequestValidator", validator)
+        });
 
         let mut methods = Vec::new();
         for (name, topic) in &topics {
@@ -271,12 +256,7 @@ impl Synth<'_> {
             log_group["KmsKeyId"] = get_att(logical_id::KEY, "Arn");
             Resource::new("AWS::Logs::LogGroup", log_group)
         } else {
-            Resource::new("AWS::Logs::LogGroup", log_group).with_metadata(json!({
-                "checkov": { "skip": [{
-                    "id": "CKV_AWS_158",
-                    "comment": "encryption is not customer-key in the manifest: CloudWatch Logs encrypts the access logs with its own key",
-                }] },
-            }))
+            Resource::new("AWS::Logs::LogGroup", log_group).justified(&[&compliance::LOG_GROUP_WITHOUT_DOMAIN_KEY])
         };
         self.resource(logical_id::API_LOG_GROUP.to_string(), |_| log_group);
 
@@ -292,23 +272,40 @@ impl Synth<'_> {
                     "DestinationArn": get_att(logical_id::API_LOG_GROUP, "Arn"),
                     "Format": ACCESS_LOG_FORMAT,
                 },
+                // Stage-wide limits, so that no caller can use up the account's quota, which
+                // every API of the account and Region shares.
                 "MethodSettings": [{
                     "ResourcePath": "/*",
                     "HttpMethod": "*",
                     "MetricsEnabled": true,
                     "LoggingLevel": "ERROR",
                     "DataTraceEnabled": false,
+                    "ThrottlingRateLimit": http.rate_limit,
+                    "ThrottlingBurstLimit": http.burst_limit,
                 }],
                 "Tags": self.tags.clone(),
             }),
-        )
-        .with_metadata(json!({
-            "checkov": { "skip": [{
-                "id": "CKV_AWS_120",
-                "comment": "every endpoint publishes, receives or deletes: a cache would answer without doing it",
-            }] },
-        }));
-        self.resource(logical_id::API_STAGE.to_string(), |_| stage_resource);
+        );
+        let mut justifications = vec![&compliance::STAGE_WITHOUT_CACHE, &compliance::STAGE_WITHOUT_CLIENT_CERTIFICATE];
+        if http.web_acl_arn.is_none() {
+            justifications.push(&compliance::STAGE_WITHOUT_WEB_ACL);
+        }
+        self.resource(logical_id::API_STAGE.to_string(), |_| stage_resource.justified(&justifications));
+        if let Some(web_acl_arn) = &http.web_acl_arn {
+            self.resource(logical_id::API_WEB_ACL_ASSOCIATION.to_string(), |_| {
+                Resource::new(
+                    "AWS::WAFv2::WebACLAssociation",
+                    json!({
+                        "ResourceArn": sub(&format!(
+                            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}::/restapis/${{{}}}/stages/${{{}}}",
+                            logical_id::API,
+                            logical_id::API_STAGE
+                        )),
+                        "WebACLArn": web_acl_arn.as_str(),
+                    }),
+                )
+            });
+        }
 
         for (name, _) in &topics {
             let topic_ref = TopicRef::new(domain.clone(), (*name).clone());
@@ -362,13 +359,19 @@ impl Synth<'_> {
             }],
             "Tags": self.tags.clone(),
         });
-        self.resource(id.to_string(), |_| Resource::new("AWS::IAM::Role", role));
+        let mut justifications = vec![&compliance::ROLE_WITH_INLINE_POLICY];
+        if matches!(&self.domain.encryption, Encryption::ExistingKey(key) if key_alias(key).is_some()) {
+            justifications.push(&compliance::ROLE_WITH_KEY_ALIAS);
+        }
+        self.resource(id.to_string(), |_| Resource::new("AWS::IAM::Role", role).justified(&justifications));
     }
 
     /// A method, recorded in `definition`; returns its logical ID.
     fn api_method(&mut self, id: String, method: Value, definition: &mut Vec<Value>) -> String {
         definition.push(method.clone());
-        self.resource(id.clone(), |_| Resource::new("AWS::ApiGateway::Method", method));
+        self.resource(id.clone(), |_| {
+            Resource::new("AWS::ApiGateway::Method", method).justified(&[&compliance::METHOD_WITH_IAM_AUTHORIZATION])
+        });
         id
     }
 
@@ -388,7 +391,8 @@ impl Synth<'_> {
             "Action": "sns:Publish",
             "Resource": reference(&topic_id),
         })];
-        statements.extend(self.key_use_statement(&["kms:Decrypt", "kms:GenerateDataKey*"]));
+        // Publishing to an encrypted topic makes a data key for the message.
+        statements.extend(self.key_use_statement(&["kms:Decrypt", "kms:GenerateDataKey"]));
         let description = format!("API Gateway publishes to topic {topic_ref} ({}) with this role", self.stage);
         self.api_role(&role_id, description, "publish", statements);
 
@@ -399,6 +403,7 @@ impl Synth<'_> {
             "ResourceId": reference(&resource_id),
             "HttpMethod": "POST",
             "AuthorizationType": "AWS_IAM",
+            "RequestValidatorId": reference(logical_id::API_VALIDATOR),
             "Integration": form_integration(sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:sns:action/Publish"), &role_id, template),
             "MethodResponses": method_responses(),
         });
@@ -408,9 +413,6 @@ impl Synth<'_> {
                 // Without content-based deduplication, SNS refuses a FIFO publish without an ID.
                 format!("method.request.header.{DEDUPLICATION_HEADER}"): !settings.content_based_deduplication,
             });
-        }
-        if let Some(validator) = validator(topic) {
-            method["RequestValidatorId"] = reference(validator);
         }
         if let Some(document) = topic.schema.as_ref().and_then(|schema| schema.document.as_ref()) {
             let model_id = logical_id::topic_publish_model(name);
@@ -461,7 +463,7 @@ impl Synth<'_> {
                 "ResourceId": reference(&messages_id),
                 "HttpMethod": http_method,
                 "AuthorizationType": "AWS_IAM",
-                "RequestValidatorId": reference(logical_id::API_PARAMETER_VALIDATOR),
+                "RequestValidatorId": reference(logical_id::API_VALIDATOR),
                 "RequestParameters": required_query(query),
                 "Integration": form_integration(uri.clone(), &role_id, json!(template)),
                 "MethodResponses": method_responses(),
@@ -488,14 +490,14 @@ impl Synth<'_> {
             })),
             // The AWS-managed key's policy already lets the account use it through SNS and SQS.
             Encryption::ServiceManaged => None,
-            Encryption::ExistingKey(key) => match key.find("alias/") {
+            Encryption::ExistingKey(key) => match key_alias(key) {
                 // An alias names no key an IAM policy can grant; grant the keys it points to.
-                Some(start) => Some(json!({
+                Some(alias) => Some(json!({
                     "Sid": "UseDomainKey",
                     "Effect": "Allow",
                     "Action": actions,
                     "Resource": sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"),
-                    "Condition": { "ForAnyValue:StringEquals": { "kms:ResourceAliases": &key[start..] } },
+                    "Condition": { "ForAnyValue:StringEquals": { "kms:ResourceAliases": alias } },
                 })),
                 None => Some(
                     json!({ "Sid": "UseDomainKey", "Effect": "Allow", "Action": actions, "Resource": key.as_str() }),

@@ -92,7 +92,7 @@ impl Lower {
                         path.key("email"),
                         format!("CloudWatch can publish alarms to the alert topic only if the policy of key `{key}` allows it"),
                     )
-                    .with_hint("grant `cloudwatch.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt` in that key's policy"),
+                    .with_hint("grant `cloudwatch.amazonaws.com` `kms:GenerateDataKey*` and `kms:Decrypt` in that key's policy, and `sns.amazonaws.com` the same for the dead-letter queue of the alert e-mails"),
                 ),
                 Encryption::CustomerKey => {}
             }
