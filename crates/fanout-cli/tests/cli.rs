@@ -191,3 +191,14 @@ fn event_check_rejects_a_malformed_event_with_its_path() {
     let dir = contract_repo(r#"{"order_id":"o-1","amount":-3}"#);
     insta::assert_snapshot!(fanout(dir.path(), &["event", "check", "orders/placed", "event.json"]));
 }
+
+#[test]
+fn a_manifest_that_is_not_utf8_is_a_user_error_beside_the_others() {
+    let dir = Repo::new(&[("typo.yaml", "domain: typo\ntopics:\n  events:\n    fifo_topic: true\n")]);
+    std::fs::write(dir.path().join("domains/latin.yaml"), b"domain: latin\ndescription: caf\xe9\n").expect("write");
+    let out = fanout(dir.path(), &["validate"]);
+    assert!(out.starts_with("exit: 1"), "{out}");
+    assert!(out.contains("byte 0xe9 at line 2, column 17"), "{out}");
+    assert!(out.contains("domains/latin.yaml:2:17"), "{out}");
+    assert!(out.contains("domains/typo.yaml:4:5"), "{out}");
+}
