@@ -1,9 +1,19 @@
 //! Reading a repo's manifests from disk: the only IO of this crate.
+//!
+//! Every file is read the same bounded way ([`read_text`]): only a regular file (after
+//! following links), never more than the limit plus one byte whatever size the file
+//! system reports, never blocking on a pipe, and a UTF-8 byte-order mark skipped. A file
+//! that cannot be read is a diagnostic of that file, so it hides no other file's errors.
+//!
+//! In the manifests folder, every `*.yaml` and `*.yml` entry (in any case) is a manifest,
+//! whatever it is on disk: a folder, a pipe or a broken link so named is an error.
+//! `fanout.yaml`, hidden entries (`.gitkeep`) and Markdown (`README.md`) are skipped; any
+//! other file or folder is a warning, unless a manifest names it (as an event `schema`).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Diagnostics;
-use crate::lower::lowercase_first;
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, Location, lowercase_first};
 use crate::project::{Project, Source};
 
 /// The repo settings file, whose folder is the repo root.
@@ -13,7 +23,7 @@ pub const MANIFEST_DIR: &str = "domains";
 /// The largest manifest fanout reads; a domain manifest is a few kilobytes.
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 
-/// Why the manifests could not be read: problems of the files, not of their content
+/// Why a file or folder could not be read: problems of the files, not of their content
 /// (those are [`Diagnostics`]).
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -26,20 +36,62 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
+    /// The path is not a regular file.
+    #[error("`{}` is {what}, not a file", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead: `a folder`, `a named pipe`, `a device`, `a broken link`.
+        what: &'static str,
+    },
     /// The file is larger than [`MAX_MANIFEST_BYTES`].
-    #[error("`{}` is {size} bytes; manifests may be at most {MAX_MANIFEST_BYTES} bytes", path.display())]
+    #[error("`{}` is larger than {MAX_MANIFEST_BYTES} bytes", path.display())]
     TooLarge {
         /// The file.
         path: PathBuf,
-        /// Its size in bytes.
-        size: u64,
     },
-    /// The file is not text.
-    #[error("`{}` is not valid UTF-8", path.display())]
+    /// The file is not UTF-8 text.
+    #[error("`{}` is not UTF-8 text: byte 0x{byte:02x} at line {line}, column {column} is not valid UTF-8", path.display())]
     NotUtf8 {
         /// The file.
         path: PathBuf,
+        /// The first byte that is not UTF-8.
+        byte: u8,
+        /// Its line, from 1.
+        line: usize,
+        /// Its column, from 1, in characters.
+        column: usize,
     },
+}
+
+impl LoadError {
+    /// The problem as a diagnostic of the file: a manifest that cannot be read is reported
+    /// with the others, not instead of them.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let mut message = lowercase_first(&self.to_string());
+        let (kind, path, line, column, hint) = match self {
+            LoadError::Read { path, source } => {
+                message = format!("{message}: {}", lowercase_first(&source.to_string()));
+                (DiagnosticKind::UnreadableFile, path, 1, 1, "check that the file exists and fanout may read it")
+            }
+            LoadError::NotAFile { path, .. } => (
+                DiagnosticKind::NotAFile,
+                path,
+                1,
+                1,
+                "a manifest is a file `<domain>.yaml`; remove this one, or rename it so it does not end in `.yaml` or `.yml`",
+            ),
+            LoadError::TooLarge { path } => {
+                (DiagnosticKind::FileTooLarge, path, 1, 1, "a domain manifest is a few kilobytes; split the domain")
+            }
+            LoadError::NotUtf8 { path, line, column, .. } => {
+                (DiagnosticKind::NotUtf8, path, *line, *column, "save the file as UTF-8")
+            }
+        };
+        let mut diagnostic = Diagnostic::error(kind, FieldPath::root(), message).with_hint(hint);
+        diagnostic.location = Some(Location { file: path.clone(), line, column });
+        diagnostic
+    }
 }
 
 /// The repo root for `start`: the nearest folder at or above it that holds `fanout.yaml`,
@@ -49,39 +101,132 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
     by(SETTINGS_FILE).or_else(|| by(MANIFEST_DIR))
 }
 
-/// Reads one file as a [`Source`], refusing huge or non-UTF-8 files.
-pub fn read_source(path: &Path) -> Result<Source, LoadError> {
+/// Reads the text of the regular file at `path` (after following links), at most `limit`
+/// bytes; a leading UTF-8 byte-order mark is skipped.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, LoadError> {
     let read_err = |source| LoadError::Read { path: path.to_path_buf(), source };
-    let size = std::fs::metadata(path).map_err(read_err)?.len();
-    if size > MAX_MANIFEST_BYTES {
-        return Err(LoadError::TooLarge { path: path.to_path_buf(), size });
+    // The file type is checked before opening: opening a named pipe waits for a writer.
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && std::fs::symlink_metadata(path).is_ok() => {
+            return Err(LoadError::NotAFile { path: path.to_path_buf(), what: "a broken link" });
+        }
+        Err(err) => return Err(read_err(err)),
+    };
+    if !metadata.is_file() {
+        return Err(LoadError::NotAFile { path: path.to_path_buf(), what: file_type(&metadata) });
     }
-    let bytes = std::fs::read(path).map_err(read_err)?;
-    let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: path.to_path_buf() })?;
-    Ok(Source { path: path.to_path_buf(), text })
+    let file = open_without_blocking(path).map_err(read_err)?;
+    // The file may have been swapped since it was looked at.
+    let metadata = file.metadata().map_err(read_err)?;
+    if !metadata.is_file() {
+        return Err(LoadError::NotAFile { path: path.to_path_buf(), what: file_type(&metadata) });
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(read_err)?;
+    if bytes.len() as u64 > limit {
+        return Err(LoadError::TooLarge { path: path.to_path_buf() });
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").map(<[u8]>::to_vec).unwrap_or(bytes);
+    String::from_utf8(bytes).map_err(|err| {
+        let valid = err.utf8_error().valid_up_to();
+        let bytes = err.as_bytes();
+        // Everything before `valid` is UTF-8, so the line and column count characters.
+        let before = String::from_utf8_lossy(&bytes[..valid]);
+        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+        LoadError::NotUtf8 {
+            path: path.to_path_buf(),
+            byte: bytes[valid],
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
+    })
 }
 
-/// Every `*.yaml` and `*.yml` file directly in `dir`, sorted by name.
-pub fn manifest_paths(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let read_err = |source| LoadError::Read { path: dir.to_path_buf(), source };
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(read_err)? {
-        let path = entry.map_err(read_err)?.path();
-        // `fanout.yaml` may sit beside the manifests (a fixture repo keeps both in one folder).
-        let is_settings = path.file_name().is_some_and(|name| name == SETTINGS_FILE);
-        let is_manifest = !is_settings && path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml");
-        if is_manifest && path.is_file() {
-            paths.push(path);
+/// What a path that is not a regular file is.
+fn file_type(metadata: &std::fs::Metadata) -> &'static str {
+    let kind = metadata.file_type();
+    if kind.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
         }
     }
-    paths.sort();
-    Ok(paths)
+    "not a regular file"
+}
+
+/// Opens `path` for reading without waiting on it, should it have become a pipe.
+fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, 0o4000);
+    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, 0x0004);
+    options.open(path)
+}
+
+/// Reads one file as a [`Source`], refusing anything but a regular UTF-8 file of at most
+/// [`MAX_MANIFEST_BYTES`].
+pub fn read_source(path: &Path) -> Result<Source, LoadError> {
+    Ok(Source { path: path.to_path_buf(), text: read_text(path, MAX_MANIFEST_BYTES)? })
+}
+
+/// What a manifests folder holds, each list sorted by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// Every `*.yaml` and `*.yml` entry but `fanout.yaml`, whatever it is on disk.
+    pub manifests: Vec<PathBuf>,
+    /// Every other file or folder, except hidden ones and Markdown.
+    pub others: Vec<PathBuf>,
+}
+
+/// Lists the manifests folder `dir`.
+pub fn list_manifests(dir: &Path) -> Result<Listing, LoadError> {
+    let read_err = |source| LoadError::Read { path: dir.to_path_buf(), source };
+    let mut listing = Listing::default();
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let path = entry.map_err(read_err)?.path();
+        let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+            listing.others.push(path);
+            continue;
+        };
+        let extension = path.extension().and_then(|ext| ext.to_str()).map(str::to_ascii_lowercase);
+        // `fanout.yaml` may sit beside the manifests (a fixture repo keeps both in one folder).
+        if name == SETTINGS_FILE || name.starts_with('.') || extension.as_deref() == Some("md") {
+            continue;
+        }
+        match extension.as_deref() {
+            Some("yaml" | "yml") => listing.manifests.push(path),
+            _ => listing.others.push(path),
+        }
+    }
+    listing.manifests.sort();
+    listing.others.sort();
+    Ok(listing)
+}
+
+/// Every manifest of the folder `dir`, sorted by name: see [`list_manifests`].
+pub fn manifest_paths(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    Ok(list_manifests(dir)?.manifests)
 }
 
 /// Loads and checks the project: `settings` is the path of `fanout.yaml` if there is one,
 /// `manifests` the folder of domain manifests.
 ///
-/// The project comes back only without errors; the diagnostics carry file, line and column.
+/// The project comes back only without errors; the diagnostics carry file, line and column,
+/// including those of files that could not be read. The error is for a manifests folder
+/// that cannot be listed.
 ///
 /// ```
 /// use std::path::Path;
@@ -96,9 +241,43 @@ pub fn manifest_paths(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load_project(settings: Option<&Path>, manifests: &Path) -> Result<(Option<Project>, Diagnostics), LoadError> {
-    let settings = settings.map(read_source).transpose()?;
-    let sources = manifest_paths(manifests)?.iter().map(|path| read_source(path)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Project::from_sources_with_schemas(settings.as_ref(), &sources, &read_schema))
+    let listing = list_manifests(manifests)?;
+    let mut diagnostics = Diagnostics::default();
+    let settings = match settings.map(read_source).transpose() {
+        Ok(settings) => settings,
+        Err(err) => {
+            diagnostics.push(err.to_diagnostic());
+            None
+        }
+    };
+    let mut sources = Vec::new();
+    for path in &listing.manifests {
+        match read_source(path) {
+            Ok(source) => sources.push(source),
+            Err(err) => diagnostics.push(err.to_diagnostic()),
+        }
+    }
+    let (project, found) = Project::check_sources(settings.as_ref(), &sources, &read_schema);
+    diagnostics.extend(found);
+    for other in &listing.others {
+        let named =
+            project.domains.values().flat_map(|domain| domain.topics.values()).any(|topic| {
+                topic.schema.as_ref().is_some_and(|schema| manifests.join(&schema.path).starts_with(other))
+            });
+        if !named {
+            diagnostics.push(
+                Diagnostic::warning(
+                    DiagnosticKind::StrayFile,
+                    FieldPath::root(),
+                    format!("`{}` is not a manifest, and no manifest names it", other.display()),
+                )
+                .with_hint("fanout reads `*.yaml` and `*.yml` files here; move it elsewhere, or name the manifest `<domain>.yaml`"),
+            );
+        }
+    }
+    diagnostics.sort();
+    let ok = !diagnostics.has_errors();
+    Ok((ok.then_some(project), diagnostics))
 }
 
 /// Reads an event schema file, as [`load_project`] does, for

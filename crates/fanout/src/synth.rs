@@ -13,7 +13,6 @@ use crate::compliance::{self, Justification};
 use crate::model::{Domain, Encryption, Queue, QueueKind, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
-use crate::project::Project;
 use crate::template::{Output, Parameter, Resource, Template, get_att, json, reference, sub};
 
 mod alerts;
@@ -24,6 +23,17 @@ pub use http::{DEDUPLICATION_HEADER, GROUP_HEADER};
 
 const POLICY_VERSION: &str = "2012-10-17";
 const SNS_SERVICE: &str = "sns.amazonaws.com";
+
+/// What synthesis needs to know beyond the domain itself: the repo's SSM prefix and the
+/// kinds of the other domains' topics. A [`Project`](crate::Project) knows both.
+pub trait Context {
+    /// The prefix of every SSM parameter name, like `/fanout`.
+    fn ssm_prefix(&self) -> &str;
+
+    /// The kind of `topic` when its domain is known, or `None` when it is found through SSM
+    /// at deploy time.
+    fn topic_kind(&self, topic: &TopicRef) -> Option<TopicKind>;
+}
 
 /// A topic of another domain that a template reads from SSM at deploy time.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,7 +52,7 @@ pub struct TopicLookup {
 }
 
 /// The topics of other domains `domain` subscribes to, read from SSM at deploy.
-pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<TopicLookup> {
+pub fn topic_lookups(project: &dyn Context, domain: &Domain, stage: &Name) -> Vec<TopicLookup> {
     let mut lookups: BTreeMap<TopicRef, TopicLookup> = BTreeMap::new();
     for queue in domain.queues.values() {
         for subscription in &queue.subscriptions {
@@ -52,7 +62,7 @@ pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<To
             let lookup = lookups.entry(subscription.topic.clone()).or_insert_with(|| TopicLookup {
                 topic: subscription.topic.clone(),
                 parameter: logical_id::topic_arn_lookup(&subscription.topic),
-                ssm_name: naming::topic_arn_parameter(&project.settings.ssm_prefix, stage, &subscription.topic),
+                ssm_name: naming::topic_arn_parameter(project.ssm_prefix(), stage, &subscription.topic),
                 requires_fifo: false,
                 requires_standard: false,
             });
@@ -67,9 +77,10 @@ pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<To
 /// Synthesizes `domain`'s template for `stage`.
 ///
 /// The project gives the settings (the SSM prefix) and the other domains, whose topics'
-/// kinds decide some resources. Check the project first ([`Project::validate`]): synthesis
-/// itself never fails, but only a valid project gives a template AWS accepts.
-/// [`Project::template`] does the lookups by name.
+/// kinds decide some resources. Check the project first
+/// ([`Project::validate`](crate::Project::validate)): synthesis itself never fails, but only a
+/// valid project gives a template AWS accepts. [`Project::template`](crate::Project::template)
+/// does the lookups by name.
 ///
 /// ```
 /// use fanout::build::{DomainBuilder, TopicBuilder};
@@ -81,7 +92,7 @@ pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<To
 /// assert!(template.to_json().contains("dev-billing-invoices-issued"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn synth(project: &Project, domain: &Domain, stage: &Name) -> Template {
+pub fn synth(project: &dyn Context, domain: &Domain, stage: &Name) -> Template {
     let mut synth = Synth::new(project, domain, stage, Detail::Full);
     synth.run();
     synth.template
@@ -93,7 +104,7 @@ pub fn synth(project: &Project, domain: &Domain, stage: &Name) -> Template {
 ///
 /// It runs the same code as [`synth`], so validation counts and compares exactly what
 /// synthesis produces, at a fraction of the cost: building the contents is most of it.
-pub(crate) fn outline(project: &Project, domain: &Domain, stage: &Name) -> (Template, Vec<String>) {
+pub(crate) fn outline(project: &dyn Context, domain: &Domain, stage: &Name) -> (Template, Vec<String>) {
     let mut synth = Synth::new(project, domain, stage, Detail::Outline);
     synth.run();
     (synth.template, synth.collisions)
@@ -109,7 +120,7 @@ enum Detail {
 }
 
 struct Synth<'a> {
-    project: &'a Project,
+    project: &'a dyn Context,
     domain: &'a Domain,
     stage: &'a Name,
     detail: Detail,
@@ -120,7 +131,7 @@ struct Synth<'a> {
 }
 
 impl<'a> Synth<'a> {
-    fn new(project: &'a Project, domain: &'a Domain, stage: &'a Name, detail: Detail) -> Self {
+    fn new(project: &'a dyn Context, domain: &'a Domain, stage: &'a Name, detail: Detail) -> Self {
         let mut tags: BTreeMap<&str, &str> = domain.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         tags.insert("domain", domain.name.as_str());
         tags.insert("stage", stage.as_str());
@@ -320,7 +331,7 @@ impl<'a> Synth<'a> {
         let topic_ref = || TopicRef::new(domain.clone(), name.clone());
         self.resource(logical_id::topic_arn_parameter(name), |s| {
             let topic_ref = topic_ref();
-            let ssm_name = naming::topic_arn_parameter(&s.project.settings.ssm_prefix, s.stage, &topic_ref);
+            let ssm_name = naming::topic_arn_parameter(s.project.ssm_prefix(), s.stage, &topic_ref);
             let parameter_tags = s.parameter_tags();
             let mut parameter = json!({
                 "Name": ssm_name,
@@ -516,7 +527,7 @@ impl Synth<'_> {
 
 /// Whether a standard queue with a dead-letter queue subscribes to a FIFO topic: SNS puts
 /// what it cannot deliver from a FIFO topic only into a FIFO queue, so it gets a second one.
-fn needs_fifo_dead_letter(project: &Project, queue: &Queue) -> bool {
+fn needs_fifo_dead_letter(project: &dyn Context, queue: &Queue) -> bool {
     queue.dead_letter.is_some()
         && !queue.kind.is_fifo()
         && queue.subscriptions.iter().any(|s| project.topic_kind(&s.topic).is_some_and(TopicKind::is_fifo))

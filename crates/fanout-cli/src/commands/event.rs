@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use fanout::{Diagnostic, FieldPath, TopicRef};
+use fanout::{Diagnostic, DiagnosticKind, FieldPath, TopicRef};
 
 use crate::commands::load_checked;
 use crate::workspace::Workspace;
@@ -66,8 +66,12 @@ fn check(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Outcome> {
         Ok(event) => event,
         Err(err) => {
             render::diagnostic(
-                &Diagnostic::error(FieldPath::root(), format!("`{file}` is not JSON: {err}"))
-                    .with_hint("an event is one JSON document"),
+                &Diagnostic::error(
+                    DiagnosticKind::EventNotJson,
+                    FieldPath::root(),
+                    format!("`{file}` is not JSON: {err}"),
+                )
+                .with_hint("an event is one JSON document"),
             );
             return Ok(Outcome::ActionNeeded);
         }
@@ -83,7 +87,7 @@ fn check(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Outcome> {
             violation.path, violation.message
         );
         render::diagnostic(
-            &Diagnostic::error(FieldPath::root(), message)
+            &Diagnostic::error(DiagnosticKind::EventSchemaMismatch, FieldPath::root(), message)
                 .with_hint(format!("rule `{}` of the schema", violation.rule)),
         );
     }

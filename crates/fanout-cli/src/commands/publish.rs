@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use fanout::{Diagnostic, FieldPath, TopicKind};
+use fanout::{Diagnostic, DiagnosticKind, FieldPath, TopicKind};
 use fanout_aws::{PublishOptions, PublishProgress, PublishTopic};
 
 use crate::aws::connect;
@@ -98,7 +98,7 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs) -> anyhow::Result<Outcome> {
         Ok(publications) => publications,
         Err(problems) => {
             for problem in &problems {
-                let mut diagnostic = Diagnostic::error(FieldPath::root(), problem.message.clone());
+                let mut diagnostic = Diagnostic::error(DiagnosticKind::EventNotPublishable, FieldPath::root(), problem.message.clone());
                 if let Some(hint) = &problem.hint {
                     diagnostic = diagnostic.with_hint(hint.clone());
                 }
