@@ -45,7 +45,11 @@ fn steps(file: &str, job: &str, context: &[(&str, &str)]) -> Vec<Step> {
                 assert!(!value.contains("${{"), "{file}: no value in the test for `{value}`");
                 env.insert(key.as_str().unwrap().to_string(), value);
             }
-            Step { name: step["name"].as_str().unwrap_or("(unnamed)").to_string(), run: step["run"].as_str().unwrap().to_string(), env }
+            Step {
+                name: step["name"].as_str().unwrap_or("(unnamed)").to_string(),
+                run: step["run"].as_str().unwrap().to_string(),
+                env,
+            }
         })
         .collect()
 }
@@ -150,5 +154,9 @@ fn pull_request_checks_fail_with_annotations_on_a_broken_manifest() {
     let validate = check.iter().find(|s| s.run.contains("fanout validate")).expect("a validate step");
     let done = run(validate, repo.path(), &account, &output);
     assert_eq!(done.code, 1, "{done}");
-    assert!(done.stdout.starts_with("::error file=domains/scoring.yaml,line=4,col="), "{done}");
+    assert!(done.stdout.lines().all(|line| line.starts_with("::error file=domains/")), "{done}");
+    assert!(
+        done.stdout.contains("::error file=domains/scoring.yaml,line=4,col=5,title=fanout invalid-duration::"),
+        "{done}"
+    );
 }

@@ -141,11 +141,8 @@ pub fn comment(stage: &str, mut sections: Vec<(Weight, String)>, limit: usize) -
     sections.sort_by_key(|(weight, _)| *weight);
     let count = |weight: Weight| sections.iter().filter(|(w, _)| *w == weight).count();
     let changed = sections.len() - count(Weight::Unchanged) - count(Weight::Failed);
-    let mut text = format!(
-        "## fanout diff: stage `{stage}`\n\n{} to change, {} unchanged",
-        changed,
-        count(Weight::Unchanged)
-    );
+    let mut text =
+        format!("## fanout diff: stage `{stage}`\n\n{} to change, {} unchanged", changed, count(Weight::Unchanged));
     for (weight, what) in [(Weight::Failed, "failed"), (Weight::Refused, "refused"), (Weight::Replaces, "replacing")] {
         if count(weight) > 0 {
             text.push_str(&format!(", {} {what}", count(weight)));
@@ -261,7 +258,10 @@ mod tests {
     #[test]
     fn markdown_counts_and_names_what_is_imported() {
         let markdown = super::markdown("dev-billing", &new_stack_with_an_import(), &[], true);
-        assert!(markdown.contains(" (new stack): 1 to import, 1 to add, 0 to change, 0 to remove</summary>"), "{markdown}");
+        assert!(
+            markdown.contains(" (new stack): 1 to import, 1 to add, 0 to change, 0 to remove</summary>"),
+            "{markdown}"
+        );
         assert!(
             markdown.contains(
                 "| ← | `InvoicesQueue` | `AWS::SQS::Queue` | no, imported from `https://sqs.eu-west-1.amazonaws.com/1/dev-billing-invoices` |\n"

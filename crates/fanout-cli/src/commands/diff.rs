@@ -79,10 +79,9 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
             let sections = reports
                 .iter()
                 .filter_map(|report| match &report.result {
-                    Ok(StackOutcome::Planned { plan, findings, new_stack }) => Some((
-                        plan::weight(plan, findings),
-                        plan::markdown(&report.stack, plan, findings, *new_stack),
-                    )),
+                    Ok(StackOutcome::Planned { plan, findings, new_stack }) => {
+                        Some((plan::weight(plan, findings), plan::markdown(&report.stack, plan, findings, *new_stack)))
+                    }
                     Ok(StackOutcome::NoChanges { .. }) => {
                         Some((plan::Weight::Unchanged, format!("- `{}`: no changes\n", report.stack)))
                     }
