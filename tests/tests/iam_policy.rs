@@ -192,10 +192,9 @@ fn the_policy_allows_creating_every_resource_type_fanout_emits() {
     }
     let mut required = BTreeSet::new();
     for resource_type in &types {
-        let (_, actions) = PROVISIONING
-            .iter()
-            .find(|(t, _)| t == resource_type)
-            .unwrap_or_else(|| panic!("{resource_type} is new: add what creating it takes to PROVISIONING and the policy"));
+        let (_, actions) = PROVISIONING.iter().find(|(t, _)| t == resource_type).unwrap_or_else(|| {
+            panic!("{resource_type} is new: add what creating it takes to PROVISIONING and the policy")
+        });
         required.extend(actions.iter().map(|a| a.to_string()));
     }
     let missing = not_allowed(&policy(), required);
