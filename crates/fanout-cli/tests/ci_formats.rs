@@ -15,6 +15,14 @@ fn broken_repo() -> Repo {
     ])
 }
 
+/// A repo whose committed template is stale: a queue was added after the last `synth`.
+fn stale_repo() -> Repo {
+    let repo = Repo::new(&[("scoring.yaml", "domain: scoring\nqueues:\n  runs: {}\n")]);
+    assert_eq!(run(&repo, &["synth"]).code, 0);
+    repo.write("scoring.yaml", "domain: scoring\nqueues:\n  runs: {}\n  audit: {}\n");
+    repo
+}
+
 fn run(repo: &Repo, args: &[&str]) -> Run {
     Run::of(fanout_command(repo.path(), args))
 }
@@ -59,9 +67,7 @@ fn validate_sarif_is_valid_sarif_with_a_rule_per_kind_and_located_results() {
 
 #[test]
 fn synth_check_sarif_is_valid_and_names_each_template_that_differs() {
-    let repo = Repo::new(&[("scoring.yaml", "domain: scoring\nqueues:\n  runs: {}\n")]);
-    assert_eq!(run(&repo, &["synth"]).code, 0);
-    repo.write("scoring.yaml", "domain: scoring\nqueues:\n  runs: {}\n  audit: {}\n");
+    let repo = stale_repo();
     let done = run(&repo, &["synth", "--check", "--format", "sarif"]);
     assert_eq!(done.code, 1, "{done}");
     let log: Value = serde_json::from_str(&done.stdout).unwrap_or_else(|err| panic!("{err}\n{done}"));
@@ -100,9 +106,7 @@ fn validate_github_prints_workflow_commands() {
 
 #[test]
 fn synth_check_github_annotates_each_template_that_differs() {
-    let repo = Repo::new(&[("scoring.yaml", "domain: scoring\nqueues:\n  runs: {}\n")]);
-    assert_eq!(run(&repo, &["synth"]).code, 0);
-    repo.write("scoring.yaml", "domain: scoring\nqueues:\n  runs: {}\n  audit: {}\n");
+    let repo = stale_repo();
     let done = run(&repo, &["synth", "--check", "--format", "github"]);
     assert_eq!(done.code, 1, "{done}");
     insta::assert_snapshot!(done.stdout);
