@@ -98,7 +98,8 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs) -> anyhow::Result<Outcome> {
         Ok(publications) => publications,
         Err(problems) => {
             for problem in &problems {
-                let mut diagnostic = Diagnostic::error(DiagnosticKind::EventNotPublishable, FieldPath::root(), problem.message.clone());
+                let mut diagnostic =
+                    Diagnostic::error(DiagnosticKind::EventNotPublishable, FieldPath::root(), problem.message.clone());
                 if let Some(hint) = &problem.hint {
                     diagnostic = diagnostic.with_hint(hint.clone());
                 }
