@@ -230,6 +230,12 @@ kinds! {
     SsmNameTooLong = "ssm-name-too-long",
     /// A template with more resources, outputs or parameters than CloudFormation allows.
     TemplateLimit = "template-limit",
+
+    // The templates written to the repo.
+    /// A template in the output folder that is not what the manifests synthesize: stale, missing,
+    /// or left from a domain or stage that is gone (`fanout synth --check`). Run `fanout synth`
+    /// and commit the result.
+    StaleTemplate = "stale-template",
 }
 
 impl fmt::Display for DiagnosticKind {
