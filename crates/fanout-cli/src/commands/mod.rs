@@ -21,15 +21,23 @@ use fanout::{Diagnostics, Project};
 use crate::workspace::Workspace;
 use crate::{GlobalArgs, annotate, render};
 
+/// Output for a person or for a script, for commands whose output is not diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
 /// How a command shows the manifests' diagnostics: to a person, or to a CI system.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum DiagnosticFormat {
-    /// The house format on stderr, each with its source line.
+    // The house format on stderr, each with its source line. (Plain comments: doc comments
+    // here would turn `--help` into its long form.)
     #[default]
     Text,
-    /// GitHub workflow commands on stdout, shown as annotations on the pull request's diff.
+    // GitHub workflow commands on stdout, shown as annotations on the pull request's diff.
     Github,
-    /// One SARIF 2.1.0 log on stdout, for code scanning.
+    // One SARIF 2.1.0 log on stdout, for code scanning.
     Sarif,
 }
 

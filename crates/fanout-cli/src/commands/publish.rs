@@ -12,7 +12,7 @@ use fanout_aws::{PublishOptions, PublishProgress, PublishTopic};
 use crate::aws::connect;
 use crate::aws::meter::Meter;
 use crate::aws::progress::{Display, to_json};
-use crate::commands::validate::Format;
+use crate::commands::TextOrJson as Format;
 use crate::style::{ERROR, GOOD, HINT};
 use crate::{GlobalArgs, Outcome, render, selection};
 
