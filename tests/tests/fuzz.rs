@@ -245,7 +245,7 @@ fn check(domains: &Path) -> Result<bool, String> {
             if json.len() > fanout::limits::TEMPLATE_BODY {
                 return Err(format!("the template of `{}` is {} bytes", domain.name, json.len()));
             }
-            for name in fanout::naming::physical_names(&project, domain, stage) {
+            for name in fanout::project::physical_names(&project, domain, stage) {
                 if !names.insert((name.namespace, name.name.clone())) {
                     return Err(format!("physical name `{}` is given twice", name.name));
                 }

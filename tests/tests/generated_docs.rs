@@ -1,6 +1,7 @@
 //! The generated files the repo commits are what the code generates now: the JSON Schemas
 //! editors use (`schemas/`) and the manifest reference (`docs/manifest.md`), all derived
-//! from the manifest types, so none of them can drift from the parser; and the README's
+//! from the manifest types, so none of them can drift from the parser; the list of
+//! diagnostic kinds (`docs/diagnostics.md`), derived from `DiagnosticKind`; and the README's
 //! table of justifications, from the one in `fanout::compliance`.
 //!
 //! After changing a manifest type or its docs, regenerate them with
@@ -68,6 +69,11 @@ fn readme_lists_the_justifications_of_the_code() {
     let expected =
         format!("{}{START}{}{}", &readme[..start], fanout::compliance::justifications_markdown(), &readme[end..]);
     check("README.md", &expected);
+}
+
+#[test]
+fn diagnostics_reference_is_current() {
+    check("docs/diagnostics.md", &fanout::diagnostic::reference_markdown());
 }
 
 #[test]

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod annotate;
 mod aws;
 mod commands;
 mod output;
@@ -112,6 +113,9 @@ pub enum Outcome {
     Success,
     /// Exit 1: the command ran and the user must act (invalid manifests, stale templates).
     ActionNeeded,
+    /// Exit 3: `diff --exit-code` found stacks that would change; nothing failed. Apart from
+    /// 1, so CI tells "review the plan" from "something is wrong".
+    ChangesPlanned,
     /// Exit 130: a deploy or diff stopped on SIGINT or SIGTERM, after cleaning up; running it
     /// again carries on. 130 is what shells report for a command ended by Ctrl-C, so scripts
     /// and CI tell an interruption from a failure.
@@ -144,6 +148,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::ActionNeeded) => ExitCode::from(1),
+        Ok(Outcome::ChangesPlanned) => ExitCode::from(3),
         Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(err) => {
             render::error(&err);

@@ -293,3 +293,14 @@ fn publish_names_the_queues_whose_filter_the_events_miss() {
     let with_attribute = publish(&["--attribute", "event_type=Ready"]);
     assert!(!with_attribute.contains("will not receive"), "{with_attribute}");
 }
+
+#[test]
+fn a_manifest_that_is_not_utf8_is_a_user_error_beside_the_others() {
+    let dir = Repo::new(&[("typo.yaml", "domain: typo\ntopics:\n  events:\n    fifo_topic: true\n")]);
+    std::fs::write(dir.path().join("domains/latin.yaml"), b"domain: latin\ndescription: caf\xe9\n").expect("write");
+    let out = fanout(dir.path(), &["validate"]);
+    assert!(out.starts_with("exit: 1"), "{out}");
+    assert!(out.contains("byte 0xe9 at line 2, column 17"), "{out}");
+    assert!(out.contains("domains/latin.yaml:2:17"), "{out}");
+    assert!(out.contains("domains/typo.yaml:4:5"), "{out}");
+}

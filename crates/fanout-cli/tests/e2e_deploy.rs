@@ -168,7 +168,10 @@ async fn standard_to_fifo_queue_is_refused_and_the_queue_keeps_its_messages() {
 
     repo.write("billing.yaml", BILLING_FIFO);
     let diff = account.fanout(repo.path(), &["diff", "--stage", "dev", "--exit-code", "--format", "markdown"]);
-    assert_exit(&diff, 1);
+    // 3: changes are planned (the refusal is deploy's to make); 1 would mean the diff failed.
+    assert_exit(&diff, 3);
+    assert!(diff.stdout.contains("<details><summary><code>dev-billing</code>: "), "{diff}");
+    assert!(diff.stdout.contains(" · **refused without `--allow-replacement`**</summary>"), "{diff}");
     assert!(
         diff.stdout.contains(
             "**Refused without `--allow-replacement`**: queue `InvoicesQueue` would be replaced: `FifoQueue`"
@@ -564,7 +567,7 @@ async fn diff_json_shows_changes_findings_and_new_stacks() {
     });
 
     let failing = account.fanout(repo.path(), &["diff", "--stage", "dev", "--format", "json", "--exit-code"]);
-    assert_exit(&failing, 1);
+    assert_exit(&failing, 3);
     assert_eq!(failing.stdout, run.stdout, "the same plan, only the exit code differs");
 }
 

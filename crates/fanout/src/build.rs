@@ -37,18 +37,16 @@
 
 use std::collections::btree_map::Entry;
 use std::marker::PhantomData;
-use std::path::Path;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath};
 use crate::duration::Duration;
-use crate::lower::{lower_partially, type_error};
 use crate::manifest::{
     AlertsManifest, DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode,
     ExistingKey, FilterManifest, HttpManifest, QueueAlertsManifest, QueueManifest, SubscriptionManifest, TopicManifest,
 };
+use crate::model::lower::{Lowered, lower_partially};
 use crate::model::{DeadLetter, Domain, Encryption};
 use crate::name::TopicRef;
-use crate::project::{Project, Settings};
 
 /// Marks a [`TopicBuilder`] or [`QueueBuilder`] as standard: at-least-once, best-effort order.
 #[derive(Clone, Copy, Debug)]
@@ -68,13 +66,6 @@ pub struct DomainBuilder {
     manifest: DomainManifest,
     /// Problems only the builder can see, such as a topic added twice.
     problems: Diagnostics,
-}
-
-impl Domain {
-    /// Starts building a domain named `name`; the same as [`DomainBuilder::new`].
-    pub fn builder(name: impl Into<String>) -> DomainBuilder {
-        DomainBuilder::new(name)
-    }
 }
 
 impl DomainBuilder {
@@ -220,9 +211,17 @@ impl DomainBuilder {
         }
         let mut manifest = queue.manifest;
         for (index, subscription) in queue.subscriptions.into_iter().enumerate() {
-            if let Some((field, message)) = subscription.filter_problem {
+            if let Some((field, found)) = subscription.filter_problem {
                 let field_path = path.key("subscriptions").index(index).key("filter").key(field);
-                self.problems.push(type_error(field_path, &message).in_domain(self.manifest.domain.clone()));
+                self.problems.push(
+                    Diagnostic::error(
+                        DiagnosticKind::WrongType,
+                        field_path,
+                        format!("wrong type: expected a mapping, found {found}"),
+                    )
+                    .with_hint("write a mapping from keys to lists of values: `{ event_type: [InputsReady] }`")
+                    .in_domain(self.manifest.domain.clone()),
+                );
             }
             manifest.subscriptions.push(subscription.manifest);
         }
@@ -251,7 +250,7 @@ impl DomainBuilder {
 
     fn twice(&mut self, path: FieldPath, what: &str, name: &str) {
         self.problems.push(
-            Diagnostic::error(path, format!("{what} `{name}` is added twice"))
+            Diagnostic::error(DiagnosticKind::AddedTwice, path, format!("{what} `{name}` is added twice"))
                 .with_hint(format!("add each {what} once; a manifest, too, names each {what} once"))
                 .in_domain(self.manifest.domain.clone()),
         );
@@ -292,108 +291,18 @@ impl DomainBuilder {
     /// Like [`DomainBuilder::build`], but returns the warnings too, as
     /// [`Domain::from_manifest`] does: the domain comes back only without errors.
     pub fn build_with_warnings(&self) -> (Option<Domain>, Diagnostics) {
-        let (domain, diagnostics) = self.build_partially();
+        let Lowered { domain, diagnostics, .. } = self.build_partially();
         if diagnostics.has_errors() { (None, diagnostics) } else { (domain, diagnostics) }
     }
 
     /// Whatever domain can be built even with errors (broken entries left out), as the
     /// loader builds it for the cross-domain checks.
-    fn build_partially(&self) -> (Option<Domain>, Diagnostics) {
-        let (domain, found) = lower_partially(&self.manifest);
+    pub(crate) fn build_partially(&self) -> Lowered {
+        let mut lowered = lower_partially(&self.manifest);
         let mut diagnostics = self.problems.clone();
-        diagnostics.extend(found);
-        (domain, diagnostics)
-    }
-}
-
-impl Project {
-    /// Builds every domain and checks them together, as [`Project::from_sources`] does for
-    /// manifest files: every diagnostic of every domain and of the cross-domain checks (a
-    /// domain with errors still takes part in those, minus its broken entries), and the
-    /// project only without errors.
-    ///
-    /// ```
-    /// use fanout::build::{DomainBuilder, QueueBuilder};
-    /// use fanout::{Project, Settings};
-    ///
-    /// let (project, diagnostics) = Project::from_builders(
-    ///     Settings::default(),
-    ///     [DomainBuilder::new("billing").queue(QueueBuilder::standard("inbox").subscribe("invoices"))],
-    /// );
-    /// assert!(project.is_none());
-    /// assert_eq!(
-    ///     diagnostics.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
-    ///     ["queue `inbox` subscribes to `billing/invoices`, but domain `billing` has no topic `invoices`"],
-    /// );
-    /// ```
-    ///
-    /// A topic with an event schema ([`TopicBuilder::schema`]) gets an error here, as no
-    /// files are read: use [`Project::from_builders_with_schemas`].
-    pub fn from_builders(
-        settings: Settings,
-        domains: impl IntoIterator<Item = DomainBuilder>,
-    ) -> (Option<Project>, Diagnostics) {
-        Self::from_builders_with_schemas(settings, domains, Path::new(""), &|_| None)
-    }
-
-    /// Like [`Project::from_builders`], and reads the event schema of every topic that
-    /// names one, as a manifest's are read: the path joined to `schema_dir` (where the
-    /// manifest would be), read by `read_schema` ([`crate::load::schema_reader`] reads files inside the repo).
-    /// The schemas get the checks a manifest's get, and are published in SSM.
-    ///
-    /// ```
-    /// use std::path::Path;
-    /// use fanout::build::{DomainBuilder, TopicBuilder};
-    /// use fanout::{Project, Settings};
-    ///
-    /// let schema = r#"{ "type": "object", "required": ["id"] }"#;
-    /// let (project, diagnostics) = Project::from_builders_with_schemas(
-    ///     Settings::default(),
-    ///     [DomainBuilder::new("billing").topic(TopicBuilder::standard("invoices").schema("schemas/invoices.json"))],
-    ///     Path::new("domains"),
-    ///     &|path| Some(if path == Path::new("domains/schemas/invoices.json") { Ok(schema.to_string()) } else { Err("not found".to_string()) }),
-    /// );
-    /// assert!(diagnostics.is_empty(), "{diagnostics}");
-    /// let template = project.expect("valid").template("billing", "dev")?;
-    /// assert!(template.resources.contains_key("InvoicesTopicSchemaParameter"));
-    /// # Ok::<(), fanout::LookupError>(())
-    /// ```
-    pub fn from_builders_with_schemas(
-        settings: Settings,
-        domains: impl IntoIterator<Item = DomainBuilder>,
-        schema_dir: &Path,
-        read_schema: crate::contract::ReadSchema<'_>,
-    ) -> (Option<Project>, Diagnostics) {
-        let mut project = Project::new(settings);
-        let mut diagnostics = Diagnostics::default();
-        for builder in domains {
-            let (mut domain, mut found) = builder.build_partially();
-            if let Some(domain) = &mut domain {
-                let mut read = Diagnostics::default();
-                crate::contract::attach(domain, schema_dir, read_schema, &mut read);
-                found
-                    .extend(read.into_iter().map(|diagnostic| diagnostic.in_domain(domain.name.to_string())).collect());
-            }
-            if let Some(domain) = domain {
-                if project.domains.contains_key(&domain.name) {
-                    found.push(
-                        Diagnostic::error(
-                            FieldPath::root().key("domain"),
-                            format!("domain `{}` is added twice", domain.name),
-                        )
-                        .with_hint("add each domain once")
-                        .in_domain(domain.name.to_string()),
-                    );
-                } else {
-                    project.add(domain);
-                }
-            }
-            diagnostics.extend(found);
-        }
-        diagnostics.extend(project.validate());
-        diagnostics.sort();
-        let valid = !diagnostics.has_errors();
-        (valid.then_some(project), diagnostics)
+        diagnostics.extend(lowered.diagnostics);
+        lowered.diagnostics = diagnostics;
+        lowered
     }
 }
 
@@ -702,8 +611,8 @@ impl<K> QueueBuilder<K> {
 #[derive(Clone, Debug)]
 pub struct SubscriptionBuilder {
     manifest: SubscriptionManifest,
-    /// A filter policy that is not a mapping: the field and serde's message.
-    filter_problem: Option<(&'static str, String)>,
+    /// A filter policy that is not a mapping: the field, and what it was given instead.
+    filter_problem: Option<(&'static str, &'static str)>,
 }
 
 impl SubscriptionBuilder {
@@ -734,11 +643,19 @@ impl SubscriptionBuilder {
 
     fn filter(mut self, field: &'static str, policy: serde_json::Value) -> Self {
         self.filter_problem = None;
-        // The same conversion, and so the same message, as a manifest's field gets.
-        let policy = match serde_json::from_value::<serde_json::Map<String, serde_json::Value>>(policy) {
+        // The message a manifest's field gets for a value that is not a mapping.
+        let found = match policy {
+            serde_json::Value::Object(policy) => Ok(policy),
+            serde_json::Value::Null => Err("nothing"),
+            serde_json::Value::Bool(_) => Err("a boolean"),
+            serde_json::Value::Number(_) => Err("a number"),
+            serde_json::Value::String(_) => Err("a string"),
+            serde_json::Value::Array(_) => Err("a list"),
+        };
+        let policy = match found {
             Ok(policy) => policy,
-            Err(err) => {
-                self.filter_problem = Some((field, err.to_string()));
+            Err(found) => {
+                self.filter_problem = Some((field, found));
                 self.manifest.filter = None;
                 return self;
             }

@@ -8,25 +8,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath};
 use crate::limits;
 use crate::model::Domain;
 
-/// A topic's event schema: where the manifest points, and the document once read.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EventSchema {
-    /// The path as written in the manifest, relative to the manifest's folder.
-    pub path: String,
-    /// The schema, once read and checked; `None` when nothing read the file.
-    pub document: Option<Value>,
-}
-
-impl EventSchema {
-    /// The schema as the SSM parameter holds it: compact JSON.
-    pub fn to_compact_json(&self) -> Option<String> {
-        self.document.as_ref().map(Value::to_string)
-    }
-}
+pub use crate::model::EventSchema;
 
 /// Reads a schema file for [`crate::Project::from_sources_with_schemas`]: `None` when the
 /// caller reads no files, else the text or why it could not be read.
@@ -40,23 +26,31 @@ pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<
         let field = FieldPath::root().key("topics").key(name.to_string()).key("schema");
         if Path::new(&schema.path).is_absolute() {
             diagnostics.push(
-                Diagnostic::error(field, format!("schema path `{}` is absolute", schema.path))
-                    .with_hint("write a path relative to this manifest's folder: `schemas/<topic>.json`"),
+                Diagnostic::error(
+                    DiagnosticKind::AbsoluteSchemaPath,
+                    field,
+                    format!("schema path `{}` is absolute", schema.path),
+                )
+                .with_hint("write a path relative to this manifest's folder: `schemas/<topic>.json`"),
             );
             continue;
         }
         let text = match read(&manifest_dir.join(&schema.path)) {
             None => {
                 diagnostics.push(
-                    Diagnostic::error(field, format!("schema `{}` was not read", schema.path))
+                    Diagnostic::error(DiagnosticKind::SchemaNotRead, field, format!("schema `{}` was not read", schema.path))
                         .with_hint("read schema files: `fanout::load::load_project`, or `Project::from_builders_with_schemas` for domains built in Rust"),
                 );
                 continue;
             }
             Some(Err(reason)) => {
                 diagnostics.push(
-                    Diagnostic::error(field, format!("cannot read schema `{}`: {reason}", schema.path))
-                        .with_hint("name a regular JSON file inside the repo, relative to this manifest's folder"),
+                    Diagnostic::error(
+                        DiagnosticKind::UnreadableSchema,
+                        field,
+                        format!("cannot read schema `{}`: {reason}", schema.path),
+                    )
+                    .with_hint("name a regular JSON file inside the repo, relative to this manifest's folder"),
                 );
                 continue;
             }
@@ -66,19 +60,27 @@ pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<
             Ok(document) => document,
             Err(err) => {
                 diagnostics.push(
-                    Diagnostic::error(field, format!("schema `{}` is not JSON: {err}", schema.path))
-                        .with_hint("fix the JSON syntax"),
+                    Diagnostic::error(
+                        DiagnosticKind::SchemaNotJson,
+                        field,
+                        format!("schema `{}` is not JSON: {err}", schema.path),
+                    )
+                    .with_hint("fix the JSON syntax"),
                 );
                 continue;
             }
         };
         if let Err(err) = jsonschema::validator_for(&document) {
             diagnostics.push(
-                Diagnostic::error(field, format!("schema `{}` is not a valid JSON Schema: {err}", schema.path))
-                    .with_hint(format!(
-                        "at `{}` of the schema; see https://json-schema.org/understanding-json-schema",
-                        pointer_or_root(&err.instance_path().to_string())
-                    )),
+                Diagnostic::error(
+                    DiagnosticKind::InvalidSchema,
+                    field,
+                    format!("schema `{}` is not a valid JSON Schema: {err}", schema.path),
+                )
+                .with_hint(format!(
+                    "at `{}` of the schema; see https://json-schema.org/understanding-json-schema",
+                    pointer_or_root(&err.instance_path().to_string())
+                )),
             );
             continue;
         }
@@ -90,6 +92,7 @@ pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<
         if size > limits::SSM_STANDARD_PARAMETER_VALUE {
             diagnostics.push(
                 Diagnostic::error(
+                    DiagnosticKind::SchemaTooLarge,
                     field,
                     format!(
                         "schema `{}` is {size} characters as compact JSON; a standard SSM parameter holds {}",
@@ -105,7 +108,7 @@ pub(crate) fn attach(domain: &mut Domain, manifest_dir: &Path, read: ReadSchema<
             && let Some((pointer, keyword)) = later_draft_keywords(&document, "").into_iter().next()
         {
             diagnostics.push(
-                Diagnostic::error(
+                Diagnostic::error(DiagnosticKind::SchemaNotDraft4,
                     field,
                     format!("schema `{}` uses `{keyword}` at `{}`, which API Gateway does not know", schema.path, pointer_or_root(&pointer)),
                 )

@@ -9,6 +9,10 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+mod kind;
+
+pub use kind::{DiagnosticKind, reference_markdown};
+
 /// How bad a [`Diagnostic`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -78,6 +82,11 @@ impl FieldPath {
         path
     }
 
+    /// Whether this path is `other` or a field inside it.
+    pub(crate) fn is_within(&self, other: &FieldPath) -> bool {
+        self.0.starts_with(&other.0)
+    }
+
     /// The last key of the path: the name of the field itself.
     pub fn field(&self) -> Option<&str> {
         self.0.iter().rev().find_map(|segment| match segment {
@@ -123,11 +132,14 @@ impl fmt::Display for Location {
     }
 }
 
-/// A problem found in a domain: its severity, a message, the field, and a hint to fix it.
+/// A problem found in a domain: its severity, its kind, a message, the field, and a hint to
+/// fix it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     /// Whether it stops the domain from being built.
     pub severity: Severity,
+    /// Which rule it reports, as a stable identifier.
+    pub kind: DiagnosticKind,
     /// The domain the problem belongs to, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
@@ -144,14 +156,22 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// An error at `path`.
-    pub fn error(path: FieldPath, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, domain: None, path, message: message.into(), hint: None, location: None }
+    /// An error of `kind` at `path`.
+    pub fn error(kind: DiagnosticKind, path: FieldPath, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            kind,
+            domain: None,
+            path,
+            message: message.into(),
+            hint: None,
+            location: None,
+        }
     }
 
-    /// A warning at `path`.
-    pub fn warning(path: FieldPath, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, ..Self::error(path, message) }
+    /// A warning of `kind` at `path`.
+    pub fn warning(kind: DiagnosticKind, path: FieldPath, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Warning, ..Self::error(kind, path, message) }
     }
 
     /// Adds how to fix it.
@@ -329,4 +349,14 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
+}
+
+/// `text` with its first letter in lowercase: an error's message (`Name is empty`) inside a
+/// diagnostic's message.
+pub(crate) fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

@@ -3,22 +3,27 @@
 //! These types are the user-facing contract and the source of the JSON Schema
 //! (`fanout schema`) and of the manifest reference. They are deliberately loose (strings,
 //! optional fields): [`crate::model`] is where a manifest becomes a checked [`crate::Domain`].
+//!
+//! Every struct denies unknown fields. A field is read by serde from the positioned tree
+//! of [`crate::yaml`], so it needs nothing beyond its type and doc comment; the hint for a
+//! value of the wrong type is in `read.rs`. The two choices that are either a word or a
+//! mapping (`encryption`, `dead_letter`) implement `Deserialize` by hand, so that a wrong
+//! value is told what is expected in the manifest's words.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 /// One domain: the topics it publishes and the queues it consumes with.
 ///
 /// Lives in `domains/<domain>.yaml`; the file name must match `domain`.
-//
-// The two type parameters let the loader read topics and queues one entry at a time, so
-// that a mistake in one entry does not hide the mistakes in the others.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "fanout domain manifest", bound = "T: JsonSchema, Q: JsonSchema")]
-pub struct DomainManifest<T = TopicManifest, Q = QueueManifest> {
+#[schemars(title = "fanout domain manifest")]
+pub struct DomainManifest {
     /// The domain's name: lowercase letters, digits and single hyphens, starting with a
     /// letter. It prefixes every physical name (`{stage}-{domain}-{name}`) and the stack name.
     #[schemars(regex(pattern = r"^[a-z]([a-z0-9]|-[a-z0-9])*$"))]
@@ -48,20 +53,46 @@ pub struct DomainManifest<T = TopicManifest, Q = QueueManifest> {
     /// The topics this domain publishes, by name. An empty entry (`name:` or `name: {}`)
     /// is a standard topic with defaults.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub topics: BTreeMap<String, Option<T>>,
+    pub topics: BTreeMap<String, Option<TopicManifest>>,
     /// The queues this domain consumes with, by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub queues: BTreeMap<String, Option<Q>>,
+    pub queues: BTreeMap<String, Option<QueueManifest>>,
 }
 
 /// Encryption at rest: a mode, or a key managed elsewhere.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum EncryptionManifest {
     /// `customer-key` or `service-managed`.
     Mode(EncryptionMode),
     /// `{ kms_key: <key ARN or alias> }`.
     Key(ExistingKey),
+}
+
+impl<'de> Deserialize<'de> for EncryptionManifest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Choice;
+        impl<'de> Visitor<'de> for Choice {
+            type Value = EncryptionManifest;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`customer-key`, `service-managed` or `{ kms_key: <key ARN or alias> }`")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                match text {
+                    "customer-key" => Ok(EncryptionManifest::Mode(EncryptionMode::CustomerKey)),
+                    "service-managed" => Ok(EncryptionManifest::Mode(EncryptionMode::ServiceManaged)),
+                    _ => Err(E::invalid_value(de::Unexpected::Str(text), &self)),
+                }
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                ExistingKey::deserialize(de::value::MapAccessDeserializer::new(map)).map(EncryptionManifest::Key)
+            }
+        }
+        deserializer.deserialize_any(Choice)
+    }
 }
 
 impl Default for EncryptionManifest {
@@ -262,13 +293,36 @@ pub struct QueueAlertsManifest {
 struct DurationSchema(#[schemars(regex(pattern = r"^[0-9]+[smhd]$"))] String);
 
 /// `true`/`false`, or the dead-letter queue's settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum DeadLetterManifest {
     /// `true` for the default settings, `false` for no dead-letter queue.
     Enabled(bool),
     /// A dead-letter queue with these settings.
     Settings(DeadLetterSettings),
+}
+
+impl<'de> Deserialize<'de> for DeadLetterManifest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Choice;
+        impl<'de> Visitor<'de> for Choice {
+            type Value = DeadLetterManifest;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`true`, `false` or `{ max_receive_count: 5, retention: 14d }`")
+            }
+
+            fn visit_bool<E: de::Error>(self, on: bool) -> Result<Self::Value, E> {
+                Ok(DeadLetterManifest::Enabled(on))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                DeadLetterSettings::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(DeadLetterManifest::Settings)
+            }
+        }
+        deserializer.deserialize_any(Choice)
+    }
 }
 
 /// Settings of a queue's dead-letter queue.
@@ -352,4 +406,6 @@ pub fn settings_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(SettingsManifest)).expect("a schemars schema is a JSON value")
 }
 
-pub use crate::reference::{EXAMPLE_MANIFEST, EXAMPLE_SETTINGS, reference_markdown};
+mod reference;
+
+pub use reference::{EXAMPLE_MANIFEST, EXAMPLE_SETTINGS, reference_markdown};

@@ -6,13 +6,18 @@
 
 use std::collections::BTreeMap;
 
+use crate::diagnostic::Diagnostics;
 use crate::duration::Duration;
+use crate::manifest::DomainManifest;
 use crate::name::{Name, TopicRef};
+
+pub mod filter_policy;
+pub(crate) mod lower;
 
 /// A domain: the topics it publishes and the queues it consumes with.
 ///
 /// Get one from a manifest ([`Domain::from_manifest`], or a whole folder with
-/// [`crate::load::load_project`]) or build one in Rust ([`Domain::builder`]); both run the
+/// [`crate::load::load_project`]) or build one in Rust ([`crate::build::DomainBuilder`]); both run the
 /// same checks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Domain {
@@ -34,6 +39,20 @@ pub struct Domain {
     pub topics: BTreeMap<Name, Topic>,
     /// The queues it consumes with, by name.
     pub queues: BTreeMap<Name, Queue>,
+}
+
+impl Domain {
+    /// Checks a manifest on its own (no other domains needed) and builds the model.
+    ///
+    /// Returns every problem found; the domain comes back only without errors.
+    pub fn from_manifest(manifest: &DomainManifest) -> (Option<Domain>, Diagnostics) {
+        let lowered = lower::lower_partially(manifest);
+        if lowered.diagnostics.has_errors() {
+            (None, lowered.diagnostics)
+        } else {
+            (lowered.domain, lowered.diagnostics)
+        }
+    }
 }
 
 /// How a domain's topics, queues and dead-letter queues are encrypted at rest.
@@ -97,9 +116,25 @@ pub struct Topic {
     /// Standard or FIFO, with the FIFO-only settings.
     pub kind: TopicKind,
     /// The JSON Schema of its events, if it declares one.
-    pub schema: Option<crate::contract::EventSchema>,
+    pub schema: Option<EventSchema>,
     /// Whether it has a publish endpoint: `POST /topics/{topic}` on the domain's REST API.
     pub http: bool,
+}
+
+/// A topic's event schema: where the manifest points, and the document once read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventSchema {
+    /// The path as written in the manifest, relative to the manifest's folder.
+    pub path: String,
+    /// The schema, once read and checked (by [`crate::contract`]); `None` when nothing read the file.
+    pub document: Option<serde_json::Value>,
+}
+
+impl EventSchema {
+    /// The schema as the SSM parameter holds it: compact JSON.
+    pub fn to_compact_json(&self) -> Option<String> {
+        self.document.as_ref().map(serde_json::Value::to_string)
+    }
 }
 
 /// Whether a topic is standard or FIFO.

@@ -4,9 +4,7 @@
 //! the SSM name alone, so changing a rule here breaks deployed consumers.
 
 use crate::diagnostic::FieldPath;
-use crate::model::{Domain, Encryption};
 use crate::name::{Name, TopicRef};
-use crate::project::Project;
 
 const FIFO_SUFFIX: &str = ".fifo";
 
@@ -121,65 +119,6 @@ pub struct PhysicalName {
     pub what: String,
     /// The manifest field it derives from.
     pub path: FieldPath,
-}
-
-/// Every physical name the template of `domain` in `stage` gives its resources (roles and
-/// alarms are named by CloudFormation, so they have none to collide).
-pub fn physical_names(project: &Project, domain: &Domain, stage: &Name) -> Vec<PhysicalName> {
-    let d = &domain.name;
-    let mut names = Vec::new();
-    let mut add = |namespace, name, what: String, path: FieldPath| {
-        names.push(PhysicalName { namespace, name, what, path });
-    };
-    let root = FieldPath::root().key("domain");
-    add(Namespace::Stack, stack_name(stage, d), "the stack".to_string(), root.clone());
-    if domain.encryption == Encryption::CustomerKey {
-        add(Namespace::KeyAlias, key_alias(stage, d), "the key".to_string(), root.clone());
-    }
-    let prefix = &project.settings.ssm_prefix;
-    for (name, topic) in &domain.topics {
-        let path = FieldPath::root().key("topics").key(name.to_string());
-        let what = format!("topic `{name}`");
-        add(Namespace::Topic, topic_name(stage, d, name, topic.kind.is_fifo()), what.clone(), path.clone());
-        let topic_ref = TopicRef::new(d.clone(), name.clone());
-        let arn = format!("the ARN parameter of {what}");
-        add(Namespace::SsmParameter, topic_arn_parameter(prefix, stage, &topic_ref), arn, path.clone());
-        if topic.schema.is_some() {
-            let schema = format!("the schema parameter of {what}");
-            add(Namespace::SsmParameter, topic_schema_parameter(prefix, stage, &topic_ref), schema, path.key("schema"));
-        }
-        if topic.http {
-            let url = format!("the URL parameter of {what}");
-            add(Namespace::SsmParameter, topic_url_parameter(prefix, stage, &topic_ref), url, path.key("http"));
-        }
-    }
-    for (name, queue) in &domain.queues {
-        let path = FieldPath::root().key("queues").key(name.to_string());
-        let fifo = queue.kind.is_fifo();
-        add(Namespace::Queue, queue_name(stage, d, name, fifo), format!("queue `{name}`"), path.clone());
-        if crate::synth::has_dead_letter_queue(project, queue) {
-            let what = format!("the dead-letter queue of queue `{name}`");
-            add(Namespace::Queue, dead_letter_queue_name(stage, d, name, fifo), what, path.clone());
-        }
-        if crate::synth::needs_fifo_dead_letter(project, queue) {
-            let what = format!("the FIFO dead-letter queue of the subscriptions of queue `{name}`");
-            add(Namespace::Queue, dead_letter_queue_name(stage, d, name, true), what, path.key("subscriptions"));
-        }
-    }
-    if let Some(alerts) = &domain.alerts
-        && !alerts.email.is_empty()
-    {
-        let path = FieldPath::root().key("alerts").key("email");
-        add(Namespace::Topic, alert_topic_name(stage, d), "the alert topic".to_string(), path.clone());
-        let what = "the dead-letter queue of the alert e-mails".to_string();
-        add(Namespace::Queue, alert_dead_letter_queue_name(stage, d), what, path);
-    }
-    if crate::synth::has_api(domain) {
-        add(Namespace::RestApi, api_name(stage, d), "the REST API".to_string(), root.clone());
-        let what = "the access log group of the REST API".to_string();
-        add(Namespace::LogGroup, api_log_group(stage, d), what, root);
-    }
-    names
 }
 
 fn with_fifo(mut name: String, fifo: bool) -> String {

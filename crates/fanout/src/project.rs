@@ -3,16 +3,23 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath, did_you_mean, quote_list};
+use crate::build::DomainBuilder;
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, did_you_mean, quote_list};
 use crate::limits;
-use crate::lower::{locate_all, lower_partially, parse_manifest, parse_settings};
+use crate::manifest::DomainManifest;
 use crate::manifest::SettingsManifest;
+use crate::model::lower::{Lowered, SubscriptionOrigins, lower_partially};
 use crate::model::{Domain, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming;
-use crate::source::SourceMap;
+use crate::read::{Document, read_manifest, read_settings};
 use crate::synth::{outline, synth};
 use crate::template::Template;
+
+mod cycles;
+mod names;
+
+pub use names::physical_names;
 
 /// Repo-wide settings, from `fanout.yaml`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,12 +87,20 @@ impl Settings {
         let lower = prefix.to_ascii_lowercase();
         if !prefix.starts_with('/') || prefix.ends_with('/') || prefix.contains("//") || !prefix.chars().all(valid_char)
         {
-            diagnostics.push(Diagnostic::error(path.clone(), format!("invalid SSM prefix `{prefix}`")).with_hint(
-                "start with `/`, separate levels with single `/`, use letters, digits and `_ . -`: `/fanout`",
-            ));
+            diagnostics.push(
+                Diagnostic::error(
+                    DiagnosticKind::InvalidSsmPrefix,
+                    path.clone(),
+                    format!("invalid SSM prefix `{prefix}`"),
+                )
+                .with_hint(
+                    "start with `/`, separate levels with single `/`, use letters, digits and `_ . -`: `/fanout`",
+                ),
+            );
         } else if lower.starts_with("/aws") || lower.starts_with("/ssm") {
             diagnostics.push(
                 Diagnostic::error(
+                    DiagnosticKind::ReservedSsmPrefix,
                     path.clone(),
                     format!("SSM names starting with `{}` are reserved by AWS", &prefix[..4]),
                 )
@@ -93,7 +108,7 @@ impl Settings {
             );
         } else if prefix.split('/').count() - 1 + 5 > limits::SSM_PARAMETER_LEVELS {
             diagnostics.push(
-                Diagnostic::error(path.clone(), "the SSM prefix has too many levels")
+                Diagnostic::error(DiagnosticKind::SsmPrefixTooDeep, path.clone(), "the SSM prefix has too many levels")
                     .with_hint(format!("fanout adds 5 levels; SSM allows {}", limits::SSM_PARAMETER_LEVELS)),
             );
         }
@@ -102,6 +117,7 @@ impl Settings {
             match Name::new(stage.as_str()) {
                 Ok(name) if stages.contains(&name) => diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::DuplicateStage,
                         FieldPath::root().key("stages").index(index),
                         format!("stage `{stage}` is listed twice"),
                     )
@@ -110,8 +126,12 @@ impl Settings {
                 Ok(name) => stages.push(name),
                 Err(err) => diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::InvalidName,
                         FieldPath::root().key("stages").index(index),
-                        format!("invalid stage name `{stage}`: {}", crate::lower::lowercase_first(&err.to_string())),
+                        format!(
+                            "invalid stage name `{stage}`: {}",
+                            crate::diagnostic::lowercase_first(&err.to_string())
+                        ),
                     )
                     .with_hint("use lowercase letters, digits and single hyphens: `dev`, `prod`"),
                 ),
@@ -119,7 +139,7 @@ impl Settings {
         }
         if manifest.stages.is_empty() {
             diagnostics.push(
-                Diagnostic::error(FieldPath::root().key("stages"), "no stages are listed")
+                Diagnostic::error(DiagnosticKind::NoStages, FieldPath::root().key("stages"), "no stages are listed")
                     .with_hint("list at least one: `stages: [dev]`"),
             );
         }
@@ -161,6 +181,18 @@ pub struct Project {
     pub settings: Settings,
     /// The domains, by name.
     pub domains: BTreeMap<Name, Domain>,
+    /// For domains read from a manifest or a builder, where their subscriptions come from.
+    origins: BTreeMap<Name, SubscriptionOrigins>,
+}
+
+impl crate::synth::Context for Project {
+    fn ssm_prefix(&self) -> &str {
+        &self.settings.ssm_prefix
+    }
+
+    fn topic_kind(&self, topic: &TopicRef) -> Option<TopicKind> {
+        Project::topic_kind(self, topic)
+    }
 }
 
 /// One manifest file's path and text, as given to [`Project::from_sources`].
@@ -206,13 +238,28 @@ impl LookupError {
 impl Project {
     /// A project without domains.
     pub fn new(settings: Settings) -> Self {
-        Self { settings, domains: BTreeMap::new() }
+        Self { settings, domains: BTreeMap::new(), origins: BTreeMap::new() }
     }
 
     /// Adds a domain, replacing one of the same name.
     pub fn add(&mut self, domain: Domain) -> &mut Self {
+        self.origins.remove(&domain.name);
         self.domains.insert(domain.name.clone(), domain);
         self
+    }
+
+    /// Adds a domain read from a manifest or a builder, with where its subscriptions come
+    /// from in it.
+    fn add_lowered(&mut self, domain: Domain, origins: SubscriptionOrigins) {
+        self.origins.insert(domain.name.clone(), origins);
+        self.domains.insert(domain.name.clone(), domain);
+    }
+
+    /// The path of subscription `index` of `queue` in the domain's manifest: its index there,
+    /// which differs from the model's when the domain left a broken subscription out.
+    pub(crate) fn subscription_path(&self, domain: &Name, queue: &Name, index: usize) -> FieldPath {
+        let index = self.origins.get(domain).and_then(|queues| queues.get(queue)?.get(index).copied()).unwrap_or(index);
+        FieldPath::root().key("queues").key(queue.to_string()).key("subscriptions").index(index)
     }
 
     /// Synthesizes the template of the domain named `domain` for the configured stage named
@@ -248,90 +295,186 @@ impl Project {
         manifests: &[Source],
         read_schema: crate::contract::ReadSchema<'_>,
     ) -> (Option<Project>, Diagnostics) {
+        let (project, diagnostics) = Self::check_sources(settings, manifests, read_schema);
+        let ok = !diagnostics.has_errors();
+        (ok.then_some(project), diagnostics)
+    }
+
+    /// Like [`Project::from_sources_with_schemas`], but returns the project even with
+    /// errors: every domain that could be read, minus its broken entries.
+    pub(crate) fn check_sources(
+        settings: Option<&Source>,
+        manifests: &[Source],
+        read_schema: crate::contract::ReadSchema<'_>,
+    ) -> (Project, Diagnostics) {
         let mut diagnostics = Diagnostics::default();
         let settings = match settings {
             None => Some(Settings::default()),
             Some(source) => {
-                let (manifest, mut found) = parse_settings(&source.text, &source.path);
-                let settings = manifest.and_then(|manifest| {
-                    let (settings, mut more) = Settings::from_manifest(&manifest);
-                    locate_all(&mut more, &SourceMap::parse(&source.text), &source.path);
-                    found.extend(more);
+                let document = read_settings(&source.text, &source.path);
+                diagnostics.extend(document.diagnostics.clone());
+                document.value.as_ref().and_then(|manifest| {
+                    let (settings, found) = Settings::from_manifest(manifest);
+                    diagnostics.extend(document.locate(found));
                     settings
-                });
-                diagnostics.extend(found);
-                settings
+                })
             }
         };
 
         let mut project = Project::new(settings.clone().unwrap_or_default());
-        // The text of each domain's file, to locate diagnostics in: reading positions costs
-        // as much as parsing, so it is done only for a file with diagnostics.
-        let mut files: BTreeMap<Name, (&Path, &str)> = BTreeMap::new();
         // Reading and the per-domain checks are independent per file: spread them over the
         // cores, then combine in file order so the result does not depend on the threads.
-        let lowered = crate::parallel::map(manifests, |source| {
-            let (manifest, parsed) = parse_manifest(&source.text, &source.path);
-            let lowered = manifest.map(|manifest| lower_partially(&manifest));
-            (parsed, lowered)
+        let read = crate::parallel::map(manifests, |source| {
+            let mut document = read_manifest(&source.text, &source.path);
+            // The manifest is done with once the domain is built; the document stays, to
+            // locate what later checks find.
+            let lowered = document.value.take().as_ref().map(lower_partially);
+            (document, lowered)
         });
-        for (source, (parsed, lowered)) in manifests.iter().zip(lowered) {
-            diagnostics.extend(parsed);
-            let Some((mut domain, mut found)) = lowered else { continue };
-            if let Some(domain) = &mut domain {
-                let dir = source.path.parent().unwrap_or(Path::new(""));
-                crate::contract::attach(domain, dir, read_schema, &mut found);
-                let stem = source.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-                if stem != domain.name.as_str() {
-                    found.push(
-                        Diagnostic::error(
-                            FieldPath::root().key("domain"),
-                            format!("domain `{}` is in file `{stem}.yaml`", domain.name),
-                        )
-                        .with_hint(format!("rename the file to `{}.yaml`, or the domain to `{stem}`", domain.name)),
-                    );
-                }
-                if let Some((other, _)) = files.get(&domain.name) {
-                    found.push(
-                        Diagnostic::error(
-                            FieldPath::root().key("domain"),
-                            format!("domain `{}` is also defined in `{}`", domain.name, other.display()),
-                        )
-                        .with_hint("give each domain one manifest"),
-                    );
-                }
+        // The document of each domain in the project, to locate the cross-domain diagnostics.
+        let mut documents: BTreeMap<Name, Document<DomainManifest>> = BTreeMap::new();
+        for (document, lowered) in read {
+            diagnostics.extend(document.diagnostics.clone());
+            let Some(Lowered { domain, diagnostics: mut found, origins }) = lowered else { continue };
+            let Some(mut domain) = domain else {
+                diagnostics.extend(document.locate(found));
+                continue;
+            };
+            let file = document.file();
+            crate::contract::attach(&mut domain, file.parent().unwrap_or(Path::new("")), read_schema, &mut found);
+            let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            if stem != domain.name.as_str() {
+                found.push(
+                    Diagnostic::error(
+                        DiagnosticKind::FileNameMismatch,
+                        FieldPath::root().key("domain"),
+                        format!(
+                            "domain `{}` is in file `{}`",
+                            domain.name,
+                            file.file_name().unwrap_or_default().to_string_lossy()
+                        ),
+                    )
+                    .with_hint(format!("rename the file to `{}.yaml`, or the domain to `{stem}`", domain.name)),
+                );
             }
-            if !found.is_empty() {
-                locate_all(&mut found, &SourceMap::parse(&source.text), &source.path);
+            if let Some(other) = documents.get(&domain.name) {
+                found.push(
+                    Diagnostic::error(
+                        DiagnosticKind::DuplicateDomain,
+                        FieldPath::root().key("domain"),
+                        format!("domain `{}` is also defined in `{}`", domain.name, other.file().display()),
+                    )
+                    .with_hint("give each domain one manifest"),
+                );
+                diagnostics.extend(document.locate(found));
+                continue;
             }
-            diagnostics.extend(found);
+            diagnostics.extend(document.locate(found));
             // A domain with errors still takes part in the cross-domain checks, so one run
             // reports everything; the project as a whole is then not returned.
-            if let Some(domain) = domain
-                && !files.contains_key(&domain.name)
-            {
-                files.insert(domain.name.clone(), (&source.path, &source.text));
-                project.add(domain);
-            }
+            documents.insert(domain.name.clone(), document);
+            project.add_lowered(domain, origins);
         }
 
-        let mut found = project.validate();
-        let mut source_maps: BTreeMap<&Path, SourceMap> = BTreeMap::new();
-        for diagnostic in found.iter_mut() {
-            let file = diagnostic.domain.as_deref().and_then(|d| Name::new(d).ok()).and_then(|d| files.get(&d));
-            if let Some((path, text)) = file {
-                let source_map = source_maps.entry(*path).or_insert_with(|| SourceMap::parse(text));
-                let mut one = Diagnostics::from_iter([diagnostic.clone()]);
-                locate_all(&mut one, source_map, path);
-                if let Some(located) = one.into_iter().next() {
-                    *diagnostic = located;
-                }
+        for diagnostic in project.validate() {
+            let document = diagnostic.domain.as_deref().and_then(|d| Name::new(d).ok()).and_then(|d| documents.get(&d));
+            match document {
+                Some(document) => diagnostics.extend(document.locate(Diagnostics::from_iter([diagnostic]))),
+                None => diagnostics.push(diagnostic),
             }
         }
-        diagnostics.extend(found);
         diagnostics.sort();
-        let ok = settings.is_some() && !diagnostics.has_errors();
-        (ok.then_some(project), diagnostics)
+        (project, diagnostics)
+    }
+
+    /// Builds every domain and checks them together, as [`Project::from_sources`] does for
+    /// manifest files: every diagnostic of every domain and of the cross-domain checks (a
+    /// domain with errors still takes part in those, minus its broken entries), and the
+    /// project only without errors.
+    ///
+    /// ```
+    /// use fanout::build::{DomainBuilder, QueueBuilder};
+    /// use fanout::{Project, Settings};
+    ///
+    /// let (project, diagnostics) = Project::from_builders(
+    ///     Settings::default(),
+    ///     [DomainBuilder::new("billing").queue(QueueBuilder::standard("inbox").subscribe("invoices"))],
+    /// );
+    /// assert!(project.is_none());
+    /// assert_eq!(
+    ///     diagnostics.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+    ///     ["queue `inbox` subscribes to `billing/invoices`, but domain `billing` has no topic `invoices`"],
+    /// );
+    /// ```
+    ///
+    /// A topic with an event schema ([`TopicBuilder::schema`](crate::build::TopicBuilder::schema)) gets an error here, as no
+    /// files are read: use [`Project::from_builders_with_schemas`].
+    pub fn from_builders(
+        settings: Settings,
+        domains: impl IntoIterator<Item = DomainBuilder>,
+    ) -> (Option<Project>, Diagnostics) {
+        Self::from_builders_with_schemas(settings, domains, Path::new(""), &|_| None)
+    }
+
+    /// Like [`Project::from_builders`], and reads the event schema of every topic that
+    /// names one, as a manifest's are read: the path joined to `schema_dir` (where the
+    /// manifest would be), read by `read_schema` ([`crate::load::schema_reader`] reads files inside the repo).
+    /// The schemas get the checks a manifest's get, and are published in SSM.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use fanout::build::{DomainBuilder, TopicBuilder};
+    /// use fanout::{Project, Settings};
+    ///
+    /// let schema = r#"{ "type": "object", "required": ["id"] }"#;
+    /// let (project, diagnostics) = Project::from_builders_with_schemas(
+    ///     Settings::default(),
+    ///     [DomainBuilder::new("billing").topic(TopicBuilder::standard("invoices").schema("schemas/invoices.json"))],
+    ///     Path::new("domains"),
+    ///     &|path| Some(if path == Path::new("domains/schemas/invoices.json") { Ok(schema.to_string()) } else { Err("not found".to_string()) }),
+    /// );
+    /// assert!(diagnostics.is_empty(), "{diagnostics}");
+    /// let template = project.expect("valid").template("billing", "dev")?;
+    /// assert!(template.resources.contains_key("InvoicesTopicSchemaParameter"));
+    /// # Ok::<(), fanout::LookupError>(())
+    /// ```
+    pub fn from_builders_with_schemas(
+        settings: Settings,
+        domains: impl IntoIterator<Item = DomainBuilder>,
+        schema_dir: &Path,
+        read_schema: crate::contract::ReadSchema<'_>,
+    ) -> (Option<Project>, Diagnostics) {
+        let mut project = Project::new(settings);
+        let mut diagnostics = Diagnostics::default();
+        for builder in domains {
+            let Lowered { mut domain, diagnostics: mut found, origins } = builder.build_partially();
+            if let Some(domain) = &mut domain {
+                let mut read = Diagnostics::default();
+                crate::contract::attach(domain, schema_dir, read_schema, &mut read);
+                found
+                    .extend(read.into_iter().map(|diagnostic| diagnostic.in_domain(domain.name.to_string())).collect());
+            }
+            if let Some(domain) = domain {
+                if project.domains.contains_key(&domain.name) {
+                    found.push(
+                        Diagnostic::error(
+                            DiagnosticKind::DuplicateDomain,
+                            FieldPath::root().key("domain"),
+                            format!("domain `{}` is added twice", domain.name),
+                        )
+                        .with_hint("add each domain once")
+                        .in_domain(domain.name.to_string()),
+                    );
+                } else {
+                    project.add_lowered(domain, origins);
+                }
+            }
+            diagnostics.extend(found);
+        }
+        diagnostics.extend(project.validate());
+        diagnostics.sort();
+        let valid = !diagnostics.has_errors();
+        (valid.then_some(project), diagnostics)
     }
 
     /// The checks that need more than one domain, or the stages: subscribed topics exist and
@@ -350,21 +493,22 @@ impl Project {
             found
         });
         let mut found: Diagnostics = found.into_iter().flatten().collect();
-        found.extend(crate::check::names::collisions(self));
-        found.extend(crate::check::cycles::cycles(self));
+        found.extend(names::collisions(self));
+        found.extend(cycles::cycles(self));
         found
     }
 
     fn check_subscriptions(&self, domain: &Domain, diagnostics: &mut Diagnostics) {
         for (queue_name, queue) in &domain.queues {
             for (index, subscription) in queue.subscriptions.iter().enumerate() {
-                let path = crate::check::cycles::subscription_topic_path(queue_name, index);
+                let path = self.subscription_path(&domain.name, queue_name, index).key("topic");
                 let topic = &subscription.topic;
                 let Some(owner) = self.domains.get(&topic.domain) else {
                     // A domain of another repo: its topic is found through SSM at deploy.
                     if crate::synth::subscription_redrive(self, queue, subscription) == crate::synth::Redrive::None {
                         diagnostics.push(
                             Diagnostic::warning(
+                                DiagnosticKind::UndeliveredDropped,
                                 path,
                                 format!("what SNS cannot deliver from `{topic}` to queue `{queue_name}` is dropped: the queue has `dead_letter: false`, and the topic's kind, which a dead-letter queue must match, is known only at deploy"),
                             )
@@ -375,6 +519,7 @@ impl Project {
                 };
                 let Some(found) = owner.topics.get(&topic.topic) else {
                     let mut diagnostic = Diagnostic::error(
+                        DiagnosticKind::UnknownTopic,
                         path,
                         format!(
                             "queue `{queue_name}` subscribes to `{topic}`, but domain `{}` has no topic `{}`",
@@ -397,14 +542,14 @@ impl Project {
                 };
                 match (queue.kind.is_fifo(), found.kind.is_fifo()) {
                     (true, false) => diagnostics.push(
-                        Diagnostic::error(path, format!("queue `{queue_name}` is FIFO but subscribes to standard topic `{topic}`"))
+                        Diagnostic::error(DiagnosticKind::FifoQueueOnStandardTopic, path, format!("queue `{queue_name}` is FIFO but subscribes to standard topic `{topic}`"))
                             .with_hint(format!(
                                 "make the topic FIFO (`fifo: true` in domain `{}`) or make this queue standard; AWS rejects this subscription",
                                 topic.domain
                             )),
                     ),
                     (false, true) => diagnostics.push(
-                        Diagnostic::warning(path, format!("standard queue `{queue_name}` subscribes to FIFO topic `{topic}`: ordering and deduplication are lost"))
+                        Diagnostic::warning(DiagnosticKind::StandardQueueOnFifoTopic, path, format!("standard queue `{queue_name}` subscribes to FIFO topic `{topic}`: ordering and deduplication are lost"))
                             .with_hint("make this queue FIFO (`fifo: true`) to keep the order"),
                     ),
                     _ => {}
@@ -420,6 +565,7 @@ impl Project {
         if stack.len() > limits::STACK_NAME {
             diagnostics.push(
                 Diagnostic::error(
+                    DiagnosticKind::StackNameTooLong,
                     FieldPath::root().key("domain"),
                     format!(
                         "stack name `{stack}` is {} characters; CloudFormation allows {}",
@@ -441,6 +587,7 @@ impl Project {
             if longest.len() > limits::QUEUE_NAME {
                 diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::QueueNameTooLong,
                         FieldPath::root().key("queues").key(name.to_string()),
                         format!(
                             "queue name `{longest}` is {} characters in stage `{stage}`; SQS allows {}",
@@ -460,6 +607,7 @@ impl Project {
             if queue.len() > limits::QUEUE_NAME {
                 diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::QueueNameTooLong,
                         FieldPath::root().key("alerts").key("email"),
                         format!(
                             "the dead-letter queue of the alert e-mails, `{queue}`, is {} characters in stage `{stage}`; SQS allows {}",
@@ -480,6 +628,7 @@ impl Project {
             if physical.len() > limits::TOPIC_NAME {
                 diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::TopicNameTooLong,
                         path.clone(),
                         format!(
                             "topic name `{physical}` is {} characters; SNS allows {}",
@@ -495,6 +644,7 @@ impl Project {
             if ssm.len() > limits::SSM_PARAMETER_NAME {
                 diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::SsmNameTooLong,
                         path,
                         format!(
                             "SSM parameter name `{ssm}` is {} characters; SSM allows {}",
@@ -521,6 +671,7 @@ impl Project {
             if count > max {
                 diagnostics.push(
                     Diagnostic::error(
+                        DiagnosticKind::TemplateLimit,
                         FieldPath::root(),
                         format!(
                             "the template of domain `{}` has {count} {what}; CloudFormation allows {max}",
@@ -541,6 +692,7 @@ impl Project {
             let ids = quote_list(&ids);
             diagnostics.push(
                 Diagnostic::error(
+                    DiagnosticKind::LogicalIdCollision,
                     FieldPath::root(),
                     format!("{first} and {second} both get the CloudFormation {what} {ids}"),
                 )
@@ -556,6 +708,7 @@ impl Project {
         if size > limits::TEMPLATE_BODY {
             diagnostics.push(
                 Diagnostic::error(
+                    DiagnosticKind::TemplateTooLarge,
                     FieldPath::root(),
                     format!(
                         "the template of domain `{}` is {size} bytes in stage `{stage}`; CloudFormation allows {}",
@@ -568,6 +721,7 @@ impl Project {
         } else if size > limits::TEMPLATE_BODY_INLINE {
             diagnostics.push(
                 Diagnostic::warning(
+                    DiagnosticKind::TemplateNeedsBucket,
                     FieldPath::root(),
                     format!(
                         "the template of domain `{}` is {size} bytes in stage `{stage}`, over the {} CloudFormation takes inline",

@@ -13,7 +13,6 @@ use crate::compliance::{self, Justification};
 use crate::model::{DeadLetter, Domain, Encryption, Queue, QueueKind, Subscription, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
-use crate::project::Project;
 use crate::template::{Output, Parameter, Resource, Template, get_att, json, reference, sub};
 
 mod alerts;
@@ -26,6 +25,17 @@ pub use http::{DEDUPLICATION_HEADER, GROUP_HEADER};
 
 const POLICY_VERSION: &str = "2012-10-17";
 const SNS_SERVICE: &str = "sns.amazonaws.com";
+
+/// What synthesis needs to know beyond the domain itself: the repo's SSM prefix and the
+/// kinds of the other domains' topics. A [`Project`](crate::Project) knows both.
+pub trait Context {
+    /// The prefix of every SSM parameter name, like `/fanout`.
+    fn ssm_prefix(&self) -> &str;
+
+    /// The kind of `topic` when its domain is known, or `None` when it is found through SSM
+    /// at deploy time.
+    fn topic_kind(&self, topic: &TopicRef) -> Option<TopicKind>;
+}
 
 /// A topic of another domain that a template reads from SSM at deploy time.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -44,7 +54,7 @@ pub struct TopicLookup {
 }
 
 /// The topics of other domains `domain` subscribes to, read from SSM at deploy.
-pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<TopicLookup> {
+pub fn topic_lookups(project: &dyn Context, domain: &Domain, stage: &Name) -> Vec<TopicLookup> {
     let mut lookups: BTreeMap<TopicRef, TopicLookup> = BTreeMap::new();
     for queue in domain.queues.values() {
         for subscription in &queue.subscriptions {
@@ -54,7 +64,7 @@ pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<To
             let lookup = lookups.entry(subscription.topic.clone()).or_insert_with(|| TopicLookup {
                 topic: subscription.topic.clone(),
                 parameter: logical_id::topic_arn_lookup(&subscription.topic),
-                ssm_name: naming::topic_arn_parameter(&project.settings.ssm_prefix, stage, &subscription.topic),
+                ssm_name: naming::topic_arn_parameter(project.ssm_prefix(), stage, &subscription.topic),
                 requires_fifo: false,
                 requires_standard: false,
             });
@@ -69,9 +79,10 @@ pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<To
 /// Synthesizes `domain`'s template for `stage`.
 ///
 /// The project gives the settings (the SSM prefix) and the other domains, whose topics'
-/// kinds decide some resources. Check the project first ([`Project::validate`]): synthesis
-/// itself never fails, but only a valid project gives a template AWS accepts.
-/// [`Project::template`] does the lookups by name.
+/// kinds decide some resources. Check the project first
+/// ([`Project::validate`](crate::Project::validate)): synthesis itself never fails, but only a
+/// valid project gives a template AWS accepts. [`Project::template`](crate::Project::template)
+/// does the lookups by name.
 ///
 /// ```
 /// use fanout::build::{DomainBuilder, TopicBuilder};
@@ -83,7 +94,7 @@ pub fn topic_lookups(project: &Project, domain: &Domain, stage: &Name) -> Vec<To
 /// assert!(template.to_json().contains("dev-billing-invoices-issued"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn synth(project: &Project, domain: &Domain, stage: &Name) -> Template {
+pub fn synth(project: &dyn Context, domain: &Domain, stage: &Name) -> Template {
     let mut synth = Synth::new(project, domain, stage, Detail::Full);
     synth.run();
     synth.template
@@ -95,7 +106,7 @@ pub fn synth(project: &Project, domain: &Domain, stage: &Name) -> Template {
 ///
 /// It runs the same code as [`synth`], so validation counts and compares exactly what
 /// synthesis produces, at a fraction of the cost: building the contents is most of it.
-pub(crate) fn outline(project: &Project, domain: &Domain, stage: &Name) -> (Template, Vec<Collision>) {
+pub(crate) fn outline(project: &dyn Context, domain: &Domain, stage: &Name) -> (Template, Vec<Collision>) {
     let mut synth = Synth::new(project, domain, stage, Detail::Outline);
     synth.run();
     (synth.template, synth.collisions)
@@ -111,7 +122,7 @@ enum Detail {
 }
 
 struct Synth<'a> {
-    project: &'a Project,
+    project: &'a dyn Context,
     domain: &'a Domain,
     stage: &'a Name,
     detail: Detail,
@@ -137,7 +148,7 @@ pub(crate) struct Collision {
 }
 
 impl<'a> Synth<'a> {
-    fn new(project: &'a Project, domain: &'a Domain, stage: &'a Name, detail: Detail) -> Self {
+    fn new(project: &'a dyn Context, domain: &'a Domain, stage: &'a Name, detail: Detail) -> Self {
         let mut tags: BTreeMap<&str, &str> = domain.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         tags.insert("domain", domain.name.as_str());
         tags.insert("stage", stage.as_str());
@@ -346,7 +357,7 @@ impl<'a> Synth<'a> {
         let topic_ref = || TopicRef::new(domain.clone(), name.clone());
         self.resource(logical_id::topic_arn_parameter(name), |s| {
             let topic_ref = topic_ref();
-            let ssm_name = naming::topic_arn_parameter(&s.project.settings.ssm_prefix, s.stage, &topic_ref);
+            let ssm_name = naming::topic_arn_parameter(s.project.ssm_prefix(), s.stage, &topic_ref);
             let parameter_tags = s.parameter_tags();
             let mut parameter = json!({
                 "Name": ssm_name,
@@ -559,7 +570,7 @@ impl Synth<'_> {
 
 /// Whether a standard queue subscribes to a FIFO topic: SNS puts what it cannot deliver
 /// from a FIFO topic only into a FIFO queue, so the queue gets a FIFO dead-letter queue.
-pub(crate) fn needs_fifo_dead_letter(project: &Project, queue: &Queue) -> bool {
+pub(crate) fn needs_fifo_dead_letter(project: &dyn Context, queue: &Queue) -> bool {
     !queue.kind.is_fifo()
         && queue.subscriptions.iter().any(|s| project.topic_kind(&s.topic).is_some_and(TopicKind::is_fifo))
 }
@@ -577,7 +588,7 @@ pub(crate) enum Redrive {
 }
 
 /// Where SNS puts what it cannot deliver through `subscription` of `queue`.
-pub(crate) fn subscription_redrive(project: &Project, queue: &Queue, subscription: &Subscription) -> Redrive {
+pub(crate) fn subscription_redrive(project: &dyn Context, queue: &Queue, subscription: &Subscription) -> Redrive {
     match (queue.kind.is_fifo(), project.topic_kind(&subscription.topic)) {
         (true, _) => Redrive::OwnKind,
         (false, Some(kind)) if kind.is_fifo() => Redrive::Fifo,
@@ -590,14 +601,14 @@ pub(crate) fn subscription_redrive(project: &Project, queue: &Queue, subscriptio
 
 /// Whether a queue with `dead_letter: false` needs a dead-letter queue of its own kind for
 /// what SNS cannot deliver.
-pub(crate) fn needs_subscription_dead_letter(project: &Project, queue: &Queue) -> bool {
+pub(crate) fn needs_subscription_dead_letter(project: &dyn Context, queue: &Queue) -> bool {
     queue.dead_letter.is_none()
         && queue.subscriptions.iter().any(|s| subscription_redrive(project, queue, s) == Redrive::OwnKind)
 }
 
 /// Whether a queue has a dead-letter queue of its own kind: its redrive target, or with
 /// `dead_letter: false` the one of its subscriptions.
-pub(crate) fn has_dead_letter_queue(project: &Project, queue: &Queue) -> bool {
+pub(crate) fn has_dead_letter_queue(project: &dyn Context, queue: &Queue) -> bool {
     queue.dead_letter.is_some() || needs_subscription_dead_letter(project, queue)
 }
 

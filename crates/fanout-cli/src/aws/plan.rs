@@ -54,16 +54,57 @@ pub fn text(plan: &Plan, findings: &[Finding], allow_replacement: bool) -> Strin
     text
 }
 
-/// A plan as a Markdown section, for a pull-request comment.
-pub fn markdown(stack: &str, plan: &Plan, findings: &[Finding], new_stack: bool) -> String {
-    let mut text = format!("### `{stack}`{}\n\n", if new_stack { " (new stack)" } else { "" });
-    if plan.is_empty() {
-        text.push_str("No changes.\n\n");
-        return text;
+/// How much a stack's section of a pull-request comment matters: the comment lists the
+/// stacks in this order, so what a reviewer must look at comes before what they may skip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Weight {
+    /// The plan could not be made.
+    Failed,
+    /// A change the deploy refuses without `--allow-replacement`, or can never make.
+    Refused,
+    /// A resource would be replaced.
+    Replaces,
+    /// Changes, none replacing anything.
+    Changes,
+    /// Nothing would change.
+    Unchanged,
+}
+
+/// The weight of a plan.
+pub fn weight(plan: &Plan, findings: &[Finding]) -> Weight {
+    if findings.iter().any(|f| f.blocks(false)) {
+        Weight::Refused
+    } else if plan.changes.iter().any(|c| c.replacement == Some(Replacement::Always) && c.action != Action::Add) {
+        Weight::Replaces
+    } else if plan.is_empty() {
+        Weight::Unchanged
+    } else {
+        Weight::Changes
     }
-    text.push_str(&format!("{}.\n\n", summary(plan)));
+}
+
+/// A plan as a collapsed Markdown section of a pull-request comment: the summary line shows,
+/// the table of resources (replacements first) opens on a click, findings stay visible.
+pub fn markdown(stack: &str, plan: &Plan, findings: &[Finding], new_stack: bool) -> String {
+    let new = if new_stack { " (new stack)" } else { "" };
+    if plan.is_empty() {
+        return format!("- `{stack}`{new}: no changes\n");
+    }
+    let flag = match weight(plan, findings) {
+        Weight::Refused => " · **refused without `--allow-replacement`**",
+        Weight::Replaces => " · **replaces resources**",
+        _ => "",
+    };
+    let mut text = format!("<details><summary><code>{stack}</code>{new}: {}{flag}</summary>\n\n", summary(plan));
     text.push_str("| | Resource | Type | Replacement |\n|---|---|---|---|\n");
-    for c in &plan.changes {
+    let mut changes: Vec<_> = plan.changes.iter().collect();
+    // Replacements first, then what may replace; the rest in the change set's order.
+    changes.sort_by_key(|c| match c.replacement {
+        Some(Replacement::Always) if c.action != Action::Add => 0,
+        Some(Replacement::Conditional) => 1,
+        _ => 2,
+    });
+    for c in changes {
         let replacement = match (c.action, c.replacement, &c.physical_id) {
             (Action::Import, _, Some(id)) => format!("no, imported from `{id}`"),
             (_, Some(Replacement::Always), _) if c.recreated_by.is_empty() => "**yes**".to_string(),
@@ -78,13 +119,48 @@ pub fn markdown(stack: &str, plan: &Plan, findings: &[Finding], new_stack: bool)
             c.resource_type
         ));
     }
-    text.push('\n');
+    text.push_str("\n</details>\n\n");
     for finding in findings {
         let label = if finding.blocks(false) { "**Refused without `--allow-replacement`**" } else { "Warning" };
         text.push_str(&format!("- {label}: {finding} ({})\n", finding.hint()));
     }
     if !findings.is_empty() {
         text.push('\n');
+    }
+    text
+}
+
+/// The longest comment GitHub accepts is 65,536 characters; the CI examples put a marker line
+/// in front of the plan, so the plan keeps well below.
+pub const COMMENT_LIMIT: usize = 65_000;
+
+/// A whole pull-request comment: a heading, then each stack's section, heaviest first (stable
+/// within a weight), cut at a section boundary with a note when it would exceed `limit`
+/// characters.
+pub fn comment(stage: &str, mut sections: Vec<(Weight, String)>, limit: usize) -> String {
+    sections.sort_by_key(|(weight, _)| *weight);
+    let count = |weight: Weight| sections.iter().filter(|(w, _)| *w == weight).count();
+    let changed = sections.len() - count(Weight::Unchanged) - count(Weight::Failed);
+    let mut text =
+        format!("## fanout diff: stage `{stage}`\n\n{} to change, {} unchanged", changed, count(Weight::Unchanged));
+    for (weight, what) in [(Weight::Failed, "failed"), (Weight::Refused, "refused"), (Weight::Replaces, "replacing")] {
+        if count(weight) > 0 {
+            text.push_str(&format!(", {} {what}", count(weight)));
+        }
+    }
+    text.push_str(".\n\n");
+    let total = sections.len();
+    for (shown, (_, section)) in sections.into_iter().enumerate() {
+        let note = format!(
+            "\n**Not shown: {}**, as the comment would be longer than GitHub allows. \
+             Run `fanout diff --stage {stage}` for the whole plan.\n",
+            crate::render::plural(total - shown, "more stack")
+        );
+        if text.chars().count() + section.chars().count() + note.chars().count() > limit {
+            text.push_str(&note);
+            return text;
+        }
+        text.push_str(&section);
     }
     text
 }
@@ -128,9 +204,64 @@ mod tests {
     }
 
     #[test]
+    fn comment_puts_the_heaviest_stacks_first_and_keeps_order_within_a_weight() {
+        let sections = vec![
+            (super::Weight::Unchanged, "- `dev-a`: no changes\n".to_string()),
+            (super::Weight::Changes, "changes b\n".to_string()),
+            (super::Weight::Refused, "refused c\n".to_string()),
+            (super::Weight::Changes, "changes d\n".to_string()),
+            (super::Weight::Failed, "failed e\n".to_string()),
+        ];
+        let comment = super::comment("dev", sections, super::COMMENT_LIMIT);
+        assert_eq!(
+            comment,
+            "## fanout diff: stage `dev`\n\n3 to change, 1 unchanged, 1 failed, 1 refused.\n\n\
+             failed e\nrefused c\nchanges b\nchanges d\n- `dev-a`: no changes\n"
+        );
+    }
+
+    #[test]
+    fn comment_is_cut_at_a_stack_with_a_note_when_over_the_limit() {
+        let sections: Vec<_> = (0..100).map(|i| (super::Weight::Changes, format!("{i:0>99}\n"))).collect();
+        let comment = super::comment("prod", sections, 5_000);
+        assert!(comment.chars().count() <= 5_000, "{} characters", comment.chars().count());
+        let shown = comment.lines().filter(|line| line.len() == 99).count();
+        assert!(shown > 40 && shown < 50, "{shown} stacks shown");
+        assert!(
+            comment.ends_with(&format!(
+                "**Not shown: {} more stacks**, as the comment would be longer than GitHub allows. \
+                 Run `fanout diff --stage prod` for the whole plan.\n",
+                100 - shown
+            )),
+            "{comment}"
+        );
+    }
+
+    #[test]
+    fn markdown_collapses_a_stack_and_lists_replacements_first() {
+        let mut plan = new_stack_with_an_import();
+        let mut replaced = change("InvoicesTopic", Action::Modify, None);
+        replaced.replacement = Some(fanout_aws::Replacement::Always);
+        plan.changes.push(replaced);
+        let markdown = super::markdown("dev-billing", &plan, &[], false);
+        assert!(
+            markdown.starts_with(
+                "<details><summary><code>dev-billing</code>: 1 to import, 1 to add, 1 to change, 0 to remove \
+                 · **replaces resources**</summary>\n\n| | Resource | Type | Replacement |\n|---|---|---|---|\n\
+                 | ± | `InvoicesTopic` |"
+            ),
+            "{markdown}"
+        );
+        assert_eq!(super::weight(&plan, &[]), super::Weight::Replaces);
+    }
+
+    #[test]
     fn markdown_counts_and_names_what_is_imported() {
         let markdown = super::markdown("dev-billing", &new_stack_with_an_import(), &[], true);
-        assert!(markdown.contains("1 to import, 1 to add, 0 to change, 0 to remove.\n"), "{markdown}");
+        assert!(
+            markdown.contains(" (new stack): 1 to import, 1 to add, 0 to change, 0 to remove</summary>"),
+            "{markdown}"
+        );
         assert!(
             markdown.contains(
                 "| ← | `InvoicesQueue` | `AWS::SQS::Queue` | no, imported from `https://sqs.eu-west-1.amazonaws.com/1/dev-billing-invoices` |\n"

@@ -9,7 +9,7 @@ use crate::aws::args::TemplateBucketArgs;
 use crate::aws::connect;
 use crate::aws::progress::{Display, Printer};
 use crate::aws::report;
-use crate::commands::validate::Format;
+use crate::commands::TextOrJson as Format;
 use crate::style::GOOD;
 use crate::{GlobalArgs, Outcome, selection};
 

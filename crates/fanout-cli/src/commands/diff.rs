@@ -24,7 +24,7 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// Exit 1 when any stack would change
+    /// Exit 3 when any stack would change (0 when none would, 1 and 2 as always)
     #[arg(long)]
     pub exit_code: bool,
 
@@ -76,21 +76,20 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
             );
         }
         Format::Markdown => {
-            let _ = writeln!(out, "## fanout diff: stage `{stage}`\n");
-            for report in &reports {
-                match &report.result {
+            let sections = reports
+                .iter()
+                .filter_map(|report| match &report.result {
                     Ok(StackOutcome::Planned { plan, findings, new_stack }) => {
-                        let _ = write!(out, "{}", plan::markdown(&report.stack, plan, findings, *new_stack));
+                        Some((plan::weight(plan, findings), plan::markdown(&report.stack, plan, findings, *new_stack)))
                     }
                     Ok(StackOutcome::NoChanges { .. }) => {
-                        let _ = writeln!(out, "### `{}`\n\nNo changes.\n", report.stack);
+                        Some((plan::Weight::Unchanged, format!("- `{}`: no changes\n", report.stack)))
                     }
-                    Ok(_) => {}
-                    Err(err) => {
-                        let _ = writeln!(out, "### `{}`\n\n**Error**: {err}\n", report.stack);
-                    }
-                }
-            }
+                    Ok(_) => None,
+                    Err(err) => Some((plan::Weight::Failed, format!("- `{}`: **error**: {err}\n\n", report.stack))),
+                })
+                .collect();
+            let _ = write!(out, "{}", plan::comment(stage.as_str(), sections, plan::COMMENT_LIMIT));
         }
         Format::Text => {
             for report in &reports {
@@ -115,5 +114,11 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
         }
     }
     let changes = reports.iter().any(|r| r.result.as_ref().is_ok_and(StackOutcome::has_changes));
-    Ok(if failed || (args.exit_code && changes) { Outcome::ActionNeeded } else { Outcome::Success })
+    Ok(if failed {
+        Outcome::ActionNeeded
+    } else if args.exit_code && changes {
+        Outcome::ChangesPlanned
+    } else {
+        Outcome::Success
+    })
 }

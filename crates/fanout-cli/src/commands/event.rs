@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use fanout::{Diagnostic, FieldPath, TopicRef};
+use fanout::{Diagnostic, DiagnosticKind, FieldPath, TopicRef};
 
 use crate::commands::load_checked;
 use crate::workspace::Workspace;
@@ -62,31 +62,42 @@ fn check(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Outcome> {
     };
     let file = args.file.display();
     let limit = fanout::limits::SNS_MESSAGE_BYTES as u64;
-    let read = if args.file.as_os_str() == "-" {
-        fanout::files::read_bounded(std::io::stdin().lock(), &args.file, limit)
-    } else {
-        fanout::files::read_regular(&args.file, limit)
+    let not_json = |reason: String| {
+        render::diagnostic(
+            &Diagnostic::error(
+                DiagnosticKind::EventNotJson,
+                FieldPath::root(),
+                format!("`{file}` is not JSON: {reason}"),
+            )
+            .with_hint("an event is one JSON document"),
+        );
+        Ok(Outcome::ActionNeeded)
     };
-    let bytes = match read {
-        Ok(bytes) => bytes,
-        Err(fanout::files::ReadError::TooLarge { .. }) => {
+    let read = if args.file.as_os_str() == "-" {
+        fanout::load::read_bounded(std::io::stdin().lock(), &args.file, limit).map(String::from_utf8)
+    } else {
+        fanout::load::read_text(&args.file, limit).map(Ok)
+    };
+    let text = match read {
+        Ok(Ok(text)) => text,
+        Ok(Err(err)) => return not_json(err.to_string()),
+        Err(fanout::load::LoadError::TooLarge { .. }) => {
             render::diagnostic(
-                &Diagnostic::error(FieldPath::root(), format!("`{file}` is larger than {limit} bytes"))
-                    .with_hint("SNS takes messages of at most 256 KiB; an event is one JSON document"),
+                &Diagnostic::error(
+                    DiagnosticKind::EventTooLarge,
+                    FieldPath::root(),
+                    format!("`{file}` is larger than {limit} bytes"),
+                )
+                .with_hint("SNS takes messages of at most 256 KiB; an event is one JSON document"),
             );
             return Ok(Outcome::ActionNeeded);
         }
+        Err(err @ fanout::load::LoadError::NotUtf8 { .. }) => return not_json(err.reason()),
         Err(err) => return Err(anyhow::Error::new(err)).context("Cannot read the event"),
     };
-    let event: serde_json::Value = match serde_json::from_slice(&bytes) {
+    let event: serde_json::Value = match serde_json::from_str(&text) {
         Ok(event) => event,
-        Err(err) => {
-            render::diagnostic(
-                &Diagnostic::error(FieldPath::root(), format!("`{file}` is not JSON: {err}"))
-                    .with_hint("an event is one JSON document"),
-            );
-            return Ok(Outcome::ActionNeeded);
-        }
+        Err(err) => return not_json(err.to_string()),
     };
     let violations = fanout::contract::check_event(schema, &event).map_err(anyhow::Error::msg)?;
     if violations.is_empty() {
@@ -99,7 +110,7 @@ fn check(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Outcome> {
             violation.path, violation.message
         );
         render::diagnostic(
-            &Diagnostic::error(FieldPath::root(), message)
+            &Diagnostic::error(DiagnosticKind::EventSchemaMismatch, FieldPath::root(), message)
                 .with_hint(format!("rule `{}` of the schema", violation.rule)),
         );
     }

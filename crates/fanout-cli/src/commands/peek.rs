@@ -6,7 +6,7 @@ use std::io::Write;
 use fanout_aws::Peeked;
 
 use crate::aws::connect;
-use crate::commands::validate::Format;
+use crate::commands::TextOrJson as Format;
 use crate::style::{BOLD, DIM, WARNING};
 use crate::{GlobalArgs, Outcome, render, selection};
 

@@ -6,13 +6,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use fanout::{Diagnostic, FieldPath, TopicKind};
+use fanout::{Diagnostic, DiagnosticKind, FieldPath, TopicKind};
 use fanout_aws::{PublishOptions, PublishProgress, PublishTopic};
 
 use crate::aws::connect;
 use crate::aws::meter::Meter;
 use crate::aws::progress::{Display, to_json};
-use crate::commands::validate::Format;
+use crate::commands::TextOrJson as Format;
 use crate::style::{ERROR, GOOD, HINT};
 use crate::{GlobalArgs, Outcome, render, selection};
 
@@ -68,17 +68,14 @@ const MAX_EVENTS_BYTES: u64 = 256 * 1024 * 1024;
 
 fn read(file: &Path) -> anyhow::Result<(String, String)> {
     // A regular file or standard input, never a pipe or device that would block or never end.
-    let (name, bytes) = if file.as_os_str() == "-" {
-        let bytes = fanout::files::read_bounded(std::io::stdin().lock(), file, MAX_EVENTS_BYTES)
+    if file.as_os_str() == "-" {
+        let bytes = fanout::load::read_bounded(std::io::stdin().lock(), file, MAX_EVENTS_BYTES)
             .context("Cannot read the events from stdin")?;
-        ("stdin".to_string(), bytes)
-    } else {
-        let name = file.display().to_string();
-        let bytes =
-            fanout::files::read_regular(file, MAX_EVENTS_BYTES).with_context(|| format!("Cannot read `{name}`"))?;
-        (name, bytes)
-    };
-    let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("`{name}` is not UTF-8 text"))?;
+        let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("`stdin` is not UTF-8 text"))?;
+        return Ok(("stdin".to_string(), text));
+    }
+    let name = file.display().to_string();
+    let text = fanout::load::read_text(file, MAX_EVENTS_BYTES).with_context(|| format!("Cannot read `{name}`"))?;
     Ok((name, text))
 }
 
@@ -107,7 +104,8 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs) -> anyhow::Result<Outcome> {
         Ok(publications) => publications,
         Err(problems) => {
             for problem in &problems {
-                let mut diagnostic = Diagnostic::error(FieldPath::root(), problem.message.clone());
+                let mut diagnostic =
+                    Diagnostic::error(DiagnosticKind::EventNotPublishable, FieldPath::root(), problem.message.clone());
                 if let Some(hint) = &problem.hint {
                     diagnostic = diagnostic.with_hint(hint.clone());
                 }

@@ -8,7 +8,7 @@ use fanout_aws::{RedriveFrom, RedriveProgress, Redriven, Unmoved};
 use crate::aws::connect;
 use crate::aws::meter::Meter;
 use crate::aws::progress::{Display, to_json};
-use crate::commands::validate::Format;
+use crate::commands::TextOrJson as Format;
 use crate::style::{ERROR, GOOD, HINT, WARNING};
 use crate::{GlobalArgs, Outcome, render, selection};
 

@@ -7,7 +7,7 @@ use fanout_aws::{Counts, DeadLetterRole, QueueHealth, StatusReport};
 
 use crate::aws::connect;
 use crate::aws::progress::to_json;
-use crate::commands::validate::Format;
+use crate::commands::TextOrJson as Format;
 use crate::style::{ERROR, GOOD, HINT};
 use crate::{GlobalArgs, Outcome, render, selection};
 

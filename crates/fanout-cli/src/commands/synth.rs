@@ -3,9 +3,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use fanout::Name;
+use fanout::{Diagnostic, DiagnosticKind, FieldPath, Location, Name};
 
-use crate::commands::load_checked;
+use crate::commands::DiagnosticFormat;
 use crate::workspace::Workspace;
 use crate::{GlobalArgs, Outcome, output, render, selection};
 
@@ -26,6 +26,11 @@ pub struct SynthArgs {
     /// The folder to write templates into [default: `templates/` of the repo]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// How diagnostics (and, with `--check`, templates that differ) are shown: `github` prints
+    /// GitHub workflow commands (annotations on a pull request), `sarif` one SARIF 2.1.0 log
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+    pub format: DiagnosticFormat,
 }
 
 /// What happened to one template file.
@@ -39,7 +44,15 @@ enum Status {
 
 pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
     let workspace = Workspace::discover(global, args.manifests.as_deref())?;
-    let Some(project) = load_checked(global, &workspace)? else {
+    let (project, mut diagnostics) = workspace.load()?;
+    let text = args.format == DiagnosticFormat::Text;
+    if text {
+        render::diagnostics(&diagnostics, global.quiet);
+    }
+    let Some(project) = project else {
+        if !text {
+            args.format.show(&diagnostics, &workspace.root, global.quiet)?;
+        }
         return Ok(Outcome::ActionNeeded);
     };
     let out = match &args.out {
@@ -81,6 +94,14 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
     report.sort();
 
     let changed: Vec<&(Status, PathBuf)> = report.iter().filter(|(status, _)| *status != Status::Unchanged).collect();
+    if args.check && !text {
+        // One document for CI: the manifests' diagnostics and every template that differs.
+        for (status, path) in &changed {
+            diagnostics.push(differs(*status, path));
+        }
+        args.format.show(&diagnostics, &workspace.root, global.quiet)?;
+        return Ok(if changed.is_empty() { Outcome::Success } else { Outcome::ActionNeeded });
+    }
     if args.check {
         for (status, path) in &changed {
             let what = match status {
@@ -124,7 +145,30 @@ pub fn run(global: &GlobalArgs, args: &SynthArgs) -> anyhow::Result<Outcome> {
             changed.len()
         ),
     );
+    if !text {
+        args.format.show(&diagnostics, &workspace.root, global.quiet)?;
+    }
     Ok(Outcome::Success)
+}
+
+/// A template that differs from what the manifests synthesize, as a diagnostic for CI.
+fn differs(status: Status, path: &Path) -> Diagnostic {
+    let what = match status {
+        Status::Stale => "is stale: the manifests synthesize another template",
+        Status::Missing => "is missing: the manifests synthesize it",
+        Status::Extra => "is extra: no domain or stage of the manifests makes it",
+        Status::Unchanged => "is up to date",
+    };
+    let mut diagnostic = Diagnostic::error(
+        DiagnosticKind::StaleTemplate,
+        FieldPath::root(),
+        format!("template `{}` {what}", path.display()),
+    )
+    .with_hint("run `fanout synth` and commit the result");
+    if status != Status::Missing {
+        diagnostic.location = Some(Location { file: path.to_path_buf(), line: 1, column: 1 });
+    }
+    diagnostic
 }
 
 /// Brings `path` to `contents` (or, when checking, only compares), writing only on change.

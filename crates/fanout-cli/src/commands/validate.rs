@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::commands::DiagnosticFormat;
 use crate::workspace::Workspace;
 use crate::{GlobalArgs, Outcome, render};
 
@@ -11,7 +12,8 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "DIR")]
     pub manifests: Option<PathBuf>,
 
-    /// Output format: `json` prints the diagnostics as one JSON document on stdout
+    /// Output format: `json` prints the diagnostics as one JSON document on stdout; `github`
+    /// prints GitHub workflow commands (annotations on a pull request); `sarif` one SARIF 2.1.0 log
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -20,12 +22,21 @@ pub struct ValidateArgs {
 pub enum Format {
     Text,
     Json,
+    Github,
+    Sarif,
 }
 
 pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> anyhow::Result<Outcome> {
     let workspace = Workspace::discover(global, args.manifests.as_deref())?;
     let (project, diagnostics) = workspace.load()?;
-    if args.format == Format::Json {
+    let annotations = match args.format {
+        Format::Github => Some(DiagnosticFormat::Github),
+        Format::Sarif => Some(DiagnosticFormat::Sarif),
+        Format::Text | Format::Json => None,
+    };
+    if let Some(format) = annotations {
+        format.show(&diagnostics, &workspace.root, global.quiet)?;
+    } else if args.format == Format::Json {
         let document = serde_json::json!({
             "valid": project.is_some(),
             "errors": diagnostics.error_count(),

@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath};
 use crate::manifest::DomainManifest;
 
 /// What CloudFormation recognizes as the start of a dynamic reference (it is matched
@@ -68,7 +68,7 @@ fn walk(value: &Value, path: &FieldPath, found: &mut dyn FnMut(FieldPath, String
 
 /// A manifest field that holds a dynamic reference.
 fn in_manifest(path: FieldPath) -> Diagnostic {
-    Diagnostic::error(path.clone(), format!("`{path}` holds a CloudFormation dynamic reference (`{{{{resolve:`)")).with_hint(
+    Diagnostic::error(DiagnosticKind::DynamicReference, path.clone(), format!("`{path}` holds a CloudFormation dynamic reference (`{{{{resolve:`)")).with_hint(
         "CloudFormation would resolve it at deploy and copy an SSM parameter or a secret into the resource; write the value itself",
     )
 }
@@ -76,6 +76,7 @@ fn in_manifest(path: FieldPath) -> Diagnostic {
 /// A schema that holds a dynamic reference at `pointer`.
 pub(crate) fn in_schema(path: FieldPath, schema: &str, pointer: &str) -> Diagnostic {
     Diagnostic::error(
+        DiagnosticKind::DynamicReference,
         path,
         format!("schema `{schema}` holds a CloudFormation dynamic reference (`{{{{resolve:`) at `{pointer}`"),
     )

@@ -3,7 +3,7 @@
 //! never be allowed to encrypt messages it delivers to the domain's queues, nor CloudWatch
 //! or the publish endpoints' roles to use the key of its topics.
 
-use crate::diagnostic::{Diagnostic, FieldPath};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, FieldPath};
 
 /// The AWS-managed alias `key` names, in alias or alias-ARN form.
 pub fn aws_managed_alias(key: &str) -> Option<&str> {
@@ -22,7 +22,7 @@ pub fn aws_managed(path: FieldPath, key: &str, alias: &str) -> Diagnostic {
     } else {
         format!("`{key}` is the AWS-managed key `{alias}`")
     };
-    Diagnostic::error(path, format!("{what}, which SNS cannot use for this domain"))
+    Diagnostic::error(DiagnosticKind::AwsManagedKey, path, format!("{what}, which SNS cannot use for this domain"))
         .with_hint("its key policy belongs to AWS and cannot grant `sns.amazonaws.com` (nor CloudWatch or the publish roles) `kms:GenerateDataKey*` and `kms:Decrypt`, so every delivery would fail; use `encryption: customer-key` (the default), `service-managed`, or a customer-managed key")
 }
 

@@ -13,7 +13,7 @@ impl Synth<'_> {
         self.resource(naming::logical_id::topic_schema_parameter(name), |s| {
             let topic_ref = TopicRef::new(s.domain.name.clone(), name.clone());
             let parameter = json!({
-                "Name": naming::topic_schema_parameter(&s.project.settings.ssm_prefix, s.stage, &topic_ref),
+                "Name": naming::topic_schema_parameter(s.project.ssm_prefix(), s.stage, &topic_ref),
                 "Type": "String",
                 "Tier": "Standard",
                 "Value": value,

@@ -311,7 +311,7 @@ impl Synth<'_> {
             let topic_ref = TopicRef::new(domain.clone(), (*name).clone());
             let url = Self::api_url(&format!("/topics/{name}"));
             let parameter = json!({
-                "Name": naming::topic_url_parameter(&self.project.settings.ssm_prefix, stage, &topic_ref),
+                "Name": naming::topic_url_parameter(self.project.ssm_prefix(), stage, &topic_ref),
                 "Type": "String",
                 "Value": url.clone(),
                 "Description": format!("URL of the publish endpoint of topic {topic_ref}"),

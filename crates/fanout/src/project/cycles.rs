@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath};
 use crate::name::Name;
 use crate::project::Project;
 
@@ -19,7 +19,7 @@ struct Edge {
 }
 
 /// Every subscription cycle between the domains of `project`, one diagnostic each.
-pub fn cycles(project: &Project) -> Diagnostics {
+pub(crate) fn cycles(project: &Project) -> Diagnostics {
     let mut edges: BTreeMap<&Name, Vec<Edge>> = BTreeMap::new();
     for (name, domain) in &project.domains {
         let out = edges.entry(name).or_default();
@@ -27,7 +27,7 @@ pub fn cycles(project: &Project) -> Diagnostics {
             for (index, subscription) in queue.subscriptions.iter().enumerate() {
                 let producer = &subscription.topic.domain;
                 if producer != name && project.domains.contains_key(producer) {
-                    let path = subscription_topic_path(queue_name, index);
+                    let path = project.subscription_path(name, queue_name, index).key("topic");
                     out.push(Edge { producer: producer.clone(), path, topic: subscription.topic.to_string() });
                 }
             }
@@ -45,11 +45,6 @@ pub fn cycles(project: &Project) -> Diagnostics {
         }
     }
     diagnostics
-}
-
-/// The field of the topic of subscription `index` of queue `queue`.
-pub(crate) fn subscription_topic_path(queue: &Name, index: usize) -> FieldPath {
-    FieldPath::root().key("queues").key(queue.to_string()).key("subscriptions").index(index).key("topic")
 }
 
 /// The shortest cycle through `start`, as (domain, its edge to the next) steps; breadth
@@ -89,6 +84,7 @@ fn cycle_diagnostic(cycle: &[(&Name, &Edge)]) -> Diagnostic {
         chain.push_str(&format!(" → `{}` (`{}`)", edge.producer, edge.topic));
     }
     Diagnostic::error(
+        DiagnosticKind::SubscriptionCycle,
         first_edge.path.clone(),
         format!("domains subscribe to each other's topics in a cycle: {chain}; `fanout deploy` cannot deploy any of them first"),
     )

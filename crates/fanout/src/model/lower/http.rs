@@ -2,7 +2,7 @@
 //! ACL's ARN (a regional WAFv2 web ACL, as a regional REST API stage needs).
 
 use super::Lower;
-use crate::diagnostic::{Diagnostic, FieldPath};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, FieldPath};
 use crate::limits;
 use crate::manifest::DomainManifest;
 use crate::model::HttpSettings;
@@ -51,6 +51,7 @@ impl Lower {
         if !endpoints {
             self.diagnostics.push(
                 Diagnostic::warning(
+                    DiagnosticKind::HttpWithoutEndpoints,
                     path.clone(),
                     "`http` has no effect: no topic or queue of this domain has `http: true`",
                 )
@@ -75,6 +76,7 @@ impl Lower {
                 None => Some(arn.clone()),
                 Some(problem) => {
                     self.error(
+                        DiagnosticKind::InvalidWebAclArn,
                         path.key("web_acl_arn"),
                         format!("`{arn}` {problem}"),
                         "write the ARN of a regional web ACL: `arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>`",
@@ -93,6 +95,7 @@ impl Lower {
         let field = path.field().unwrap_or_default().to_string();
         if !(1..=limits::API_THROTTLE_MAX).contains(&value) {
             self.error(
+                DiagnosticKind::ThrottleOutOfRange,
                 path.clone(),
                 format!("`{field}` is {value}, outside what API Gateway takes"),
                 if value < 1 {
@@ -107,6 +110,7 @@ impl Lower {
         if value > quota {
             self.diagnostics.push(
                 Diagnostic::warning(
+                    DiagnosticKind::ThrottleAboveQuota,
                     path.clone(),
                     format!(
                         "`{field}` is {value}, above API Gateway's default account quota of {quota} {unit}, which every API of the account and Region shares"

@@ -74,6 +74,14 @@ pub fn reference_markdown() -> String {
     );
     let _ = writeln!(
         out,
+        "Every `*.yaml` and `*.yml` entry of `domains/` (the extension in any case) is read as a manifest and must be a UTF-8 file of at most 4 MiB; any other file or folder there is a warning unless a manifest names it as an event `schema`, and hidden files and Markdown are skipped."
+    );
+    let _ = writeln!(
+        out,
+        "Manifests are plain YAML: a key may appear once per mapping, and tags (`!Sub`, `!!str`) and more than one document are refused."
+    );
+    let _ = writeln!(
+        out,
         "Editors that read `# yaml-language-server: $schema=...` complete and check them with `schemas/domain.schema.json` and `schemas/settings.schema.json`;"
     );
     let _ = writeln!(out, "`fanout schema` prints the same schemas.");

@@ -1,319 +1,44 @@
-//! From manifest text to a checked [`Domain`]: parsing, per-field checks, positions.
+//! From a [`DomainManifest`] to a checked [`Domain`]: the per-field checks.
 //!
-//! Reading is forgiving so that one run reports every mistake: each topic and queue entry
-//! is read on its own, and a broken entry is reported and skipped, not fatal to the rest.
+//! Every check reports and goes on, so one run reports every mistake; what is broken is left
+//! out of the domain, and the rest still takes part in the cross-domain checks. Diagnostics
+//! name the field by its path; the reader of the file ([`crate::read`]) gives them positions.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use serde::de::DeserializeOwned;
-
-use crate::diagnostic::{Diagnostic, Diagnostics, FieldPath, Location, did_you_mean, quote_list};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, lowercase_first};
 use crate::duration::Duration;
 use crate::limits;
 use crate::manifest::{
     DeadLetterManifest, DomainManifest, EncryptionManifest, EncryptionMode, FilterManifest, QueueManifest,
-    SettingsManifest, SubscriptionManifest, TopicManifest,
+    SubscriptionManifest, TopicManifest,
 };
 use crate::model::{
     DeadLetter, Domain, Encryption, FifoQueue, FifoTopic, Filter, FilterScope, Queue, QueueKind, Subscription, Topic,
     TopicKind,
 };
 use crate::name::{Name, TopicRef};
-use crate::source::SourceMap;
 
 mod alerts;
 mod http;
-mod strict;
 
-/// Parses one manifest file's text into a [`DomainManifest`], reporting every problem with
-/// its position in `file`. Returns `None` when nothing usable could be read.
-pub fn parse_manifest(text: &str, file: &Path) -> (Option<DomainManifest>, Diagnostics) {
-    let mut diagnostics = Diagnostics::default();
-    let manifest = read_manifest(text, &mut diagnostics);
-    // Positions cost a second reading of the text; only diagnostics need them.
-    if !diagnostics.is_empty() {
-        locate_all(&mut diagnostics, &SourceMap::parse(text), file);
-    }
-    (manifest, diagnostics)
+/// A domain checked on its own, as far as it could be built.
+#[derive(Debug)]
+pub(crate) struct Lowered {
+    /// The domain with its broken entries left out, or `None` when not even its name is valid.
+    pub domain: Option<Domain>,
+    pub diagnostics: Diagnostics,
+    /// Where each queue's subscriptions come from: the index in the manifest's list of each
+    /// subscription the domain kept, so a later diagnostic names the one the user wrote.
+    pub origins: SubscriptionOrigins,
 }
 
-/// Parses `fanout.yaml`.
-pub fn parse_settings(text: &str, file: &Path) -> (Option<SettingsManifest>, Diagnostics) {
-    let mut diagnostics = Diagnostics::default();
-    let settings = match read_yaml(text, &mut diagnostics) {
-        None => None,
-        // An empty file is all defaults.
-        Some(serde_yaml::Value::Null) => Some(SettingsManifest::default()),
-        Some(value) => deserialize(value, &FieldPath::root(), &mut diagnostics),
-    };
-    if !diagnostics.is_empty() {
-        locate_all(&mut diagnostics, &SourceMap::parse(text), file);
-    }
-    (settings, diagnostics)
-}
-
-/// Gives every diagnostic its position in `file`: its own, or the field's.
-pub(crate) fn locate_all(diagnostics: &mut Diagnostics, source: &SourceMap, file: &Path) {
-    for diagnostic in diagnostics.iter_mut() {
-        match &mut diagnostic.location {
-            Some(location) => location.file = file.to_path_buf(),
-            None => {
-                let (line, column) = source.locate(&diagnostic.path).unwrap_or((1, 1));
-                diagnostic.location = Some(Location { file: file.to_path_buf(), line, column });
-            }
-        }
-    }
-}
-
-/// Deeper flow nesting than any manifest needs; the YAML reader slows down quadratically
-/// with depth, so such input is refused before it is read.
-const MAX_FLOW_DEPTH: usize = 100;
-
-/// Where `text` first nests `[`/`{` deeper than [`MAX_FLOW_DEPTH`], outside quotes and comments.
-fn excessive_nesting(text: &str) -> Option<Diagnostic> {
-    for (number, line) in text.lines().enumerate() {
-        // A line needs more bytes than the limit to open more brackets than it.
-        if line.len() <= MAX_FLOW_DEPTH {
-            continue;
-        }
-        let mut quote = None;
-        let mut depth = 0usize;
-        // Bytes, not chars: every byte looked at is ASCII, which no byte of a longer UTF-8
-        // character equals.
-        for (at, byte) in line.bytes().enumerate() {
-            match (quote, byte) {
-                (Some(q), b) if b == q => quote = None,
-                (Some(_), _) => {}
-                (None, b'"' | b'\'') => quote = Some(byte),
-                (None, b'#') => break,
-                (None, b'[' | b'{') => depth += 1,
-                (None, b']' | b'}') => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-            if depth > MAX_FLOW_DEPTH {
-                let mut diagnostic = Diagnostic::error(
-                    FieldPath::root(),
-                    format!("the document nests deeper than {MAX_FLOW_DEPTH} levels"),
-                )
-                .with_hint("manifests are a few levels deep; check for unbalanced brackets");
-                diagnostic.location = Some(Location {
-                    file: Default::default(),
-                    line: number + 1,
-                    column: line[..at].chars().count() + 1,
-                });
-                return Some(diagnostic);
-            }
-        }
-    }
-    None
-}
-
-/// Reads `text` as one YAML document, or reports why it cannot be read.
-fn read_yaml(text: &str, diagnostics: &mut Diagnostics) -> Option<serde_yaml::Value> {
-    if let Some(diagnostic) = excessive_nesting(text) {
-        diagnostics.push(diagnostic);
-        return None;
-    }
-    match serde_yaml::from_str::<serde_yaml::Value>(text) {
-        Ok(value) => Some(value),
-        Err(err) => {
-            diagnostics.push(syntax_error(&err));
-            None
-        }
-    }
-}
-
-fn read_manifest(text: &str, diagnostics: &mut Diagnostics) -> Option<DomainManifest> {
-    // A valid manifest is read in one typed pass; any problem, and the forgiving reading below
-    // runs from the start and reports it, so diagnostics do not depend on the fast path.
-    if excessive_nesting(text).is_none()
-        && let Some(manifest) = strict::read::<DomainManifest>(text)
-    {
-        return Some(manifest);
-    }
-    read_forgivingly(text, diagnostics)
-}
-
-/// Reads `text` entry by entry, so that a broken entry is reported and skipped.
-fn read_forgivingly(text: &str, diagnostics: &mut Diagnostics) -> Option<DomainManifest> {
-    let value = read_yaml(text, diagnostics)?;
-    if value.is_null() {
-        diagnostics.push(
-            Diagnostic::error(FieldPath::root(), "the manifest is empty")
-                .with_hint("start it with `domain: <name>`, the name of this file without `.yaml`"),
-        );
-        return None;
-    }
-    let shallow: DomainManifest<serde_yaml::Value, serde_yaml::Value> =
-        deserialize(value, &FieldPath::root(), diagnostics)?;
-    let topics = read_entries(shallow.topics, &FieldPath::root().key("topics"), diagnostics);
-    let queues = read_entries(shallow.queues, &FieldPath::root().key("queues"), diagnostics);
-    Some(DomainManifest {
-        domain: shallow.domain,
-        description: shallow.description,
-        owner: shallow.owner,
-        tags: shallow.tags,
-        encryption: shallow.encryption,
-        alerts: shallow.alerts,
-        http: shallow.http,
-        topics,
-        queues,
-    })
-}
-
-fn read_entries<T: DeserializeOwned>(
-    entries: BTreeMap<String, Option<serde_yaml::Value>>,
-    path: &FieldPath,
-    diagnostics: &mut Diagnostics,
-) -> BTreeMap<String, Option<T>> {
-    let mut out = BTreeMap::new();
-    for (name, value) in entries {
-        let entry_path = path.key(name.clone());
-        let entry = match value {
-            None => Some(None),
-            Some(value) => deserialize(value, &entry_path, diagnostics).map(Some),
-        };
-        if let Some(entry) = entry {
-            out.insert(name, entry);
-        }
-    }
-    out
-}
-
-fn syntax_error(err: &serde_yaml::Error) -> Diagnostic {
-    let mut message = err.to_string();
-    // serde_yaml appends the position to the message; the location says it already.
-    if let Some(at) = message.find(" at line ") {
-        message.truncate(at);
-    }
-    let mut diagnostic = Diagnostic::error(FieldPath::root(), format!("invalid YAML: {message}"))
-        .with_hint("check the indentation and quoting near this position");
-    if let Some(location) = err.location() {
-        diagnostic.location =
-            Some(Location { file: Default::default(), line: location.line(), column: location.column() });
-    }
-    diagnostic
-}
-
-/// Deserializes `value` into `T`, turning a failure into a diagnostic at the failing field.
-fn deserialize<T: DeserializeOwned>(
-    value: serde_yaml::Value,
-    base: &FieldPath,
-    diagnostics: &mut Diagnostics,
-) -> Option<T> {
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Ok(value) => Some(value),
-        Err(err) => {
-            let mut path = base.clone();
-            for segment in err.path().iter() {
-                path = match segment {
-                    serde_path_to_error::Segment::Seq { index } => path.index(*index),
-                    serde_path_to_error::Segment::Map { key } => path.key(key.clone()),
-                    serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => path,
-                };
-            }
-            diagnostics.push(type_error(path, &err.into_inner().to_string()));
-            None
-        }
-    }
-}
-
-/// A readable diagnostic for a serde error message, with a fix where one is known.
-pub(crate) fn type_error(path: FieldPath, message: &str) -> Diagnostic {
-    let mut message = message.to_string();
-    if let Some(at) = message.find(" at line ") {
-        message.truncate(at);
-    }
-    if let Some(rest) = message.strip_prefix("unknown field ") {
-        let names = backticked(rest);
-        if let Some((unknown, expected)) = names.split_first() {
-            // The path ends at the unknown key itself.
-            let field = if path.field() == Some(unknown.as_str()) { path.clone() } else { path.key(unknown.clone()) };
-            let parent = field.parent();
-            let place = if parent.is_root() { "the top level".to_string() } else { format!("`{parent}`") };
-            let diagnostic = Diagnostic::error(field, format!("unknown field `{unknown}` in {place}"));
-            return match did_you_mean(unknown, expected.iter().map(String::as_str)) {
-                Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
-                None if expected.is_empty() => diagnostic.with_hint("this mapping takes no fields"),
-                None => diagnostic.with_hint(format!("valid fields: {}", quote_list(expected))),
-            };
-        }
-    }
-    if let Some(rest) = message.strip_prefix("missing field ") {
-        let names = backticked(rest);
-        let field = names.first().cloned().unwrap_or_default();
-        return Diagnostic::error(path.key(field.clone()), format!("missing field `{field}`"))
-            .with_hint(field_hint(&field).unwrap_or("add it"));
-    }
-    let field = path.field().unwrap_or("").to_string();
-    // A map entry (`tags.cost-center`) is explained by its map's hint.
-    let top = match path.segments().first() {
-        Some(crate::diagnostic::Segment::Key(key)) => key.clone(),
-        _ => String::new(),
-    };
-    let hint = if path.is_root() {
-        "a manifest is a mapping that starts with `domain: <name>`"
-    } else {
-        field_hint(&field)
-            .or_else(|| field_hint(&top))
-            .unwrap_or("compare this field with the manifest reference (`fanout schema`)")
-    };
-    let message = if message.starts_with("data did not match any variant") {
-        format!("invalid value for `{field}`")
-    } else {
-        message.replace("invalid type: ", "wrong type: ")
-    };
-    Diagnostic::error(path, message).with_hint(hint)
-}
-
-/// How to write a field correctly, for type errors.
-fn field_hint(field: &str) -> Option<&'static str> {
-    Some(match field {
-        "domain" => "write `domain: <name>`, the name of this file without `.yaml`",
-        "encryption" => "write `customer-key`, `service-managed`, or `{ kms_key: <key ARN or alias> }`",
-        "dead_letter" => "write `true`, `false`, or `{ max_receive_count: 5, retention: 14d }`",
-        "tags" => "write a mapping of strings; quote numbers: `cost-center: \"4711\"`",
-        "topics" | "queues" => "write a mapping from names to settings",
-        "subscriptions" => "write a list: `- topic: <domain>/<topic>`",
-        "topic" => "write `<domain>/<topic>`, or a bare `<topic>` of this domain",
-        "filter" => "write `{ attributes: {...} }` or `{ body: {...} }`",
-        "alerts" => "write `{ email: [oncall@team.example] }` or `{ topic_arn: arn:aws:sns:... }`",
-        "email" => "write a list of addresses: `[oncall@team.example]`",
-        "visibility_timeout" | "retention" | "receive_wait" | "delay" | "oldest_message_age" => {
-            "write a whole number and a unit: `30s`, `15m`, `12h` or `4d`"
-        }
-        "fifo" | "content_based_deduplication" | "high_throughput" | "raw_message_delivery" => {
-            "write `true` or `false`"
-        }
-        "max_receive_count" => "write a whole number from 1 to 1000",
-        "http" => "write `{ rate_limit: 100, burst_limit: 200 }`, with `web_acl_arn: arn:aws:wafv2:...` for a web ACL",
-        "rate_limit" | "burst_limit" => "write a whole number of requests: `100`",
-        "web_acl_arn" => {
-            "write the ARN of a regional web ACL: `arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>`"
-        }
-        "stages" => "write a list of stage names: `[dev, prod]`",
-        _ => return None,
-    })
-}
-
-fn backticked(text: &str) -> Vec<String> {
-    text.split('`').skip(1).step_by(2).map(str::to_string).collect()
-}
-
-impl Domain {
-    /// Checks a manifest on its own (no other domains needed) and builds the model.
-    ///
-    /// Returns every problem found; the domain comes back only without errors.
-    pub fn from_manifest(manifest: &DomainManifest) -> (Option<Domain>, Diagnostics) {
-        let (domain, diagnostics) = lower_partially(manifest);
-        if diagnostics.has_errors() { (None, diagnostics) } else { (domain, diagnostics) }
-    }
-}
+/// For each queue, the manifest index of each subscription of the model, in order.
+pub(crate) type SubscriptionOrigins = BTreeMap<Name, Vec<usize>>;
 
 /// Like [`Domain::from_manifest`], but returns whatever domain could be built even with
 /// errors (broken entries left out), so cross-domain checks can still report on it.
-pub(crate) fn lower_partially(manifest: &DomainManifest) -> (Option<Domain>, Diagnostics) {
+pub(crate) fn lower_partially(manifest: &DomainManifest) -> Lowered {
     let mut cx = Lower::default();
     let domain = cx.domain(manifest);
     let mut diagnostics = cx.diagnostics;
@@ -321,17 +46,18 @@ pub(crate) fn lower_partially(manifest: &DomainManifest) -> (Option<Domain>, Dia
     for diagnostic in diagnostics.iter_mut() {
         diagnostic.domain.get_or_insert_with(|| manifest.domain.clone());
     }
-    (domain, diagnostics)
+    Lowered { domain, diagnostics, origins: cx.origins }
 }
 
 #[derive(Default)]
 struct Lower {
     diagnostics: Diagnostics,
+    origins: SubscriptionOrigins,
 }
 
 impl Lower {
-    fn error(&mut self, path: FieldPath, message: impl Into<String>, hint: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::error(path, message).with_hint(hint));
+    fn error(&mut self, kind: DiagnosticKind, path: FieldPath, message: impl Into<String>, hint: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::error(kind, path, message).with_hint(hint));
     }
 
     fn name(&mut self, text: &str, path: FieldPath, what: &str) -> Option<Name> {
@@ -339,6 +65,7 @@ impl Lower {
             Ok(name) => Some(name),
             Err(err) => {
                 self.error(
+                    DiagnosticKind::InvalidName,
                     path,
                     format!("invalid {what} name `{text}`: {}", lowercase_first(&err.to_string())),
                     "use lowercase letters, digits and single hyphens, starting with a letter: `scoring-runs`",
@@ -355,6 +82,7 @@ impl Lower {
             && description.len() > limits::TEMPLATE_DESCRIPTION
         {
             self.error(
+                DiagnosticKind::DescriptionTooLong,
                 root.key("description"),
                 format!(
                     "the description is {} bytes; a CloudFormation template description holds at most {}",
@@ -388,15 +116,13 @@ impl Lower {
             let queue_name = self.name(queue_name, path.clone(), "queue");
             let default = QueueManifest::default();
             let spec = spec.as_ref().unwrap_or(&default);
-            let queue = name.as_ref().and_then(|home| self.queue(spec, &path, home)).map(|queue| Queue {
-                oldest_message_age: self.queue_alerts(
-                    spec.alerts.as_ref(),
-                    &path.key("alerts"),
-                    manifest.alerts.is_some(),
-                ),
-                ..queue
+            let queue = name.as_ref().and_then(|home| self.queue(spec, &path, home)).map(|(queue, origins)| {
+                let oldest_message_age =
+                    self.queue_alerts(spec.alerts.as_ref(), &path.key("alerts"), manifest.alerts.is_some());
+                (Queue { oldest_message_age, ..queue }, origins)
             });
-            if let (Some(queue_name), Some(queue)) = (queue_name, queue) {
+            if let (Some(queue_name), Some((queue, origins))) = (queue_name, queue) {
+                self.origins.insert(queue_name.clone(), origins);
                 queues.insert(queue_name, queue);
             }
         }
@@ -422,6 +148,7 @@ impl Lower {
         let max_user_tags = limits::TAGS_PER_RESOURCE - reserved.len();
         if manifest.tags.len() > max_user_tags {
             self.error(
+                DiagnosticKind::TooManyTags,
                 path.clone(),
                 format!(
                     "{} tags given; AWS allows {} per resource and fanout adds 3",
@@ -436,6 +163,7 @@ impl Lower {
             let key_path = path.key(key.clone());
             if reserved.contains(&key.as_str()) {
                 self.error(
+                    DiagnosticKind::ReservedTag,
                     key_path.clone(),
                     format!("tag `{key}` is set by fanout itself"),
                     if key == "owner" { "use the `owner` field instead" } else { "remove this tag" },
@@ -444,6 +172,7 @@ impl Lower {
             if key.is_empty() || key.len() > limits::TAG_KEY || !key.chars().all(valid_char) || key.starts_with("aws:")
             {
                 self.error(
+                    DiagnosticKind::InvalidTagKey,
                     key_path.clone(),
                     format!("invalid tag key `{key}`"),
                     "use 1 to 128 letters, digits, spaces and `_ . : / = + - @`, not starting with `aws:`",
@@ -451,6 +180,7 @@ impl Lower {
             }
             if value.len() > limits::TAG_VALUE || !value.chars().all(valid_char) {
                 self.error(
+                    DiagnosticKind::InvalidTagValue,
                     key_path,
                     format!("invalid value for tag `{key}`"),
                     "use at most 256 letters, digits, spaces and `_ . : / = + - @`",
@@ -461,6 +191,7 @@ impl Lower {
             && (owner.is_empty() || owner.len() > limits::TAG_VALUE || !owner.chars().all(valid_char))
         {
             self.error(
+                DiagnosticKind::InvalidOwner,
                 FieldPath::root().key("owner"),
                 format!("invalid owner `{owner}`: it becomes a tag value"),
                 "use 1 to 256 letters, digits, spaces and `_ . : / = + - @`",
@@ -476,6 +207,7 @@ impl Lower {
             self.diagnostics.push(crate::check::keys::aws_managed(path, key, alias));
         } else if !(key.starts_with("alias/") || key.starts_with("arn:")) {
             self.error(
+                DiagnosticKind::InvalidKmsKey,
                 path,
                 format!("`{key}` is not a KMS key ARN or alias"),
                 "write `arn:aws:kms:...:key/...` or `alias/<name>`",
@@ -483,6 +215,7 @@ impl Lower {
         } else if subscribed {
             self.diagnostics.push(
                 Diagnostic::warning(
+                    DiagnosticKind::ExistingKeyNeedsSnsGrant,
                     path,
                     format!("SNS can deliver to these queues only if the policy of key `{key}` allows it"),
                 )
@@ -504,10 +237,7 @@ impl Lower {
         Some(Topic {
             description: spec.description.clone(),
             kind,
-            schema: spec
-                .schema
-                .as_ref()
-                .map(|path| crate::contract::EventSchema { path: path.clone(), document: None }),
+            schema: spec.schema.as_ref().map(|path| crate::model::EventSchema { path: path.clone(), document: None }),
             http: spec.http,
         })
     }
@@ -515,6 +245,7 @@ impl Lower {
     fn fifo_only(&mut self, present: bool, path: &FieldPath, field: &str, what: &str) {
         if present {
             self.error(
+                DiagnosticKind::FifoOnlySetting,
                 path.key(field),
                 format!("`{field}` applies only to FIFO {what}s"),
                 format!("add `fifo: true` to this {what}, or remove `{field}`"),
@@ -530,6 +261,7 @@ impl Lower {
             Ok(duration) => {
                 let field = path.field().unwrap_or_default().to_string();
                 self.error(
+                    DiagnosticKind::DurationOutOfRange,
                     path,
                     format!("`{field}` is {duration}, outside what AWS allows"),
                     format!("use a duration from {min} to {max}"),
@@ -538,6 +270,7 @@ impl Lower {
             }
             Err(_) => {
                 self.error(
+                    DiagnosticKind::InvalidDuration,
                     path,
                     format!("invalid duration `{text}`"),
                     "write a whole number and a unit: `30s`, `15m`, `12h` or `4d`",
@@ -547,7 +280,8 @@ impl Lower {
         }
     }
 
-    fn queue(&mut self, spec: &QueueManifest, path: &FieldPath, home: &Name) -> Option<Queue> {
+    /// The queue, and the manifest index of each subscription it kept.
+    fn queue(&mut self, spec: &QueueManifest, path: &FieldPath, home: &Name) -> Option<(Queue, Vec<usize>)> {
         let kind = if spec.fifo {
             QueueKind::Fifo(FifoQueue {
                 content_based_deduplication: spec.content_based_deduplication.unwrap_or(false),
@@ -583,6 +317,7 @@ impl Lower {
         let max = limits::QUEUE_POLICY_STATEMENTS - 1;
         if spec.subscriptions.len() > max {
             self.error(
+                DiagnosticKind::TooManySubscriptions,
                 subscriptions_path.clone(),
                 format!(
                     "{} subscriptions; a queue policy holds {} statements, one per topic plus one that enforces TLS",
@@ -593,11 +328,13 @@ impl Lower {
             );
         }
         let mut subscriptions: Vec<Subscription> = Vec::new();
+        let mut origins = Vec::new();
         for (index, sub) in spec.subscriptions.iter().enumerate() {
             let sub_path = subscriptions_path.index(index);
             if let Some(subscription) = self.subscription(sub, &sub_path, home) {
                 if subscriptions.iter().any(|s| s.topic == subscription.topic) {
                     self.error(
+                        DiagnosticKind::DuplicateSubscription,
                         sub_path.key("topic"),
                         format!("this queue subscribes to `{}` twice", subscription.topic),
                         "merge the two subscriptions; SNS keeps one subscription per topic and queue",
@@ -605,9 +342,10 @@ impl Lower {
                     continue;
                 }
                 subscriptions.push(subscription);
+                origins.push(index);
             }
         }
-        Some(Queue {
+        let queue = Queue {
             description: spec.description.clone(),
             kind,
             visibility_timeout,
@@ -618,7 +356,8 @@ impl Lower {
             subscriptions,
             oldest_message_age: None,
             http: spec.http,
-        })
+        };
+        Some((queue, origins))
     }
 
     fn dead_letter(&mut self, spec: Option<&DeadLetterManifest>, path: &FieldPath) -> Option<DeadLetter> {
@@ -634,6 +373,7 @@ impl Lower {
                 Ok(count) if (min..=max).contains(&count) => count,
                 _ => {
                     self.error(
+                        DiagnosticKind::MaxReceiveCountOutOfRange,
                         path.key("max_receive_count"),
                         format!("`max_receive_count` is {count}, outside what AWS allows"),
                         format!("use a whole number from {min} to {max}"),
@@ -655,7 +395,7 @@ impl Lower {
         let topic = match TopicRef::parse(&spec.topic, home) {
             Ok(topic) => Some(topic),
             Err(err) => {
-                self.error(
+                self.error(DiagnosticKind::InvalidTopicReference,
                     path.key("topic"),
                     lowercase_first(&err.to_string()),
                     "write `<domain>/<topic>`, or a bare `<topic>` of this domain, in lowercase letters, digits and hyphens",
@@ -676,6 +416,7 @@ impl Lower {
             (None, Some(policy)) => (FilterScope::MessageBody, policy, "body"),
             (Some(_), Some(_)) => {
                 self.error(
+                    DiagnosticKind::FilterAttributesAndBody,
                     path.clone(),
                     "a filter has both `attributes` and `body`",
                     "a subscription filters on one of them; keep one",
@@ -684,6 +425,7 @@ impl Lower {
             }
             (None, None) => {
                 self.error(
+                    DiagnosticKind::EmptyFilter,
                     path.clone(),
                     "the filter is empty",
                     "write `attributes: {...}` or `body: {...}`, or remove `filter`",
@@ -692,10 +434,10 @@ impl Lower {
             }
         };
         let path = path.key(field);
-        let problems = crate::filter_policy::check(policy, scope, &path);
+        let problems = super::filter_policy::check(policy, scope, &path);
         let ok = problems.is_empty();
         for problem in problems {
-            self.error(problem.path, problem.message, problem.hint);
+            self.error(problem.kind, problem.path, problem.message, problem.hint);
         }
         ok.then(|| Filter { scope, policy: policy.clone() })
     }
@@ -706,32 +448,12 @@ impl Lower {
         for name in names {
             if let Some(other) = seen.insert(name.pascal_case(), name) {
                 self.error(
+                    DiagnosticKind::LogicalIdCollision,
                     FieldPath::root().key(field).key(name.to_string()),
                     format!("`{name}` and `{other}` give the same CloudFormation logical ID `{}`", name.pascal_case()),
                     "rename one of them",
                 );
             }
         }
-    }
-}
-
-pub(crate) fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{MAX_FLOW_DEPTH, excessive_nesting};
-
-    #[test]
-    fn excessive_nesting_counts_columns_in_characters() {
-        let text = format!("domain: a\ndescription: \"é[\" é {}\n", "[".repeat(MAX_FLOW_DEPTH + 1));
-        let location = excessive_nesting(&text).and_then(|diagnostic| diagnostic.location).map(|l| (l.line, l.column));
-        assert_eq!(location, Some((2, 21 + MAX_FLOW_DEPTH)));
-        assert!(excessive_nesting(&format!("a: '{}'\nb: # {}\n", "[".repeat(200), "{".repeat(200))).is_none());
     }
 }

@@ -2,7 +2,7 @@
 //! encryption sharp edge (CloudWatch cannot publish to a topic under `alias/aws/sns`).
 
 use super::Lower;
-use crate::diagnostic::{Diagnostic, FieldPath};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, FieldPath};
 use crate::duration::Duration;
 use crate::manifest::{AlertsManifest, QueueAlertsManifest};
 use crate::model::{Alerts, Encryption};
@@ -46,6 +46,7 @@ impl Lower {
         let path = FieldPath::root().key("alerts");
         if spec.email.is_empty() && spec.topic_arn.is_none() {
             self.error(
+                DiagnosticKind::AlertsWithoutRecipients,
                 path.clone(),
                 "`alerts` names no recipients",
                 "add `email: [oncall@team.example]` or `topic_arn: arn:aws:sns:...`, or remove `alerts`",
@@ -54,6 +55,7 @@ impl Lower {
         for (index, email) in spec.email.iter().enumerate() {
             if !looks_like_email(email) {
                 self.error(
+                    DiagnosticKind::InvalidEmail,
                     path.key("email").index(index),
                     format!("`{email}` is not an email address"),
                     "write an address like `oncall@team.example`",
@@ -61,6 +63,7 @@ impl Lower {
             }
             if spec.email[..index].contains(email) {
                 self.error(
+                    DiagnosticKind::DuplicateEmail,
                     path.key("email").index(index),
                     format!("`{email}` is listed twice"),
                     "remove the duplicate",
@@ -71,6 +74,7 @@ impl Lower {
             && !looks_like_topic_arn(arn)
         {
             self.error(
+                DiagnosticKind::InvalidTopicArn,
                 path.key("topic_arn"),
                 format!("`{arn}` is not an SNS topic ARN"),
                 "write `arn:aws:sns:<region>:<account>:<topic name>`",
@@ -78,13 +82,13 @@ impl Lower {
         }
         if !spec.email.is_empty() {
             match encryption {
-                Encryption::ServiceManaged => self.error(
+                Encryption::ServiceManaged => self.error(DiagnosticKind::AlertsOnAwsManagedKey,
                     path.key("email"),
                     "CloudWatch cannot publish alarms to a topic encrypted with the AWS-managed key `alias/aws/sns`",
                     "use `encryption: customer-key`, or send alarms to a topic of your own with `topic_arn`",
                 ),
                 Encryption::ExistingKey(key) => self.diagnostics.push(
-                    Diagnostic::warning(
+                    Diagnostic::warning(DiagnosticKind::AlertsKeyNeedsCloudwatchGrant,
                         path.key("email"),
                         format!("CloudWatch can publish alarms to the alert topic only if the policy of key `{key}` allows it"),
                     )
@@ -112,6 +116,7 @@ impl Lower {
         let spec = spec?;
         if !domain_alerts {
             self.error(
+                DiagnosticKind::QueueAlertsWithoutDomainAlerts,
                 path.clone(),
                 "this queue sets `alerts`, but the domain has no `alerts` recipients",
                 "add `alerts: { email: [...] }` at the top level, or remove the queue's `alerts`",

@@ -16,9 +16,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::diagnostic::{FieldPath, did_you_mean, quote_list};
+use super::FilterScope;
+use crate::diagnostic::{DiagnosticKind, FieldPath, did_you_mean, quote_list};
 use crate::limits;
-use crate::model::FilterScope;
 
 /// The operators a condition object may hold.
 const OPERATORS: &[&str] = &["anything-but", "cidr", "equals-ignore-case", "exists", "numeric", "prefix", "suffix"];
@@ -33,6 +33,8 @@ const NUMERIC_DECIMALS: usize = 5;
 /// One problem of a policy: where, what and how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
+    /// Which rule it breaks.
+    pub kind: DiagnosticKind,
     /// The field, below the policy's own path.
     pub path: FieldPath,
     /// What is wrong.
@@ -45,20 +47,26 @@ pub struct Problem {
 pub fn check(policy: &Map<String, Value>, scope: FilterScope, path: &FieldPath) -> Vec<Problem> {
     let mut checker = Checker { scope, problems: Vec::new() };
     if policy.is_empty() {
-        checker.problem(path.clone(), "the filter policy is empty", "name at least one key, or remove `filter`");
+        checker.problem(
+            DiagnosticKind::EmptyFilterPolicy,
+            path.clone(),
+            "the filter policy is empty",
+            "name at least one key, or remove `filter`",
+        );
         return checker.problems;
     }
     let shape = checker.policy(policy, path, 1);
     if checker.problems.is_empty() {
         if shape.keys > limits::FILTER_KEYS {
             checker.problem(
+                DiagnosticKind::FilterTooManyKeys,
                 path.clone(),
                 format!("the filter policy has {} keys; SNS allows at most {}", shape.keys, limits::FILTER_KEYS),
                 "filter on fewer keys, or split the subscription across queues",
             );
         }
         if shape.combinations > limits::FILTER_COMBINATIONS {
-            checker.problem(
+            checker.problem(DiagnosticKind::FilterTooManyCombinations,
                 path.clone(),
                 format!(
                     "the filter policy has {} value combinations; SNS allows at most {}",
@@ -72,6 +80,7 @@ pub fn check(policy: &Map<String, Value>, scope: FilterScope, path: &FieldPath) 
     let size = Value::Object(policy.clone()).to_string().len();
     if size > limits::FILTER_POLICY_BYTES {
         checker.problem(
+            DiagnosticKind::FilterPolicyTooLarge,
             path.clone(),
             format!("the filter policy is {size} bytes; SNS allows {}", limits::FILTER_POLICY_BYTES),
             "make it smaller",
@@ -93,14 +102,15 @@ struct Checker {
 }
 
 impl Checker {
-    fn problem(&mut self, path: FieldPath, message: impl Into<String>, hint: impl Into<String>) {
-        self.problems.push(Problem { path, message: message.into(), hint: hint.into() });
+    fn problem(&mut self, kind: DiagnosticKind, path: FieldPath, message: impl Into<String>, hint: impl Into<String>) {
+        self.problems.push(Problem { kind, path, message: message.into(), hint: hint.into() });
     }
 
     fn policy(&mut self, policy: &Map<String, Value>, path: &FieldPath, depth: usize) -> Shape {
         let mut shape = Shape { keys: 0, combinations: 1 };
         if depth > MAX_DEPTH {
             self.problem(
+                DiagnosticKind::FilterTooDeep,
                 path.clone(),
                 format!("the filter policy nests deeper than {MAX_DEPTH} levels"),
                 "filter on fewer levels of the message body",
@@ -120,6 +130,7 @@ impl Checker {
                 Value::Object(nested) if self.scope == FilterScope::MessageBody && !key.starts_with('$') => {
                     if nested.is_empty() {
                         self.problem(
+                            DiagnosticKind::FilterValuesNotAList,
                             key_path,
                             format!("filter key `{key}` holds an empty object"),
                             format!("list the accepted values: `{key}: [value]`"),
@@ -130,6 +141,7 @@ impl Checker {
                 }
                 Value::Object(_) if OPERATORS.contains(&key.as_str()) => {
                     self.problem(
+                        DiagnosticKind::FilterOperatorAsKey,
                         key_path,
                         format!("`{key}` is an operator, not a key: it goes inside a list of values"),
                         format!("write `<key>: [{{ {key}: ... }}]`"),
@@ -138,6 +150,7 @@ impl Checker {
                 }
                 Value::Object(_) => {
                     self.problem(
+                        DiagnosticKind::NestedAttributeFilter,
                         key_path,
                         format!("filter key `{key}` holds a nested object; attribute filter policies are flat"),
                         "list the accepted values (`[a, b]`), or filter on the message body with `body:`",
@@ -146,6 +159,7 @@ impl Checker {
                 }
                 _ => {
                     self.problem(
+                        DiagnosticKind::FilterValuesNotAList,
                         key_path,
                         format!("filter key `{key}` must hold a non-empty list of values"),
                         format!("write `{key}: [value]`"),
@@ -163,6 +177,7 @@ impl Checker {
     fn or(&mut self, branches: &[Value], path: &FieldPath, depth: usize) -> Shape {
         if branches.len() < 2 {
             self.problem(
+                DiagnosticKind::InvalidFilterOr,
                 path.clone(),
                 format!("`$or` holds {} {}; it needs at least 2", branches.len(), plural(branches.len(), "policy")),
                 "list the alternatives: `$or: [{ a: [x] }, { b: [y] }]`",
@@ -172,11 +187,17 @@ impl Checker {
         for (index, branch) in branches.iter().enumerate() {
             let branch_path = path.index(index);
             let Value::Object(branch) = branch else {
-                self.problem(branch_path, "each alternative of `$or` is a policy object", "write `{ key: [value] }`");
+                self.problem(
+                    DiagnosticKind::InvalidFilterOr,
+                    branch_path,
+                    "each alternative of `$or` is a policy object",
+                    "write `{ key: [value] }`",
+                );
                 continue;
             };
             if let Some(operator) = branch.keys().find(|key| OPERATORS.contains(&key.as_str())) {
                 self.problem(
+                    DiagnosticKind::FilterOperatorAsKey,
                     branch_path,
                     format!("an alternative of `$or` names the operator `{operator}` as a key"),
                     format!("SNS then reads `$or` as a plain key; write `{{ <key>: [{{ {operator}: ... }}] }}`"),
@@ -184,7 +205,12 @@ impl Checker {
                 continue;
             }
             if branch.is_empty() {
-                self.problem(branch_path, "an alternative of `$or` is empty", "name at least one key in it");
+                self.problem(
+                    DiagnosticKind::InvalidFilterOr,
+                    branch_path,
+                    "an alternative of `$or` is empty",
+                    "name at least one key in it",
+                );
                 continue;
             }
             let part = self.policy(branch, &branch_path, depth + 1);
@@ -199,6 +225,7 @@ impl Checker {
             Value::String(_) | Value::Bool(_) | Value::Null => {}
             Value::Number(number) => self.number(number, path),
             Value::Array(_) => self.problem(
+                DiagnosticKind::InvalidFilterCondition,
                 path.clone(),
                 "a value is a list; lists of values do not nest",
                 "write the values in one list: `[a, b]`",
@@ -211,6 +238,7 @@ impl Checker {
         let mut entries = operator.iter();
         let (Some((name, operand)), None) = (entries.next(), entries.next()) else {
             self.problem(
+                DiagnosticKind::InvalidFilterCondition,
                 path.clone(),
                 format!("a condition holds {} operators; it takes exactly one", operator.len()),
                 format!("use one of {}, each in its own value of the list", quote_list(OPERATORS)),
@@ -221,7 +249,12 @@ impl Checker {
         match name.as_str() {
             "prefix" | "suffix" | "equals-ignore-case" => self.string_operand(name, operand, &path),
             "exists" if operand.is_boolean() => {}
-            "exists" => self.problem(path, "`exists` takes `true` or `false`", "write `{ exists: true }`"),
+            "exists" => self.problem(
+                DiagnosticKind::InvalidFilterCondition,
+                path,
+                "`exists` takes `true` or `false`",
+                "write `{ exists: true }`",
+            ),
             "cidr" => self.cidr(operand, &path),
             "numeric" => self.numeric(operand, &path),
             "anything-but" => self.anything_but(operand, &path),
@@ -230,7 +263,12 @@ impl Checker {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => format!("the operators are {}", quote_list(OPERATORS)),
                 };
-                self.problem(path, format!("`{unknown}` is not a filter policy operator"), hint);
+                self.problem(
+                    DiagnosticKind::InvalidFilterCondition,
+                    path,
+                    format!("`{unknown}` is not a filter policy operator"),
+                    hint,
+                );
             }
         }
     }
@@ -238,12 +276,18 @@ impl Checker {
     fn string_operand(&mut self, name: &str, operand: &Value, path: &FieldPath) {
         match operand {
             Value::String(text) if !text.is_empty() || name == "equals-ignore-case" => {}
-            Value::String(_) => {
-                self.problem(path.clone(), format!("`{name}` is empty"), format!("write `{{ {name}: <text> }}`"))
-            }
-            _ => {
-                self.problem(path.clone(), format!("`{name}` takes a string"), format!("write `{{ {name}: <text> }}`"))
-            }
+            Value::String(_) => self.problem(
+                DiagnosticKind::InvalidFilterCondition,
+                path.clone(),
+                format!("`{name}` is empty"),
+                format!("write `{{ {name}: <text> }}`"),
+            ),
+            _ => self.problem(
+                DiagnosticKind::InvalidFilterCondition,
+                path.clone(),
+                format!("`{name}` takes a string"),
+                format!("write `{{ {name}: <text> }}`"),
+            ),
         }
     }
 
@@ -256,6 +300,7 @@ impl Checker {
                 let numbers = values.iter().all(Value::is_number);
                 if !(strings || numbers) {
                     self.problem(
+                        DiagnosticKind::InvalidFilterCondition,
                         path.clone(),
                         "`anything-but` takes a list of strings or a list of numbers",
                         "do not mix strings, numbers and other values in one list",
@@ -274,6 +319,7 @@ impl Checker {
                         self.string_operand(name, operand, &path.key(name.clone()));
                     }
                     _ => self.problem(
+                        DiagnosticKind::InvalidFilterCondition,
                         path.clone(),
                         "`anything-but` takes a value, a list of values, or one of `prefix` and `suffix`",
                         "write `{ anything-but: [a, b] }` or `{ anything-but: { prefix: <text> } }`",
@@ -281,6 +327,7 @@ impl Checker {
                 }
             }
             _ => self.problem(
+                DiagnosticKind::InvalidFilterCondition,
                 path.clone(),
                 "`anything-but` takes a value, a list of values, or one of `prefix` and `suffix`",
                 "write `{ anything-but: [a, b] }` or `{ anything-but: { prefix: <text> } }`",
@@ -291,7 +338,12 @@ impl Checker {
     fn numeric(&mut self, operand: &Value, path: &FieldPath) {
         let hint = "write `{ numeric: [\">=\", 0] }` or a range `{ numeric: [\">\", 0, \"<=\", 100] }`";
         let Value::Array(items) = operand else {
-            self.problem(path.clone(), "`numeric` takes a list: an operator and a number, or two of each", hint);
+            self.problem(
+                DiagnosticKind::InvalidFilterCondition,
+                path.clone(),
+                "`numeric` takes a list: an operator and a number, or two of each",
+                hint,
+            );
             return;
         };
         let pair = |index: usize| -> Option<(&str, f64)> {
@@ -306,14 +358,14 @@ impl Checker {
             (2, Some((op, _)), _) if ["=", "<", "<=", ">", ">="].contains(&op) => {}
             (4, Some((low_op, low)), Some((high_op, high))) if [">", ">="].contains(&low_op) && ["<", "<="].contains(&high_op) => {
                 if low >= high {
-                    self.problem(
+                    self.problem(DiagnosticKind::InvalidFilterCondition,
                         path.clone(),
                         format!("the range of `numeric` is empty: {low} is not below {high}"),
                         "write the lower bound first: `[\">\", 0, \"<=\", 100]`",
                     );
                 }
             }
-            _ => self.problem(
+            _ => self.problem(DiagnosticKind::InvalidFilterCondition,
                 path.clone(),
                 format!("`numeric` takes `[op, number]` (op one of `=`, `<`, `<=`, `>`, `>=`) or a range `[\">\" or \">=\", number, \"<\" or \"<=\", number]`, not `{operand}`"),
                 hint,
@@ -328,7 +380,7 @@ impl Checker {
             text.split_once('.').map_or(0, |(_, fraction)| fraction.split(['e', 'E']).next().unwrap_or_default().len());
         let in_range = number.as_f64().is_some_and(|value| value.abs() <= NUMERIC_BOUND);
         if !in_range || decimals > NUMERIC_DECIMALS || text.contains(['e', 'E']) {
-            self.problem(
+            self.problem(DiagnosticKind::FilterNumberOutOfRange,
                 path.clone(),
                 format!("SNS compares numbers from -1000000000 to 1000000000 with at most {NUMERIC_DECIMALS} decimals, not `{text}`"),
                 "write a number in that range, or match the value as a string (`\"...\"`)",
@@ -347,6 +399,7 @@ impl Checker {
         });
         if !valid {
             self.problem(
+                DiagnosticKind::InvalidFilterCondition,
                 path.clone(),
                 format!("`cidr` takes an IP prefix like `10.0.0.0/24`, not `{operand}`"),
                 "write an IPv4 or IPv6 address, `/`, and the prefix length",
