@@ -6,6 +6,8 @@
 //! `aws.<client>.<operation>()…send()`, and a call in any other form fails this test, so a new
 //! call can never slip past it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

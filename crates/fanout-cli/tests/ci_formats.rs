@@ -2,6 +2,8 @@
 //! schema, vendored in `tests/sarif/` from the SARIF 2.1.0 errata 01 specification), and
 //! `--format github` prints the workflow commands GitHub turns into annotations.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod scratch;
 
 use scratch::{Repo, Run, fanout_command};

@@ -4,6 +4,8 @@
 //! itself (checkout, cache, OIDC, the comment) is not run here; the comment script has its own
 //! test in `examples/ci/test_plan_comments.py`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod emulator;
 mod scratch;
 
