@@ -6,9 +6,7 @@
 //! `aws.<client>.<operation>()…send()`, and a call in any other form fails this test, so a new
 //! call can never slip past it.
 
-// Test support: a policy or source file that cannot be read, or a call of no known form,
-// fails the test.
-#![allow(clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,8 @@
 //! The CI examples' own commands, run as their runner would run them, against a scratch repo and
-//! the emulator: every `run:` step of `examples/ci/github/*.yml` except the installs (the test
-//! puts this build's `fanout` and the pinned cfn-lint on `PATH` instead). What needs GitHub
-//! itself (checkout, cache, OIDC, the comment) is not run here; the comment script has its own
+//! the emulator: every `run:` step of `examples/ci/github/*.yml` except the installs, and the
+//! `script:` lines of the GitLab jobs (the test puts this build's `fanout` and the pinned
+//! cfn-lint on `PATH` instead of installing them). What needs the CI service itself (checkout,
+//! cache, OIDC, the comment or note) is not run here; the comment and note scripts have their own
 //! test in `examples/ci/test_plan_comments.py`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -161,4 +162,50 @@ fn pull_request_checks_fail_with_annotations_on_a_broken_manifest() {
         done.stdout.contains("::error file=domains/scoring.yaml,line=4,col=5,title=fanout invalid-duration::"),
         "{done}"
     );
+}
+
+/// The `script:` of a job of `examples/ci/gitlab/.gitlab-ci.yml` as one shell script, without
+/// the `!reference` lines (the OIDC token file, which needs GitLab).
+fn gitlab_script(job: &str) -> String {
+    let path = repo_root().join("examples/ci/gitlab/.gitlab-ci.yml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let pipeline: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or_else(|err| panic!("{err}"));
+    let mut script = pipeline[job]["script"].clone();
+    if script.is_null() {
+        // A job that extends `.deploy` takes its script from there.
+        let base = pipeline[job]["extends"].as_str().unwrap_or_else(|| panic!("job `{job}` has no script"));
+        script = pipeline[base]["script"].clone();
+    }
+    let lines: Vec<&str> =
+        script.as_sequence().expect("a script is a list").iter().filter_map(|l| l.as_str()).collect();
+    assert!(!lines.is_empty(), "job `{job}` has no script lines");
+    lines.join("\n")
+}
+
+#[test]
+fn gitlab_jobs_run_their_commands_end_to_end() {
+    let emulator = Emulator::start();
+    let account = Account::new(&emulator, "100000000153");
+    let repo = Repo::seed();
+    assert_eq!(account.fanout(repo.path(), &["synth"]).code, 0);
+    let output = repo.path().join("unused");
+    let job = |name: &str, env: &[(&str, &str)]| {
+        let step = Step {
+            name: name.to_string(),
+            run: gitlab_script(name),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        run(&step, repo.path(), &account, &output)
+    };
+
+    let validate = job("validate", &[]);
+    assert_eq!(validate.code, 0, "{validate}");
+    // The `cfn-lint` job is a pip install, then the command the GitHub test runs.
+    let deploy = job("deploy-dev", &[("CI_ENVIRONMENT_NAME", "dev")]);
+    assert_eq!(deploy.code, 0, "{deploy}");
+    assert!(repo.path().join("deploy-dev.jsonl").exists());
+    let plan = job("plan", &[("STAGE", "dev")]);
+    assert_eq!(plan.code, 0, "a plan with nothing to change passes: {plan}");
+    let markdown = std::fs::read_to_string(repo.path().join("plan-dev.md")).unwrap();
+    assert!(markdown.starts_with("## fanout diff: stage `dev`\n\n0 to change, 3 unchanged."), "{markdown}");
 }
