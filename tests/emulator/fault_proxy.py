@@ -317,7 +317,10 @@ def make_handler(state: State, upstream: urllib.parse.SplitResult, context: ssl.
             fault = rule["fault"] if rule else None
             change_set = None
             if action == "ExecuteChangeSet":
-                change_set = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("ChangeSetName", [None])[0]
+                # Stack and change set: two stacks may hold change sets of the same name.
+                form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+                name = form.get("ChangeSetName", [None])[0]
+                change_set = name and f"{form.get('StackName', [''])[0]}/{name}"
             request_id = f"fault-proxy-{action}-{n}"
             if fault == "reset":
                 state.record(action, fault, forwarded=False, change_set=None)
