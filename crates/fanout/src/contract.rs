@@ -14,6 +14,9 @@ use crate::model::Domain;
 
 pub use crate::model::EventSchema;
 
+pub mod compat;
+pub mod published;
+
 /// Reads a schema file for [`crate::Project::from_sources_with_schemas`]: `None` when the
 /// caller reads no files, else the text or why it could not be read.
 pub type ReadSchema<'a> = &'a dyn Fn(&Path) -> Option<Result<String, String>>;

@@ -51,6 +51,31 @@ pub fn topic_schema_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) 
     format!("{ssm_prefix}/{stage}/{}/topics/{}/schema", topic.domain, topic.topic)
 }
 
+/// `{ssm_prefix}/{stage}/{domain}/topics/{topic}/contract`: where a topic's stack publishes
+/// what its consumers depend on (`fanout::contract::published::TopicContract`, as JSON).
+pub fn topic_contract_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> String {
+    format!("{ssm_prefix}/{stage}/{}/topics/{}/contract", topic.domain, topic.topic)
+}
+
+/// `{ssm_prefix}/{stage}/{domain}/topics/{topic}/subscribers`: the path under which every
+/// consumer domain of a topic registers, in any repo.
+pub fn topic_subscribers_path(ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> String {
+    format!("{ssm_prefix}/{stage}/{}/topics/{}/subscribers", topic.domain, topic.topic)
+}
+
+/// `{ssm_prefix}/{stage}/{producer}/topics/{topic}/subscribers/{consumer}`: where a consumer
+/// domain's stack registers its queues subscribed to a topic
+/// (`fanout::contract::published::SubscriberRecord`, as JSON).
+pub fn topic_subscriber_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef, consumer: &Name) -> String {
+    format!("{}/{consumer}", topic_subscribers_path(ssm_prefix, stage, topic))
+}
+
+/// `{ssm_prefix}/{stage}`: the path under which every parameter fanout publishes for a stage
+/// lives, across all repos.
+pub fn stage_parameters_path(ssm_prefix: &str, stage: &Name) -> String {
+    format!("{ssm_prefix}/{stage}")
+}
+
 /// `{ssm_prefix}/{stage}/{domain}/topics/{topic}/url`: where a topic's stack publishes the
 /// URL of its publish endpoint.
 pub fn topic_url_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> String {
