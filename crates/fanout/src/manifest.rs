@@ -150,7 +150,8 @@ pub struct TopicManifest {
     /// (`{stage}-{domain}`, stage `{stage}`), with IAM authorization (SigV4), publishing the
     /// JSON body to the topic without a Lambda. A FIFO topic takes the message group from the
     /// required header `X-Message-Group-Id` and the deduplication ID from
-    /// `X-Message-Deduplication-Id` (required unless `content_based_deduplication`). With a
+    /// `X-Message-Deduplication-Id` (required unless `content_based_deduplication`), and each
+    /// declared message attribute from the required header `X-Message-Attribute-<name>`. With a
     /// `schema`, API Gateway rejects bodies that do not match it (it knows JSON Schema
     /// draft 4 only). The URL is an output and is published at
     /// `{ssm_prefix}/{stage}/{domain}/topics/{topic}/url`. Access logs need the account's
@@ -168,7 +169,8 @@ pub struct TopicManifest {
     /// `attributes` promises nothing, and filters on it are not checked. A name is 1 to 256
     /// letters, digits, `_`, `-` and `.` (not first or last, never two in a row), not
     /// starting with `AWS.` or `Amazon.`; at most 10 attributes, as SNS delivers at most 10
-    /// to a queue with raw message delivery.
+    /// to a queue with raw message delivery. With `http`, the publish endpoint takes each
+    /// attribute from the required header `X-Message-Attribute-<name>`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, AttributeManifest>,
 }

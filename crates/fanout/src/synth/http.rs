@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::{POLICY_VERSION, Synth};
 use crate::compliance;
+use crate::manifest::AttributeType;
 use crate::model::{Domain, Encryption, Queue, Topic, TopicKind};
 use crate::name::{Name, TopicRef};
 use crate::naming::{self, logical_id};
@@ -27,6 +28,9 @@ const APIGATEWAY_SERVICE: &str = "apigateway.amazonaws.com";
 pub const GROUP_HEADER: &str = "X-Message-Group-Id";
 /// The header a FIFO topic's deduplication ID comes from.
 pub const DEDUPLICATION_HEADER: &str = "X-Message-Deduplication-Id";
+/// The prefix of the header each declared message attribute comes from:
+/// `X-Message-Attribute-event_type`.
+pub const ATTRIBUTE_HEADER_PREFIX: &str = "X-Message-Attribute-";
 /// The query parameters of a receive, all required, as SQS names them:
 /// `(query parameter, ReceiveMessage parameter)`.
 pub const RECEIVE_PARAMETERS: [(&str, &str); 3] = [
@@ -69,10 +73,22 @@ fn key_alias(key: &str) -> Option<&str> {
 
 /// The request mapping template of a publish endpoint, around the topic ARN: API Gateway
 /// renders it into the form-encoded body of the SNS `Publish` call. The body becomes the
-/// message; a FIFO topic takes the message group and deduplication ID from the headers.
-/// One line, as a line break would end up in the last value.
-pub(crate) fn request_template(kind: TopicKind) -> (&'static str, String) {
+/// message; each declared message attribute comes from its header
+/// (`X-Message-Attribute-<name>`, required), and a FIFO topic takes the message group and
+/// deduplication ID from the headers. One line, as a line break would end up in the last
+/// value.
+pub(crate) fn request_template(topic: &Topic) -> (&'static str, String) {
+    let kind = topic.kind;
     let mut after = String::from("')&Message=$util.urlEncode($input.body)");
+    for (index, (name, attribute)) in topic.attributes.iter().enumerate() {
+        let entry = format!("&MessageAttributes.entry.{}", index + 1);
+        let data_type = attribute.data_type.as_str();
+        let value = if attribute.data_type == AttributeType::Binary { "BinaryValue" } else { "StringValue" };
+        after.push_str(&format!(
+            "{entry}.Name=$util.urlEncode('{name}'){entry}.Value.DataType=$util.urlEncode('{data_type}')\
+             {entry}.Value.{value}=$util.urlEncode($input.params().header.get('{ATTRIBUTE_HEADER_PREFIX}{name}'))"
+        ));
+    }
     if kind.is_fifo() {
         after.push_str(&format!("&MessageGroupId=$util.urlEncode($input.params().header.get('{GROUP_HEADER}'))"));
         after.push_str(&format!(
@@ -396,7 +412,7 @@ impl Synth<'_> {
         let description = format!("API Gateway publishes to topic {topic_ref} ({}) with this role", self.stage);
         self.api_role(&role_id, description, "publish", statements);
 
-        let (before, after) = request_template(topic.kind);
+        let (before, after) = request_template(topic);
         let template = json!({ "Fn::Join": ["", [before, reference(&topic_id), after]] });
         let mut method = json!({
             "RestApiId": reference(logical_id::API),
@@ -407,12 +423,21 @@ impl Synth<'_> {
             "Integration": form_integration(sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:sns:action/Publish"), &role_id, template),
             "MethodResponses": method_responses(),
         });
+        let mut headers = serde_json::Map::new();
         if let TopicKind::Fifo(settings) = topic.kind {
-            method["RequestParameters"] = json!({
-                format!("method.request.header.{GROUP_HEADER}"): true,
-                // Without content-based deduplication, SNS refuses a FIFO publish without an ID.
-                format!("method.request.header.{DEDUPLICATION_HEADER}"): !settings.content_based_deduplication,
-            });
+            headers.insert(format!("method.request.header.{GROUP_HEADER}"), json!(true));
+            // Without content-based deduplication, SNS refuses a FIFO publish without an ID.
+            headers.insert(
+                format!("method.request.header.{DEDUPLICATION_HEADER}"),
+                json!(!settings.content_based_deduplication),
+            );
+        }
+        // Every message carries the declared attributes: a publish without one is a 400.
+        for name in topic.attributes.keys() {
+            headers.insert(format!("method.request.header.{ATTRIBUTE_HEADER_PREFIX}{name}"), json!(true));
+        }
+        if !headers.is_empty() {
+            method["RequestParameters"] = Value::Object(headers);
         }
         if let Some(document) = topic.schema.as_ref().and_then(|schema| schema.document.as_ref()) {
             let model_id = logical_id::topic_publish_model(name);
@@ -513,7 +538,11 @@ mod tests {
     use crate::model::FifoTopic;
 
     fn rendered(kind: TopicKind) -> String {
-        let (before, after) = request_template(kind);
+        rendered_topic(&Topic { kind, ..Topic::default() })
+    }
+
+    fn rendered_topic(topic: &Topic) -> String {
+        let (before, after) = request_template(topic);
         format!("{before}arn:aws:sns:eu-west-1:123456789012:dev-shop-orders{after}")
     }
 
@@ -528,10 +557,30 @@ mod tests {
         insta::assert_snapshot!(template, @r#"Action=Publish&TopicArn=$util.urlEncode('arn:aws:sns:eu-west-1:123456789012:dev-shop-orders')&Message=$util.urlEncode($input.body)&MessageGroupId=$util.urlEncode($input.params().header.get('X-Message-Group-Id'))#set($deduplication = $input.params().header.get('X-Message-Deduplication-Id'))#if("$!deduplication" != "")&MessageDeduplicationId=$util.urlEncode($deduplication)#end"#);
     }
 
+    fn with_attributes(kind: TopicKind) -> Topic {
+        let attribute = |data_type| crate::model::MessageAttribute { data_type, values: None };
+        Topic {
+            kind,
+            attributes: [("event_type", AttributeType::String), ("signature", AttributeType::Binary)]
+                .into_iter()
+                .map(|(name, data_type)| (name.to_string(), attribute(data_type)))
+                .collect(),
+            ..Topic::default()
+        }
+    }
+
+    #[test]
+    fn declared_attributes_come_from_their_headers() {
+        insta::assert_snapshot!(rendered_topic(&with_attributes(TopicKind::Standard)), @"Action=Publish&TopicArn=$util.urlEncode('arn:aws:sns:eu-west-1:123456789012:dev-shop-orders')&Message=$util.urlEncode($input.body)&MessageAttributes.entry.1.Name=$util.urlEncode('event_type')&MessageAttributes.entry.1.Value.DataType=$util.urlEncode('String')&MessageAttributes.entry.1.Value.StringValue=$util.urlEncode($input.params().header.get('X-Message-Attribute-event_type'))&MessageAttributes.entry.2.Name=$util.urlEncode('signature')&MessageAttributes.entry.2.Value.DataType=$util.urlEncode('Binary')&MessageAttributes.entry.2.Value.BinaryValue=$util.urlEncode($input.params().header.get('X-Message-Attribute-signature'))");
+    }
+
     #[test]
     fn templates_are_one_line_and_encode_every_value() {
-        for kind in [TopicKind::Standard, TopicKind::Fifo(FifoTopic::default())] {
-            let template = rendered(kind);
+        let topics = [TopicKind::Standard, TopicKind::Fifo(FifoTopic::default())]
+            .into_iter()
+            .flat_map(|kind| [Topic { kind, ..Topic::default() }, with_attributes(kind)]);
+        for topic in topics {
+            let template = rendered_topic(&topic);
             assert!(!template.contains('\n'), "a line break would end up in the last value: {template}");
             for pair in template.split('&').skip(1) {
                 let (_, value) = pair.split_once('=').expect("key=value");
