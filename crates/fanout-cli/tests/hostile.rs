@@ -261,8 +261,9 @@ fn validate_and_deploy_agree_on_a_subscription_cycle() {
 }
 
 /// The hostile corpus: `tests/fixtures/hostile/<case>/`, each a repo (`repo/`), the command
-/// to run in it (`command`), links and pipes to make first (`setup`: `link <path> <target>`,
-/// `fifo <path>`, `$OUTSIDE` naming a folder beside the repo that holds `victim.json`), and
+/// to run in it (`command`), links, pipes and files to make first (`setup`: `link <path> <target>`,
+/// `fifo <path>`, `large <path> <bytes>`, `$OUTSIDE` naming a folder beside the repo that holds
+/// `victim.json`), and
 /// the paths that must survive the run (`kept`). Each case runs with a time limit (a hang
 /// fails it), must exit 1 for a manifest problem (0 when it only warns) or 2 for an
 /// environment one, must leave the folder outside the repo as it was, and is snapshotted.
@@ -288,6 +289,11 @@ fn hostile_corpus() {
             match words[0].as_str() {
                 "link" => symlink(&words[2], &path).expect("link"),
                 "fifo" => mkfifo(&path),
+                // A sparse file: as large as it says, without taking the disk.
+                "large" => {
+                    let size: u64 = words[2].parse().expect("a size in bytes");
+                    std::fs::File::create(&path).and_then(|file| file.set_len(size)).expect("a large file");
+                }
                 other => panic!("{name}: unknown setup `{other}`"),
             }
         }

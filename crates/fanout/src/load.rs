@@ -326,7 +326,8 @@ pub const MAX_LOCK_BYTES: u64 = 4 * 1024 * 1024;
 /// repo (a link out of it, a pipe, a device or a file over [`MAX_LOCK_BYTES`] is an error
 /// naming the file).
 fn read_lock(root: &Path, diagnostics: &mut Diagnostics) -> Option<Source> {
-    let path = root.join(LOCK_FILE);
+    // Named as the user sees it: `fanout.lock` in the working directory, not `./fanout.lock`.
+    let path = if root == Path::new(".") { PathBuf::from(LOCK_FILE) } else { root.join(LOCK_FILE) };
     // A broken link is there too, and an error.
     std::fs::symlink_metadata(&path).ok()?;
     match read_inside(root, &path, MAX_LOCK_BYTES) {
@@ -335,7 +336,7 @@ fn read_lock(root: &Path, diagnostics: &mut Diagnostics) -> Option<Source> {
             let mut diagnostic = Diagnostic::error(
                 DiagnosticKind::UnreadableFile,
                 FieldPath::root(),
-                format!("cannot read the lock file `{}`: {}", path.display(), err.reason()),
+                format!("cannot read the lock file: {}", err.reason()),
             )
             .with_hint(format!(
                 "`{LOCK_FILE}` must be a regular file inside the repo, of at most {MAX_LOCK_BYTES} bytes; remove it and run `fanout lock` again"

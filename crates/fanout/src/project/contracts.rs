@@ -580,7 +580,7 @@ fn check_attribute_key(
                 DiagnosticKind::FilterValueNotDeclared,
                 path,
                 format!(
-                    "the filter of queue `{queue_name}` accepts {shown} for message attribute `{name}`, which no value topic `{topic}` declares matches: it declares {}",
+                    "the filter of queue `{queue_name}` accepts {shown} for message attribute `{name}`, but topic `{topic}` declares only {}",
                     quote_list(values)
                 ),
             );

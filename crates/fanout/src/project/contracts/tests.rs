@@ -179,7 +179,7 @@ fn a_locked_topic_gets_the_checks_of_a_topic_in_the_repo() {
         [
             "unlocked-topic 6:9 queues.inbox.subscriptions[0].topic: `partner/events` is a topic of another repo with no contract in `fanout.lock` for stage `prod`: its kind, attributes and schema are not checked",
             "fifo-queue-on-standard-topic 6:9 queues.inbox.subscriptions[0].topic: queue `inbox` is FIFO but subscribes to standard topic `partner/events`, as locked in `fanout.lock`",
-            "filter-value-not-declared 7:40 queues.inbox.subscriptions[0].filter.attributes.kind[0]: the filter of queue `inbox` accepts `c` for message attribute `kind`, which no value topic `partner/events` declares matches: it declares `a`, `b`",
+            "filter-value-not-declared 7:40 queues.inbox.subscriptions[0].filter.attributes.kind[0]: the filter of queue `inbox` accepts `c` for message attribute `kind`, but topic `partner/events` declares only `a`, `b`",
             "unused-lock-entry 13:7 stages.dev.partner/unused: the contract of `partner/unused` locked for stage `dev` is not used: no queue of this repo subscribes to `partner/unused` of another repo",
         ]
     );
