@@ -41,9 +41,12 @@ def mutants(template: dict) -> dict[str, dict]:
         kind: next(logical_id for logical_id, r in resources.items() if r["Type"] == kind)
         for kind in ("AWS::SQS::QueuePolicy", "AWS::KMS::Key")
     }
+    # A queue's own dead-letter queue (redrive from its queue only), not one only SNS
+    # delivers to, such as the alert e-mails' (`denyAll`), which other rules also exempt.
     dead_letter = next(
         logical_id for logical_id, r in resources.items()
-        if r["Type"] == "AWS::SQS::Queue" and "RedriveAllowPolicy" in r["Properties"]
+        if r["Type"] == "AWS::SQS::Queue"
+        and r["Properties"].get("RedriveAllowPolicy", {}).get("redrivePermission") == "byQueue"
     )
     out = {"unchanged": template}
 

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use fanout::build::{AlertsBuilder, DomainBuilder, QueueBuilder, SubscriptionBuilder, TopicBuilder};
+use fanout::build::{AlertsBuilder, AttributeBuilder, DomainBuilder, QueueBuilder, SubscriptionBuilder, TopicBuilder};
 use fanout::model::DeadLetter;
 use fanout::{Diagnostic, Diagnostics, Duration, Encryption, Project, Settings, Source};
 use proptest::prelude::*;
@@ -20,10 +20,14 @@ fn ingestion() -> DomainBuilder {
         .description("Collects raw customer inputs and announces when a customer's inputs are complete")
         .owner("team-ingestion")
         .tag("cost-center", "4711")
+        .alerts(AlertsBuilder::email("oncall-ingestion@example.com"))
         .topic(
             TopicBuilder::fifo("scoring-inputs-ready")
                 .description("All inputs of a customer are stored and can be scored")
-                .content_based_deduplication(true),
+                .content_based_deduplication(true)
+                .http(true)
+                .schema("schemas/scoring-inputs-ready.json")
+                .attribute("event_type", AttributeBuilder::string().values(["InputsReady"])),
         )
 }
 
@@ -34,10 +38,14 @@ fn scoring() -> DomainBuilder {
         .owner("team-scoring")
         .tag("cost-center", "4712")
         .encryption(Encryption::CustomerKey)
+        .alerts(AlertsBuilder::email("oncall-scoring@example.com"))
         .topic(
             TopicBuilder::fifo("scores-published")
                 .description("A customer's new score is available")
-                .content_based_deduplication(true),
+                .content_based_deduplication(true)
+                .schema("schemas/scores-published.json")
+                .attribute("segment", AttributeBuilder::string().values(["premium", "enterprise", "standard"]))
+                .attribute("score", AttributeBuilder::number()),
         )
         .queue(
             QueueBuilder::fifo("scoring-runs")
@@ -45,6 +53,7 @@ fn scoring() -> DomainBuilder {
                 .visibility_timeout(Duration::from_mins(15))
                 .retention(Duration::from_days(4))
                 .dead_letter(DeadLetter { max_receive_count: 5, ..DeadLetter::default() })
+                .http(true)
                 .subscribe(
                     SubscriptionBuilder::from("ingestion/scoring-inputs-ready")
                         .raw_message_delivery(true)
@@ -58,14 +67,15 @@ fn reporting() -> DomainBuilder {
     DomainBuilder::new("reporting")
         .description("Builds the daily reports from published scores")
         .owner("team-reporting")
+        .alerts(AlertsBuilder::email("oncall-reporting@example.com"))
         .queue(
             QueueBuilder::fifo("score-updates")
-                .description("Scores of the premium segments, for the daily report")
+                .description("High scores of the premium segments, for the daily report")
                 .visibility_timeout(Duration::from_mins(5))
                 .subscribe(
-                    SubscriptionBuilder::from("scoring/scores-published")
-                        .raw_message_delivery(true)
-                        .filter_attributes(json!({ "segment": ["premium", "enterprise"] })),
+                    SubscriptionBuilder::from("scoring/scores-published").raw_message_delivery(true).filter_attributes(
+                        json!({ "segment": ["premium", "enterprise"], "score": [{ "numeric": [">=", 700] }] }),
+                    ),
                 ),
         )
 }
@@ -78,10 +88,14 @@ fn seed_domains_built_in_rust_synthesize_to_the_same_bytes_as_the_manifests() {
     assert!(!diagnostics.has_errors(), "domains/ has errors:\n{diagnostics}");
     let loaded = loaded.expect("no errors, so a project");
 
-    let mut built = Project::new(Settings::new("/fanout", ["dev", "prod"]).expect("valid settings"));
-    for builder in [ingestion(), scoring(), reporting()] {
-        built.add(builder.build().unwrap_or_else(|diagnostics| panic!("{diagnostics}")));
-    }
+    // The schemas are read as a manifest's are: beside the manifests, inside the repo.
+    let (built, diagnostics) = Project::from_builders_with_schemas(
+        Settings::new("/fanout", ["dev", "prod"]).expect("valid settings"),
+        [ingestion(), scoring(), reporting()],
+        &root.join("domains"),
+        &fanout::load::schema_reader(&root),
+    );
+    let built = built.unwrap_or_else(|| panic!("{diagnostics}"));
     assert_eq!(built.settings, loaded.settings, "the settings in Rust are `fanout.yaml`'s");
     assert!(!built.validate().has_errors(), "{}", built.validate());
 

@@ -14,7 +14,7 @@ mod scratch;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use emulator::{Account, Emulator};
+use emulator::{Account, Emulator, set_api_log_role};
 use messages::{attribute, queue_url, receive};
 use scratch::{Repo, Run};
 
@@ -70,13 +70,16 @@ async fn wait_until_waiting(sqs: &aws_sdk_sqs::Client, url: &str, want: usize) {
     }
 }
 
-const RETAINED: [&str; 4] = ["Key", "ScoresPublishedTopic", "ScoringRunsDeadLetterQueue", "ScoringRunsQueue"];
+const RETAINED: [&str; 5] =
+    ["FanoutAlertDeadLetterQueue", "Key", "ScoresPublishedTopic", "ScoringRunsDeadLetterQueue", "ScoringRunsQueue"];
 
 #[tokio::test]
 async fn deploy_after_destroy_imports_the_retained_queues_topic_and_key_with_their_messages() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "100000000101");
     let repo = Repo::seed();
+    // The seed's REST APIs need API Gateway's CloudWatch Logs role in the account.
+    set_api_log_role(&emulator, &account);
     assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion", "scoring"]), 0);
     let config = account.config().await;
     let (cfn, sns, sqs) = (
@@ -94,7 +97,7 @@ async fn deploy_after_destroy_imports_the_retained_queues_topic_and_key_with_the
     let diff = account.fanout(repo.path(), &["diff", "--stage", "dev", "scoring"]);
     assert_exit(&diff, 0);
     assert!(
-        diff.stdout.starts_with("dev-scoring (new stack): plan: 4 to import, 7 to add, 0 to change, 0 to remove\n"),
+        diff.stdout.starts_with("dev-scoring (new stack): plan: 5 to import, 27 to add, 0 to change, 0 to remove\n"),
         "{diff}"
     );
     for id in RETAINED {
@@ -128,7 +131,7 @@ async fn deploy_after_destroy_imports_the_retained_queues_topic_and_key_with_the
     let import = run.stderr.find("` (IMPORT)\n").unwrap_or_else(|| panic!("an IMPORT change set: {run}"));
     let update = run.stderr.find("` (UPDATE)\n").unwrap_or_else(|| panic!("then an UPDATE change set: {run}"));
     assert!(import < update, "{run}");
-    assert!(run.stderr.contains("dev-scoring plan: 4 to import, 0 to add, 0 to change, 0 to remove\n"), "{run}");
+    assert!(run.stderr.contains("dev-scoring plan: 5 to import, 0 to add, 0 to change, 0 to remove\n"), "{run}");
     assert!(run.stderr.contains("ok: stack `dev-scoring`: UPDATE_COMPLETE"), "{run}");
 
     // The same resources, imported: the stack's events say so.
@@ -146,7 +149,14 @@ async fn deploy_after_destroy_imports_the_retained_queues_topic_and_key_with_the
     imported.sort_unstable();
     assert_eq!(
         imported,
-        ["Key", "ScoresPublishedTopic", "ScoringRunsDeadLetterQueue", "ScoringRunsQueue", "dev-scoring"]
+        [
+            "FanoutAlertDeadLetterQueue",
+            "Key",
+            "ScoresPublishedTopic",
+            "ScoringRunsDeadLetterQueue",
+            "ScoringRunsQueue",
+            "dev-scoring"
+        ]
     );
 
     // The same queue URL holds the same messages, and the re-created subscription delivers.

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use emulator::{Account, Emulator};
+use emulator::{Account, Emulator, set_api_log_role};
 use scratch::{Repo, Run, repo_root};
 
 /// A `run:` step of a workflow job, with its `env:`.
@@ -98,6 +98,8 @@ fn pull_request_and_deploy_workflows_run_their_commands_end_to_end() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "100000000151");
     let repo = Repo::seed();
+    // The seed's REST APIs need API Gateway's CloudWatch Logs role in the account.
+    set_api_log_role(&emulator, &account);
     // The templates a team commits beside its manifests.
     let synth = account.fanout(repo.path(), &["synth"]);
     assert_eq!(synth.code, 0, "{synth}");
@@ -149,6 +151,8 @@ fn pull_request_checks_fail_with_annotations_on_a_broken_manifest() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "100000000152");
     let repo = Repo::seed();
+    // The seed's REST APIs need API Gateway's CloudWatch Logs role in the account.
+    set_api_log_role(&emulator, &account);
     assert_eq!(account.fanout(repo.path(), &["synth"]).code, 0);
     repo.write("scoring.yaml", "domain: scoring\nqueues:\n  runs:\n    visibility_timeout: forever\n");
     let output = repo.path().join("github-output");
@@ -187,6 +191,8 @@ fn gitlab_jobs_run_their_commands_end_to_end() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "100000000153");
     let repo = Repo::seed();
+    // The seed's REST APIs need API Gateway's CloudWatch Logs role in the account.
+    set_api_log_role(&emulator, &account);
     assert_eq!(account.fanout(repo.path(), &["synth"]).code, 0);
     let output = repo.path().join("unused");
     let job = |name: &str, env: &[(&str, &str)]| {

@@ -11,8 +11,8 @@ mod scratch;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use emulator::{Account, Emulator};
-use messages::{attribute, queue_url, receive};
+use emulator::{Account, Emulator, boto3, set_api_log_role};
+use messages::{attribute, number_attribute, queue_url, receive};
 use scratch::{Repo, Run};
 
 fn assert_exit(run: &Run, code: i32) {
@@ -24,6 +24,8 @@ async fn seed_domains_deploy_in_order_and_deliver_fifo_messages_exactly_once_in_
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "100000000001");
     let repo = Repo::seed();
+    // The seed's REST APIs need API Gateway's CloudWatch Logs role in the account.
+    set_api_log_role(&emulator, &account);
 
     let run = account.fanout(repo.path(), &["deploy", "--stage", "dev"]);
     assert_exit(&run, 0);
@@ -74,18 +76,21 @@ async fn seed_domains_deploy_in_order_and_deliver_fifo_messages_exactly_once_in_
     assert_eq!(groups["customer-a"], (0..100).step_by(2).collect::<Vec<u32>>());
     assert_eq!(groups["customer-b"], (1..100).step_by(2).collect::<Vec<u32>>());
 
-    // reporting admits only premium and enterprise scores.
+    // reporting admits only premium and enterprise scores of 700 and more.
     let scores = account
         .fanout(repo.path(), &["lookup", "--stage", "dev", "scoring/scores-published"])
         .stdout
         .trim()
         .to_string();
-    for (i, segment) in ["premium", "basic", "enterprise", "basic", "premium"].iter().enumerate() {
+    let published =
+        [("premium", "812"), ("standard", "900"), ("enterprise", "700"), ("premium", "699.5"), ("premium", "1000")];
+    for (i, (segment, score)) in published.iter().enumerate() {
         sns.publish()
             .topic_arn(&scores)
             .message(format!("{segment}:{i}"))
             .message_group_id("scores")
             .message_attributes("segment", attribute(segment))
+            .message_attributes("score", number_attribute(score))
             .send()
             .await
             .unwrap();
@@ -101,6 +106,8 @@ async fn consumer_before_producer_fails_in_pre_flight_and_creates_nothing() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "100000000002");
     let repo = Repo::seed();
+    // The seed's REST APIs need API Gateway's CloudWatch Logs role in the account.
+    set_api_log_role(&emulator, &account);
 
     let run = account.fanout(repo.path(), &["deploy", "--stage", "dev", "scoring"]);
     assert_exit(&run, 1);
@@ -122,6 +129,8 @@ async fn unchanged_redeploy_reports_no_changes_and_leaves_no_change_set() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "100000000003");
     let repo = Repo::seed();
+    // The seed's REST APIs need API Gateway's CloudWatch Logs role in the account.
+    set_api_log_role(&emulator, &account);
     assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion"]), 0);
 
     let again = account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion"]);
@@ -205,6 +214,8 @@ async fn failed_deploy_names_the_resource_and_reason_then_recreates_the_stack() 
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "100000000005");
     let repo = Repo::seed();
+    // The seed's REST APIs need API Gateway's CloudWatch Logs role in the account.
+    set_api_log_role(&emulator, &account);
     // The producer's SSM parameter names a topic that does not exist (deleted by hand):
     // pre-flight passes, the subscription fails in CloudFormation.
     let config = account.config().await;
@@ -241,7 +252,7 @@ async fn failed_deploy_names_the_resource_and_reason_then_recreates_the_stack() 
         ),
         "{run}"
     );
-    assert!(run.stderr.contains("dev-scoring plan: 4 to import, 0 to add, 0 to change, 0 to remove\n"), "{run}");
+    assert!(run.stderr.contains("dev-scoring plan: 5 to import, 0 to add, 0 to change, 0 to remove\n"), "{run}");
     assert!(run.stderr.contains("ok: stack `dev-scoring`: UPDATE_COMPLETE"), "{run}");
 }
 
@@ -448,6 +459,8 @@ async fn destroy_deletes_the_stack_and_lists_what_it_retains() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "100000000009");
     let repo = Repo::seed();
+    // The seed's REST APIs need API Gateway's CloudWatch Logs role in the account.
+    set_api_log_role(&emulator, &account);
     assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev", "ingestion", "scoring"]), 0);
     let config = account.config().await;
     let cfn = aws_sdk_cloudformation::Client::new(&config);
@@ -478,18 +491,19 @@ async fn destroy_deletes_the_stack_and_lists_what_it_retains() {
     assert_exit(&run, 0);
     assert!(run.stderr.contains("Deleted stack `dev-scoring`"), "{run}");
     assert!(run.stderr.contains("Left in the account by `DeletionPolicy: Retain`"), "{run}");
-    let retained: Vec<String> = ["Key", "ScoresPublishedTopic", "ScoringRunsDeadLetterQueue", "ScoringRunsQueue"]
-        .iter()
-        .map(|id| {
-            let kind = resources
-                .stack_resource_summaries()
-                .iter()
-                .find(|r| r.logical_resource_id() == Some(id))
-                .and_then(|r| r.resource_type())
-                .unwrap();
-            format!("{id}\t{kind}\t{}", physical_id(&resources, id))
-        })
-        .collect();
+    let retained: Vec<String> =
+        ["FanoutAlertDeadLetterQueue", "Key", "ScoresPublishedTopic", "ScoringRunsDeadLetterQueue", "ScoringRunsQueue"]
+            .iter()
+            .map(|id| {
+                let kind = resources
+                    .stack_resource_summaries()
+                    .iter()
+                    .find(|r| r.logical_resource_id() == Some(id))
+                    .and_then(|r| r.resource_type())
+                    .unwrap();
+                format!("{id}\t{kind}\t{}", physical_id(&resources, id))
+            })
+            .collect();
     assert_eq!(run.stdout.lines().collect::<Vec<_>>(), retained, "{run}");
     assert!(
         run.stdout.contains("\tAWS::KMS::Key\t")
@@ -658,17 +672,6 @@ async fn publish_endpoints_deploy_and_publish_their_url() {
     );
 }
 
-/// Gives API Gateway its CloudWatch Logs role in the account, as an administrator does once
-/// per account and region.
-fn set_api_log_role(emulator: &Emulator, account: &Account) {
-    const SCRIPT: &str = r#"
-role = f"arn:aws:iam::{ACCOUNT}:role/apigateway-cloudwatch-logs"
-client("apigateway").update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}])
-print(json.dumps(role))
-"#;
-    boto3(emulator, account, SCRIPT, &[]);
-}
-
 /// The `method` API Gateway stored for `path` of the REST API named `api`, as JSON.
 fn stored_method(emulator: &Emulator, account: &Account, api: &str, path: &str, method: &str) -> serde_json::Value {
     const SCRIPT: &str = r#"
@@ -681,35 +684,6 @@ method.pop("ResponseMetadata", None)
 print(json.dumps(method, default=str))
 "#;
     boto3(emulator, account, SCRIPT, &[api, path, method])
-}
-
-/// Runs `script` with the emulator's own Python and boto3 (the tests have no API Gateway,
-/// CloudWatch or SigV4 client of their own) and parses what it prints as JSON. The script
-/// sees `ARGS` (`args`), `ENDPOINT`, `CA`, `ACCOUNT` and `client(service)`, a boto3 client
-/// for this account.
-fn boto3(emulator: &Emulator, account: &Account, script: &str, args: &[&str]) -> serde_json::Value {
-    const PREAMBLE: &str = r#"
-import json, sys, boto3
-ENDPOINT, CA, ACCOUNT = sys.argv[1:4]
-ARGS = sys.argv[4:]
-def client(service):
-    return boto3.client(service, endpoint_url=ENDPOINT, verify=CA, region_name="us-east-1",
-                        aws_access_key_id=ACCOUNT, aws_secret_access_key="test")
-"#;
-    let output = std::process::Command::new(&emulator.python)
-        .args([
-            "-c",
-            &format!("{PREAMBLE}{script}"),
-            &account.endpoint,
-            &emulator.ca.display().to_string(),
-            &account.id,
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|err| panic!("{err}: {}", String::from_utf8_lossy(&output.stdout)))
 }
 
 /// An HTTPS call to an API Gateway endpoint URL as a stack output gives it

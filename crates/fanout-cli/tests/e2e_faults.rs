@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use emulator::{Account, Emulator};
+use emulator::{Account, Emulator, set_api_log_role};
 use proxy::{FaultProxy, send_signal};
 use scratch::{Repo, Run};
 use serde_json::json;
@@ -386,6 +386,8 @@ async fn unchanged_redeploy_creates_no_change_set_and_makes_at_most_three_calls_
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "110000000007");
     let repo = Repo::seed();
+    // The seed's REST APIs need API Gateway's CloudWatch Logs role in the account.
+    set_api_log_role(&emulator, &account);
     assert_eq!(account.fanout(repo.path(), &["deploy", "--stage", "dev"]).code, 0);
     let proxy = FaultProxy::start(&emulator, &json!([]), proxy::seed());
 

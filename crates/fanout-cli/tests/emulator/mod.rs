@@ -271,3 +271,43 @@ impl Account {
         command
     }
 }
+
+/// Gives API Gateway its CloudWatch Logs role in the account, as an administrator does once
+/// per account and region.
+pub fn set_api_log_role(emulator: &Emulator, account: &Account) {
+    const SCRIPT: &str = r#"
+role = f"arn:aws:iam::{ACCOUNT}:role/apigateway-cloudwatch-logs"
+client("apigateway").update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}])
+print(json.dumps(role))
+"#;
+    boto3(emulator, account, SCRIPT, &[]);
+}
+
+/// Runs `script` with the emulator's own Python and boto3 (the tests have no API Gateway,
+/// CloudWatch or SigV4 client of their own) and parses what it prints as JSON. The script
+/// sees `ARGS` (`args`), `ENDPOINT`, `CA`, `ACCOUNT` and `client(service)`, a boto3 client
+/// for this account.
+pub fn boto3(emulator: &Emulator, account: &Account, script: &str, args: &[&str]) -> serde_json::Value {
+    const PREAMBLE: &str = r#"
+import json, sys, boto3
+ENDPOINT, CA, ACCOUNT = sys.argv[1:4]
+ARGS = sys.argv[4:]
+def client(service):
+    return boto3.client(service, endpoint_url=ENDPOINT, verify=CA, region_name="us-east-1",
+                        aws_access_key_id=ACCOUNT, aws_secret_access_key="test")
+"#;
+    let output = std::process::Command::new(&emulator.python)
+        .args([
+            "-c",
+            &format!("{PREAMBLE}{script}"),
+            &account.endpoint,
+            &emulator.ca.display().to_string(),
+            &account.id,
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|err| panic!("{err}: {}", String::from_utf8_lossy(&output.stdout)))
+}

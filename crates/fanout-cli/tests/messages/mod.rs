@@ -2,6 +2,8 @@
 //! receiving what arrived.
 
 #![allow(clippy::panic, reason = "a failed call stops the test at the step that failed")]
+// Each test target uses its own part of this module.
+#![allow(dead_code)]
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +16,15 @@ pub fn attribute(value: &str) -> MessageAttributeValue {
         .string_value(value)
         .build()
         .unwrap_or_else(|err| panic!("a string attribute: {err}"))
+}
+
+/// A `Number` message attribute of `value`.
+pub fn number_attribute(value: &str) -> MessageAttributeValue {
+    MessageAttributeValue::builder()
+        .data_type("Number")
+        .string_value(value)
+        .build()
+        .unwrap_or_else(|err| panic!("a number attribute: {err}"))
 }
 
 /// Receives from `queue_url` until `want` messages arrived or `timeout` passed, deleting

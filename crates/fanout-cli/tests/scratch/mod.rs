@@ -139,7 +139,7 @@ impl Repo {
     }
 
     /// The seed scenario: a copy of this repo's `domains/`, whose manifests the seed
-    /// domains' tests deploy.
+    /// domains' tests deploy, with the event schemas they name.
     pub fn seed() -> Self {
         let domains = repo_root().join("domains");
         let mut manifests = Vec::new();
@@ -148,7 +148,15 @@ impl Repo {
             manifests.push((name, text));
         }
         let borrowed: Vec<(&str, &str)> = manifests.iter().map(|(n, t)| (*n, t.as_str())).collect();
-        Self::new(&borrowed)
+        let repo = Self::new(&borrowed);
+        let schemas = repo.path().join("domains/schemas");
+        std::fs::create_dir(&schemas).unwrap_or_else(|err| panic!("{err}"));
+        for entry in std::fs::read_dir(domains.join("schemas")).unwrap_or_else(|err| panic!("schemas: {err}")) {
+            let path = entry.unwrap_or_else(|err| panic!("schemas: {err}")).path();
+            let name = path.file_name().unwrap_or_else(|| panic!("{}: no name", path.display()));
+            std::fs::copy(&path, schemas.join(name)).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        }
+        repo
     }
 
     /// Writes (or replaces) `domains/<name>`.
