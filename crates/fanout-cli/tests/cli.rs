@@ -22,6 +22,17 @@ fn synth_help_explains_check() {
 }
 
 #[test]
+fn lock_help_explains_stage_and_check() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["lock", "--help"]));
+}
+
+#[test]
+fn deploy_and_destroy_help_name_what_they_refuse() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["deploy", "--help"]));
+    insta::assert_snapshot!(fanout(&repo_root(), &["destroy", "--help"]));
+}
+
+#[test]
 fn unknown_flag_is_a_usage_error() {
     insta::assert_snapshot!(fanout(&repo_root(), &["synth", "--chek"]));
 }
@@ -141,6 +152,7 @@ fn every_command_refuses_an_unconfigured_stage_alike() {
         &["diff", "--stage", "prod"],
         &["destroy", "--stage", "prod", "ingestion"],
         &["lookup", "--stage", "prod", "ingestion/raw-events"],
+        &["lock", "--stage", "prod"],
         &["status", "--stage", "prod"],
         &["peek", "--stage", "prod", "ingestion/raw-events"],
         &["redrive", "--stage", "prod", "ingestion/raw-events"],
@@ -194,6 +206,24 @@ fn event_check_accepts_a_matching_event() {
 fn event_check_rejects_a_malformed_event_with_its_path() {
     let dir = contract_repo(r#"{"order_id":"o-1","amount":-3}"#);
     insta::assert_snapshot!(fanout(dir.path(), &["event", "check", "orders/placed", "event.json"]));
+}
+
+#[test]
+fn graph_help_shows_from_aws_with_an_example() {
+    let help = fanout(&repo_root(), &["graph", "--help"]);
+    assert!(help.contains("fanout graph --stage dev --from-aws"), "{help}");
+    insta::assert_snapshot!(help);
+}
+
+#[test]
+fn graph_from_aws_and_stage_go_together() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["graph", "--from-aws"]));
+    insta::assert_snapshot!(fanout(&repo_root(), &["graph", "--stage", "dev"]));
+}
+
+#[test]
+fn graph_from_aws_checks_the_stage_before_connecting() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["graph", "--from-aws", "--stage", "staging"]));
 }
 
 #[test]
