@@ -34,6 +34,7 @@ mod locate;
 mod message;
 mod messages;
 mod order;
+mod organization;
 mod phases;
 mod plan;
 mod preflight;
@@ -65,6 +66,7 @@ pub use health::{
 pub use message::{Attribute, AttributeValue, Counts, Received};
 pub use messages::{Peeked, Redriven, peek, redrive};
 pub use order::CycleError;
+pub use organization::organization;
 pub use plan::{Action, Plan, Replacement, ResourceChange};
 pub use publish::{
     EventProblem, Publication, PublishOptions, PublishTopic, missing_filter_attributes, parse_attribute, prepare,

@@ -52,6 +52,7 @@ pub mod model;
 pub use model::filter_policy;
 mod name;
 pub mod naming;
+pub mod organization;
 pub mod parallel;
 pub mod project;
 mod read;
