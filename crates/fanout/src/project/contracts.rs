@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::Project;
-use crate::contract::published::{FORMAT_VERSION, Lock, LockedTopic, SubscriberRecord, TopicContract, digest};
+use crate::contract::published::{FORMAT_VERSION, Lock, LockedTopic, SubscriberRecord, TopicContract};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, Location, did_you_mean, quote_list};
 use crate::limits;
 use crate::manifest::AttributeType;
@@ -34,8 +34,8 @@ pub struct LockFile {
 
 impl LockFile {
     /// Reads `fanout.lock`'s text strictly: JSON of the [`Lock`] form, a known version,
-    /// stage names and `domain/topic` keys that are names, and each schema the one its
-    /// contract's digest is of. Every problem names the file, line and column.
+    /// stage names and `domain/topic` keys that are names, and a schema exactly where the
+    /// contract names a schema digest. Every problem names the file, line and column.
     pub fn parse(file: impl Into<PathBuf>, text: &str) -> (Option<LockFile>, Diagnostics) {
         let file = file.into();
         let at = |line: usize, column: usize| Location { file: file.clone(), line: line.max(1), column: column.max(1) };
@@ -74,10 +74,18 @@ impl LockFile {
                     let message = format!("`{topic}` in the lock is not `<domain>/<topic>`");
                     diagnostics.push(invalid(message, at(line, column)));
                 }
-                let schema_digest = locked.schema.as_ref().map(|schema| digest(&schema.to_string()));
-                if schema_digest != locked.contract.schema_digest {
+                // A schema with no digest in its contract, or a digest without a schema, is no
+                // lock `fanout lock` writes. (The digest itself is of the text SSM holds, which
+                // the parsed schema need not reproduce byte for byte; `diff` and `deploy`
+                // compare the schema with SSM's.)
+                if locked.schema.is_some() != locked.contract.schema_digest.is_some() {
                     let message = format!(
-                        "the schema locked for `{topic}` in stage `{stage}` is not the one its contract's `schema_digest` names"
+                        "the contract locked for `{topic}` in stage `{stage}` {}",
+                        if locked.schema.is_some() {
+                            "names no schema digest, but a schema is locked with it"
+                        } else {
+                            "names a schema digest, but no schema is locked with it"
+                        }
                     );
                     diagnostics.push(invalid(message, at(line, column)));
                 }
