@@ -6,8 +6,14 @@
 pub const QUEUE_NAME: usize = 80;
 /// SNS topic name, including `.fifo` (CreateTopic `Name`).
 pub const TOPIC_NAME: usize = 256;
-/// SSM parameter name (the API's 2048 less the 1037 reserved for internal use).
+/// SSM parameter name, counted with the parameter's ARN
+/// (`arn:aws:ssm:us-east-2:111122223333:parameter/name`): the API's 2048 less the 1037
+/// reserved for internal use.
 pub const SSM_PARAMETER_NAME: usize = 1011;
+/// The longest ARN before a parameter name that starts with `/`:
+/// `arn:aws-us-gov:ssm:ap-southeast-2:111122223333:parameter` (the longest partition and a
+/// region name of 14 characters).
+pub const SSM_PARAMETER_ARN_PREFIX: usize = 56;
 /// SSM parameter hierarchy depth.
 pub const SSM_PARAMETER_LEVELS: usize = 15;
 /// CloudFormation stack name.

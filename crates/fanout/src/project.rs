@@ -779,13 +779,16 @@ impl Project {
 
 /// An error when the SSM parameter name `ssm` is longer than SSM allows.
 fn check_ssm_name(ssm: &str, path: FieldPath, hint: &str, diagnostics: &mut Diagnostics) {
-    if ssm.len() > limits::SSM_PARAMETER_NAME {
+    // SSM counts the name with the parameter's ARN, whose length depends on the partition and
+    // region: the longest of them leaves this much for the name.
+    let max = limits::SSM_PARAMETER_NAME - limits::SSM_PARAMETER_ARN_PREFIX;
+    if ssm.len() > max {
         diagnostics.push(
             Diagnostic::error(
                 DiagnosticKind::SsmNameTooLong,
                 path,
                 format!(
-                    "SSM parameter name `{ssm}` is {} characters; SSM allows {}",
+                    "SSM parameter name `{ssm}` is {} characters; SSM allows {} with the parameter's ARN, so at most {max} in every partition and region",
                     ssm.len(),
                     limits::SSM_PARAMETER_NAME
                 ),

@@ -261,7 +261,7 @@ kinds! {
     QueueNameTooLong = "queue-name-too-long",
     /// A topic name (with stage and domain) longer than SNS allows.
     TopicNameTooLong = "topic-name-too-long",
-    /// An SSM parameter name longer than SSM allows.
+    /// An SSM parameter name longer than SSM allows, counted with the parameter's ARN.
     SsmNameTooLong = "ssm-name-too-long",
     /// A template with more resources, outputs or parameters than CloudFormation allows.
     TemplateLimit = "template-limit",
