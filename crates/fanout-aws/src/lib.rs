@@ -38,6 +38,7 @@ mod lock;
 mod message;
 mod messages;
 mod order;
+mod organization;
 mod phases;
 mod plan;
 mod preflight;
@@ -72,6 +73,7 @@ pub use lock::{external_topics, merge as merge_lock, parse as parse_lock, render
 pub use message::{Attribute, AttributeValue, Counts, Received};
 pub use messages::{Peeked, Redriven, peek, redrive};
 pub use order::CycleError;
+pub use organization::organization;
 pub use plan::{Action, Plan, Replacement, ResourceChange};
 pub use publish::{
     EventProblem, Publication, PublishOptions, PublishTopic, missing_filter_attributes, parse_attribute, prepare,

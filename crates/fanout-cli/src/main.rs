@@ -78,7 +78,8 @@ enum Command {
     Validate(ValidateArgs),
     /// Write `templates/<stage>/<domain>.json` for every domain and stage
     Synth(SynthArgs),
-    /// Print the fan-out topology as a Mermaid or Graphviz graph
+    /// Print the fan-out topology as a Mermaid or Graphviz graph (`--from-aws`: every repo's)
+    #[command(after_help = commands::graph::EXAMPLES)]
     Graph(GraphArgs),
     /// Print the JSON Schema of domain manifests (or of `fanout.yaml`)
     Schema(SchemaArgs),

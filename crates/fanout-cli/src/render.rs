@@ -62,6 +62,14 @@ pub fn diagnostics(diagnostics: &Diagnostics, quiet: bool) {
     }
 }
 
+/// A warning that does not stop the command, unless `--quiet`.
+pub fn warning(quiet: bool, message: impl std::fmt::Display) {
+    if !quiet {
+        let mut out = anstream::stderr().lock();
+        let _ = writeln!(out, "{WARNING}warning{WARNING:#}: {message}");
+    }
+}
+
 /// A progress or result line for people, unless `--quiet`.
 pub fn note(quiet: bool, message: impl std::fmt::Display) {
     if !quiet {

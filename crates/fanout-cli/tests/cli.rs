@@ -209,6 +209,24 @@ fn event_check_rejects_a_malformed_event_with_its_path() {
 }
 
 #[test]
+fn graph_help_shows_from_aws_with_an_example() {
+    let help = fanout(&repo_root(), &["graph", "--help"]);
+    assert!(help.contains("fanout graph --stage dev --from-aws"), "{help}");
+    insta::assert_snapshot!(help);
+}
+
+#[test]
+fn graph_from_aws_and_stage_go_together() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["graph", "--from-aws"]));
+    insta::assert_snapshot!(fanout(&repo_root(), &["graph", "--stage", "dev"]));
+}
+
+#[test]
+fn graph_from_aws_checks_the_stage_before_connecting() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["graph", "--from-aws", "--stage", "staging"]));
+}
+
+#[test]
 fn day_two_commands_show_examples_in_their_help() {
     for command in ["status", "peek", "redrive", "publish"] {
         let help = fanout(&repo_root(), &[command, "--help"]);

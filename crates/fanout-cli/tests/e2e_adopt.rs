@@ -94,7 +94,7 @@ async fn deploy_after_destroy_imports_the_retained_queues_topic_and_key_with_the
     let diff = account.fanout(repo.path(), &["diff", "--stage", "dev", "scoring"]);
     assert_exit(&diff, 0);
     assert!(
-        diff.stdout.starts_with("dev-scoring (new stack): plan: 4 to import, 5 to add, 0 to change, 0 to remove\n"),
+        diff.stdout.starts_with("dev-scoring (new stack): plan: 4 to import, 7 to add, 0 to change, 0 to remove\n"),
         "{diff}"
     );
     for id in RETAINED {
