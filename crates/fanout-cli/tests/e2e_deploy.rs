@@ -270,10 +270,16 @@ async fn replaced_producer_topic_is_resubscribed_on_unchanged_redeploy() {
     assert_eq!(receive(&sqs, &inbox, 1, Duration::from_secs(20)).await, ["before"]);
 
     producer.write("ingestion.yaml", PRODUCER_FIFO);
-    let refused = account.fanout(producer.path(), &["deploy", "--stage", "dev"]);
+    // The kind is part of the topic's contract: a breaking change for the registered consumer.
+    let breaking = account.fanout(producer.path(), &["deploy", "--stage", "dev"]);
+    assert_exit(&breaking, 1);
+    assert!(breaking.stderr.contains("kind changed from standard to FIFO"), "{breaking}");
+    assert!(breaking.stderr.contains("affects: `scoring` (queues `inbox`)"), "{breaking}");
+    let refused = account.fanout(producer.path(), &["deploy", "--stage", "dev", "--allow-breaking"]);
     assert_exit(&refused, 1);
     assert!(refused.stderr.contains("topic `EventsTopic` would be replaced: `TopicName`"), "{refused}");
-    let replaced = account.fanout(producer.path(), &["deploy", "--stage", "dev", "--allow-replacement"]);
+    let replaced =
+        account.fanout(producer.path(), &["deploy", "--stage", "dev", "--allow-breaking", "--allow-replacement"]);
     assert_exit(&replaced, 0);
     let new_topic =
         account.fanout(producer.path(), &["lookup", "--stage", "dev", "ingestion/events"]).stdout.trim().to_string();
