@@ -170,7 +170,7 @@ async fn lock_writes_the_contracts_of_other_repos_and_preflight_holds_the_stack_
 }
 
 #[tokio::test]
-async fn lock_without_subscriptions_to_other_repos_writes_nothing() {
+async fn lock_without_subscriptions_to_other_repos_writes_nothing_and_never_through_a_link() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "130000000002");
     let repo =
@@ -179,6 +179,17 @@ async fn lock_without_subscriptions_to_other_repos_writes_nothing() {
     assert_exit(&run, 0);
     assert!(run.stderr.contains("nothing to lock"), "{run}");
     assert!(!repo.path().join("fanout.lock").exists());
+
+    // A `fanout.lock` that is a link is never written through, nor replaced.
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("secret");
+    std::fs::write(&target, "keep").unwrap();
+    std::os::unix::fs::symlink(&target, repo.path().join("fanout.lock")).unwrap();
+    let refused = account.fanout(repo.path(), &["lock"]);
+    assert_exit(&refused, 2);
+    assert!(refused.stderr.contains("fanout.lock` is a link; fanout does not write through links"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    assert!(std::fs::symlink_metadata(repo.path().join("fanout.lock")).unwrap().file_type().is_symlink());
 }
 
 const INGESTION: &str = "domain: ingestion\nencryption: service-managed\ntopics:\n  ready: {}\n";
