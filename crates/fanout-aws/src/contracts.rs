@@ -97,7 +97,7 @@ pub async fn remaining_consumers(
     for name in producer.topics.keys() {
         let topic = TopicRef::new(domain.clone(), name.clone());
         let repo: Vec<SubscriberRecord> =
-            project.domains.values().filter_map(|consumer| breaking::subscriber_record(consumer, &topic)).collect();
+            project.domains.values().filter_map(|consumer| SubscriberRecord::of(consumer, &topic)).collect();
         let registered = registered_consumers(aws, &project.settings.ssm_prefix, stage, &topic).await?;
         left.extend(breaking::remaining(&topic, &repo, &registered, &excluded));
     }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod emulator;
+mod endpoints;
 mod messages;
 mod scratch;
 
@@ -12,6 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use emulator::{Account, Emulator};
+use endpoints::{boto3, call_endpoint, set_api_log_role, stack_output, xml_text};
 use messages::{attribute, queue_url, receive};
 use scratch::{Repo, Run};
 
@@ -270,7 +272,12 @@ async fn replaced_producer_topic_is_resubscribed_on_unchanged_redeploy() {
     // Turning the topic FIFO breaks its registered consumer and replaces the topic: each is
     // refused on its own, and only both flags together let the deploy through.
     producer.write("ingestion.yaml", PRODUCER_FIFO);
-    let refused = account.fanout(producer.path(), &["deploy", "--stage", "dev"]);
+    // The kind is part of the topic's contract: a breaking change for the registered consumer.
+    let breaking = account.fanout(producer.path(), &["deploy", "--stage", "dev"]);
+    assert_exit(&breaking, 1);
+    assert!(breaking.stderr.contains("kind changed from standard to FIFO"), "{breaking}");
+    assert!(breaking.stderr.contains("affects: `scoring` (queues `inbox`)"), "{breaking}");
+    let refused = account.fanout(producer.path(), &["deploy", "--stage", "dev", "--allow-breaking"]);
     assert_exit(&refused, 1);
     assert!(refused.stderr.contains("kind changed from standard to FIFO"), "{refused}");
     assert!(refused.stderr.contains("affects: `scoring` (queues `inbox`)"), "{refused}");
@@ -667,17 +674,6 @@ async fn publish_endpoints_deploy_and_publish_their_url() {
     );
 }
 
-/// Gives API Gateway its CloudWatch Logs role in the account, as an administrator does once
-/// per account and region.
-fn set_api_log_role(emulator: &Emulator, account: &Account) {
-    const SCRIPT: &str = r#"
-role = f"arn:aws:iam::{ACCOUNT}:role/apigateway-cloudwatch-logs"
-client("apigateway").update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}])
-print(json.dumps(role))
-"#;
-    boto3(emulator, account, SCRIPT, &[]);
-}
-
 /// The `method` API Gateway stored for `path` of the REST API named `api`, as JSON.
 fn stored_method(emulator: &Emulator, account: &Account, api: &str, path: &str, method: &str) -> serde_json::Value {
     const SCRIPT: &str = r#"
@@ -690,97 +686,6 @@ method.pop("ResponseMetadata", None)
 print(json.dumps(method, default=str))
 "#;
     boto3(emulator, account, SCRIPT, &[api, path, method])
-}
-
-/// Runs `script` with the emulator's own Python and boto3 (the tests have no API Gateway,
-/// CloudWatch or SigV4 client of their own) and parses what it prints as JSON. The script
-/// sees `ARGS` (`args`), `ENDPOINT`, `CA`, `ACCOUNT` and `client(service)`, a boto3 client
-/// for this account.
-fn boto3(emulator: &Emulator, account: &Account, script: &str, args: &[&str]) -> serde_json::Value {
-    const PREAMBLE: &str = r#"
-import json, sys, boto3
-ENDPOINT, CA, ACCOUNT = sys.argv[1:4]
-ARGS = sys.argv[4:]
-def client(service):
-    return boto3.client(service, endpoint_url=ENDPOINT, verify=CA, region_name="us-east-1",
-                        aws_access_key_id=ACCOUNT, aws_secret_access_key="test")
-"#;
-    let output = std::process::Command::new(&emulator.python)
-        .args([
-            "-c",
-            &format!("{PREAMBLE}{script}"),
-            &account.endpoint,
-            &emulator.ca.display().to_string(),
-            &account.id,
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|err| panic!("{err}: {}", String::from_utf8_lossy(&output.stdout)))
-}
-
-/// An HTTPS call to an API Gateway endpoint URL as a stack output gives it
-/// (`https://{api}.execute-api.{region}.{suffix}/{stage}/{path}`), sent to the emulator's
-/// route for that API, with `query` and a SigV4 signature for `execute-api` as the
-/// account's root. Returns the status and the body.
-fn call_endpoint(
-    emulator: &Emulator,
-    account: &Account,
-    method: &str,
-    url: &str,
-    query: &[(&str, &str)],
-) -> (u16, String) {
-    const SCRIPT: &str = r#"
-import ssl, urllib.parse, urllib.request, urllib.error
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-method, url, query = ARGS
-parts = urllib.parse.urlsplit(url)
-api = parts.hostname.split(".execute-api.")[0]
-url = f"{ENDPOINT}/_aws/execute-api/{api}{parts.path}?{urllib.parse.urlencode(json.loads(query))}"
-request = AWSRequest(method=method, url=url, data=b"")
-SigV4Auth(Credentials(ACCOUNT, "test"), "execute-api", "us-east-1").add_auth(request)
-prepared = request.prepare()
-sent = urllib.request.Request(prepared.url, method=method, headers=dict(prepared.headers))
-try:
-    with urllib.request.urlopen(sent, context=ssl.create_default_context(cafile=CA), timeout=30) as response:
-        print(json.dumps({"status": response.status, "body": response.read().decode()}))
-except urllib.error.HTTPError as err:
-    print(json.dumps({"status": err.code, "body": err.read().decode()}))
-"#;
-    let query: serde_json::Map<String, serde_json::Value> =
-        query.iter().map(|(k, v)| ((*k).to_string(), serde_json::json!(v))).collect();
-    let answer = boto3(emulator, account, SCRIPT, &[method, url, &serde_json::Value::Object(query).to_string()]);
-    (answer["status"].as_u64().unwrap_or_default() as u16, answer["body"].as_str().unwrap_or_default().to_string())
-}
-
-/// The value of output `key` of stack `stack`.
-async fn stack_output(config: &aws_config::SdkConfig, stack: &str, key: &str) -> String {
-    let stacks = aws_sdk_cloudformation::Client::new(config).describe_stacks().stack_name(stack).send().await.unwrap();
-    let outputs = stacks.stacks()[0].outputs();
-    outputs
-        .iter()
-        .find(|output| output.output_key() == Some(key))
-        .and_then(|output| output.output_value())
-        .unwrap_or_else(|| panic!("stack `{stack}` has no output `{key}`: {outputs:?}"))
-        .to_string()
-}
-
-/// The text of the first `<tag>` element of an XML document, entities decoded.
-fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<String> {
-    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
-    let end = start + xml[start..].find(&format!("</{tag}>"))?;
-    let text: &'a str = &xml[start..end];
-    Some(
-        text.replace("&quot;", "\"")
-            .replace("&apos;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&"),
-    )
 }
 
 #[tokio::test]
