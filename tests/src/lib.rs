@@ -54,7 +54,9 @@ pub fn load_case(case: &Path) -> (Option<Project>, Diagnostics) {
             .filter(|path| path.file_name().is_some_and(|name| name != fanout::load::SETTINGS_FILE))
             .map(|path| source(path))
             .collect();
-        Project::from_sources_with_schemas(settings.as_ref(), &manifests, &read_schema)
+        let lock = case.join(fanout::LOCK_FILE);
+        let lock = lock.is_file().then(|| source(&lock));
+        Project::from_sources_with_lock(settings.as_ref(), &manifests, &read_schema, lock.as_ref())
     } else {
         Project::from_sources_with_schemas(None, &[source(case)], &read_schema)
     }

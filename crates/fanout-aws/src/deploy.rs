@@ -11,13 +11,16 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
+use fanout::contract::published::{Lock, LockedTopic};
 use fanout::{Domain, Name, Project, TopicLookup, naming};
 use tokio::task::JoinSet;
 
 use crate::backoff::Backoff;
+use crate::breaking::{self, ContractChange, PublishedTopic};
 use crate::client::Aws;
 use crate::error::Error;
 use crate::event::{Reporter, StackOutcome};
+use crate::lock::ContractParameters;
 use crate::order::Schedule;
 use crate::phases::{self, Finished, Shared};
 use crate::stop::{Stop, StopReason};
@@ -38,6 +41,11 @@ pub struct DeployOptions {
     pub mode: Mode,
     /// Deploy even when the guard finds replacements or removals.
     pub allow_replacement: bool,
+    /// Deploy even when a topic's contract would change in a way that breaks its consumers.
+    pub allow_breaking: bool,
+    /// `fanout.lock`: the contracts of other repos' topics as reviewed; pre-flight stops a
+    /// stack whose locked topics changed in SSM since.
+    pub lock: Lock,
     /// Create change sets even for stacks that are unchanged.
     pub force: bool,
     /// Where templates too large to send inline are uploaded.
@@ -64,6 +72,8 @@ impl Default for DeployOptions {
         Self {
             mode: Mode::Deploy,
             allow_replacement: false,
+            allow_breaking: false,
+            lock: Lock::default(),
             force: false,
             template_bucket: None,
             concurrency: Self::DEFAULT_CONCURRENCY,
@@ -84,12 +94,29 @@ pub(crate) struct StackRequest {
     /// The template as JSON text, from [`fanout::Template::to_json`].
     pub(crate) template: String,
     pub(crate) lookups: Vec<TopicLookup>,
+    /// The topics of other repos it subscribes to that `fanout.lock` holds for the stage,
+    /// with their locked contracts.
+    pub(crate) locked: Vec<(ContractParameters, LockedTopic)>,
+    /// The topics it publishes, with the contracts its template publishes.
+    pub(crate) published: Vec<PublishedTopic>,
 }
 
 impl StackRequest {
-    /// The request for `domain`'s stack in `stage`, with its template synthesized.
-    pub(crate) fn new(project: &Project, domain: &Domain, stage: &Name) -> Self {
+    /// The request for `domain`'s stack in `stage`, with its template synthesized and what
+    /// `lock` holds of the topics it subscribes to.
+    pub(crate) fn new(project: &Project, domain: &Domain, stage: &Name, lock: &Lock) -> Self {
+        let locked_topics = lock.stages.get(stage.as_str());
+        let locked = fanout::topic_lookups(project, domain, stage)
+            .into_iter()
+            .filter(|lookup| !project.domains.contains_key(&lookup.topic.domain))
+            .filter_map(|lookup| {
+                let topic = locked_topics?.get(&lookup.topic.to_string())?;
+                Some((ContractParameters::new(&project.settings.ssm_prefix, stage, &lookup.topic), topic.clone()))
+            })
+            .collect();
         Self {
+            locked,
+            published: breaking::published_topics(project, domain, stage),
             domain: domain.name.clone(),
             stage: stage.clone(),
             stack: naming::stack_name(stage, &domain.name),
@@ -113,6 +140,9 @@ pub struct StackReport {
     /// following failed after the change set was executed. It is not cancelled; the next
     /// deploy waits for it.
     pub in_progress: Option<String>,
+    /// The changes of the contracts of its topics that the deploy makes (or the diff would
+    /// make), with the consumers each affects; empty when no contract changes.
+    pub contract_changes: Vec<ContractChange>,
 }
 
 impl StackReport {
@@ -189,7 +219,7 @@ where
     let mut requests: BTreeMap<Name, StackRequest> = selected
         .iter()
         .filter_map(|name| project.domains.get(name))
-        .map(|domain| (domain.name.clone(), StackRequest::new(project, domain, stage)))
+        .map(|domain| (domain.name.clone(), StackRequest::new(project, domain, stage, &options.lock)))
         .collect();
     let mut reports: BTreeMap<Name, StackReport> = BTreeMap::new();
     let mut running = JoinSet::new();
@@ -210,7 +240,13 @@ where
                 let work = deploy(request);
                 let handle = running.spawn(async move {
                     let finished = work.await;
-                    StackReport { domain, stack, result: finished.result, in_progress: finished.in_progress }
+                    StackReport {
+                        domain,
+                        stack,
+                        result: finished.result,
+                        in_progress: finished.in_progress,
+                        contract_changes: finished.contract_changes,
+                    }
                 });
                 names.insert(handle.id(), name);
             }
@@ -231,6 +267,7 @@ where
                         source: Some(Box::new(err)),
                     }),
                     in_progress: None,
+                    contract_changes: Vec::new(),
                 }
             }
         };
@@ -251,6 +288,7 @@ where
                     domain: skipped,
                     result: Ok(StackOutcome::Skipped { because: because.to_string() }),
                     in_progress: None,
+                    contract_changes: Vec::new(),
                 },
             );
         }
@@ -268,6 +306,7 @@ where
                 stack: request.stack,
                 result: Ok(StackOutcome::NotStarted),
                 in_progress: None,
+                contract_changes: Vec::new(),
             },
         );
     }
@@ -360,7 +399,11 @@ mod tests {
     }
 
     fn unchanged(_: &str) -> Finished {
-        Finished { result: Ok(StackOutcome::NoChanges { outputs: BTreeMap::new() }), in_progress: None }
+        Finished {
+            result: Ok(StackOutcome::NoChanges { outputs: BTreeMap::new() }),
+            in_progress: None,
+            contract_changes: Vec::new(),
+        }
     }
 
     impl Default for Fake {
@@ -482,6 +525,7 @@ mod tests {
                 Finished {
                     result: Ok(StackOutcome::Failed { status: "ROLLBACK_COMPLETE".into(), failure: None }),
                     in_progress: None,
+                    contract_changes: Vec::new(),
                 }
             } else {
                 unchanged(domain)
@@ -514,9 +558,11 @@ mod tests {
         let stop = options.stop.clone();
         fn end(domain: &str) -> Finished {
             match domain {
-                "a" => {
-                    Finished { result: Ok(StackOutcome::Interrupted), in_progress: Some("CREATE_IN_PROGRESS".into()) }
-                }
+                "a" => Finished {
+                    result: Ok(StackOutcome::Interrupted),
+                    in_progress: Some("CREATE_IN_PROGRESS".into()),
+                    contract_changes: Vec::new(),
+                },
                 _ => unchanged(domain),
             }
         }

@@ -239,6 +239,41 @@ pub enum Error {
         /// The stage.
         stage: String,
     },
+    /// A topic of another repo publishes no contract in SSM: its producer is not deployed to
+    /// the stage, or deploys with an older fanout.
+    #[error("Topic `{topic}` has no contract in stage `{stage}`: SSM parameter `{parameter}` does not exist")]
+    NoContract {
+        /// The topic, `domain/topic`.
+        topic: String,
+        /// The stage.
+        stage: String,
+        /// The producer domain.
+        producer: String,
+        /// The contract's SSM parameter.
+        parameter: String,
+    },
+    /// A contract or schema parameter in SSM that fanout cannot read.
+    #[error("SSM parameter `{parameter}` does not hold a contract fanout can read: {reason}")]
+    UnreadableContract {
+        /// The parameter.
+        parameter: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A locked topic's contract in SSM is not the one `fanout.lock` holds: the producer
+    /// changed it since the lock was written. Nothing was created.
+    #[error(
+        "Topic `{topic}` changed in stage `{stage}` since `fanout.lock` was written: {}",
+        changes.join("; ")
+    )]
+    LockStale {
+        /// The topic, `domain/topic`.
+        topic: String,
+        /// The stage.
+        stage: String,
+        /// What changed, each with whether it breaks consumers and why.
+        changes: Vec<String>,
+    },
     /// The domains deployed subscribe to each other in a circle.
     #[error(transparent)]
     Cycle(#[from] crate::order::CycleError),
@@ -316,6 +351,13 @@ impl Error {
             Self::ParameterNotFound { .. } => {
                 "deploy the domain that publishes the topic to this stage first".to_string()
             }
+            Self::NoContract { producer, stage, .. } => format!(
+                "deploy the producer first (`fanout deploy --stage {stage} {producer}` in its repo), or the producer runs an older fanout that publishes no contract"
+            ),
+            Self::UnreadableContract { .. } => {
+                "the producer's stack may be mid-update, or deployed by a newer fanout: run again once its deploy is complete, or update fanout".to_string()
+            }
+            Self::LockStale { .. } => "run `fanout lock` and review the change".to_string(),
             Self::StackNotFound { domain, stage, .. } | Self::NotInStack { domain, stage, .. } => {
                 format!("deploy it first: `fanout deploy --stage {stage} {domain}`")
             }

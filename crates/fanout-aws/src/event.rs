@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::breaking::ContractChange;
 use crate::guard::Finding;
 use crate::plan::Plan;
 
@@ -135,6 +136,14 @@ pub enum EventKind {
     StackEvent(StackEvent),
     /// The stack is being deleted.
     Deleting,
+    /// The template would change the contracts of the stack's topics: each change, breaking
+    /// or compatible, with the consumers it affects.
+    ContractChanged {
+        /// The changes.
+        changes: Vec<ContractChange>,
+        /// Whether `--allow-breaking` lets breaking changes through.
+        allow_breaking: bool,
+    },
 }
 
 /// A resource that failed, and why.
@@ -193,6 +202,12 @@ pub enum StackOutcome {
         /// The first resource that failed, if the events show one.
         failure: Option<ResourceFailure>,
     },
+    /// A topic's contract would change in a way that breaks its consumers, and
+    /// `--allow-breaking` was not given: nothing was created.
+    BreakingRefused {
+        /// Every change of the stack's topics' contracts, breaking ones among them.
+        changes: Vec<ContractChange>,
+    },
     /// Not attempted because a domain it subscribes to failed.
     Skipped {
         /// That domain.
@@ -211,7 +226,12 @@ impl StackOutcome {
     pub(crate) fn needs_action(&self) -> bool {
         matches!(
             self,
-            Self::Refused { .. } | Self::Failed { .. } | Self::Skipped { .. } | Self::Interrupted | Self::NotStarted
+            Self::Refused { .. }
+                | Self::BreakingRefused { .. }
+                | Self::Failed { .. }
+                | Self::Skipped { .. }
+                | Self::Interrupted
+                | Self::NotStarted
         )
     }
 

@@ -10,7 +10,8 @@
 //! back from a deleted one; a stage's health, batching, deduplication IDs, the SNS envelope,
 //! the redrive loop, checking events before they are published — live in modules without
 //! SDK types (`plan`, `guard`, `order`, `backoff`, `state`, `skip`, `limit`,
-//! `adopt::import_plan`, `health`, `message`, `envelope`, `redrive`, `publish`) and are
+//! `adopt::import_plan`, `health`, `message`, `envelope`, `redrive`, `publish`, `lock`,
+//! `breaking`) and are
 //! tested without an emulator.
 //!
 //! API boundary: what the CLI uses, re-exported here, and nothing else; every module is
@@ -21,7 +22,9 @@
 
 mod adopt;
 mod backoff;
+mod breaking;
 mod client;
+mod contracts;
 mod deploy;
 mod destroy;
 mod envelope;
@@ -31,6 +34,7 @@ mod guard;
 mod health;
 mod limit;
 mod locate;
+mod lock;
 mod message;
 mod messages;
 mod order;
@@ -53,7 +57,9 @@ mod upload;
 
 pub use adopt::ForeignResource;
 pub use backoff::Backoff;
+pub use breaking::{AffectedConsumer, ContractChange, RemainingConsumer};
 pub use client::{Aws, ConnectOptions};
+pub use contracts::{read_lock, registered_consumers, remaining_consumers};
 pub use deploy::{DeployOptions, DeployRun, Mode, StackReport, deploy_all};
 pub use destroy::{Destroyed, destroy, lookup, lookup_schema};
 pub use error::Error;
@@ -63,6 +69,7 @@ pub use health::{
     Alarm, DeadLetterQueueHealth, DeadLetterRole, Drift, DriftedResource, Problem, PropertyDifference, QueueHealth,
     StackHealth, StatusReport,
 };
+pub use lock::{external_topics, merge as merge_lock, parse as parse_lock, render as render_lock};
 pub use message::{Attribute, AttributeValue, Counts, Received};
 pub use messages::{Peeked, Redriven, peek, redrive};
 pub use order::CycleError;

@@ -2,8 +2,11 @@
 //!
 //! 1. **look**: the stack as CloudFormation has it (DescribeStacks);
 //! 2. **pre-flight**: the topics it subscribes to, from SSM (GetParameters, ten names a
-//!    request), and API Gateway's logging role once per deploy; nothing is created for a
-//!    stack that cannot subscribe;
+//!    request), with the contracts of those `fanout.lock` holds (a change since the lock stops
+//!    the stack) and of the topics it publishes (a breaking change stops a deploy unless
+//!    `--allow-breaking`; the consumers it affects come from GetParametersByPath), and API
+//!    Gateway's logging role once per deploy; nothing is created for a stack that cannot
+//!    subscribe;
 //! 3. **settle**: wait for an operation someone else runs, delete a failed first create,
 //!    refuse a stack that needs a person (`state.rs`);
 //! 4. **decide**: skip an unchanged stack without a change set (`skip.rs`); a stack to be
@@ -20,17 +23,21 @@
 //! a change set created and not executed is deleted; an operation CloudFormation runs is left
 //! to it, and reported as in progress.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
 use crate::adopt::{self, Found};
+use crate::breaking::{self, ContractChange};
 use crate::client::Aws;
+use crate::contracts;
 use crate::deploy::{DeployOptions, Mode, StackRequest};
 use crate::error::Error;
 use crate::event::{Event, EventKind, Reporter, ResourceFailure, StackOutcome};
 use crate::guard::{self, Finding};
+use crate::lock;
 use crate::plan::Plan;
 use crate::preflight::{self, ApiLogRole, Resolved};
 use crate::skip::{self, Decision, Reason, WantedParameter};
@@ -66,22 +73,24 @@ pub(crate) struct Finished {
     /// The status of an operation CloudFormation still runs on the stack, when fanout stopped
     /// following it (a stop, or an error after the change set was executed).
     pub in_progress: Option<String>,
+    /// The changes of the stack's topics' contracts found in pre-flight.
+    pub contract_changes: Vec<ContractChange>,
 }
 
 impl Finished {
     fn outcome(outcome: StackOutcome) -> Self {
-        Self { result: Ok(outcome), in_progress: None }
+        Self { result: Ok(outcome), in_progress: None, contract_changes: Vec::new() }
     }
 
     /// Stopped; `in_progress` when CloudFormation goes on with an operation.
     fn interrupted(in_progress: Option<String>) -> Self {
-        Self { result: Ok(StackOutcome::Interrupted), in_progress }
+        Self { result: Ok(StackOutcome::Interrupted), in_progress, contract_changes: Vec::new() }
     }
 }
 
 impl From<Error> for Finished {
     fn from(err: Error) -> Self {
-        Self { result: Err(err), in_progress: None }
+        Self { result: Err(err), in_progress: None, contract_changes: Vec::new() }
     }
 }
 
@@ -144,6 +153,8 @@ struct StackDeploy<'a> {
     shared: &'a Shared,
     request: &'a StackRequest,
     template: Value,
+    /// What pre-flight found of the stack's topics' contracts changing.
+    contract_changes: OnceLock<Vec<ContractChange>>,
 }
 
 /// Deploys (or diffs) one stack, phase by phase.
@@ -151,11 +162,13 @@ pub(crate) async fn deploy_stack(shared: &Shared, request: &StackRequest) -> Fin
     #[expect(clippy::expect_used, reason = "the text is fanout's own rendering, see the message")]
     let template: Value =
         serde_json::from_str(&request.template).expect("a StackRequest's template is Template::to_json's JSON");
-    let deploy = StackDeploy { shared, request, template };
-    match deploy.run().await {
+    let mut deploy = StackDeploy { shared, request, template, contract_changes: OnceLock::new() };
+    let mut finished = match deploy.run().await {
         Ok(finished) => finished,
         Err(halted) => *halted,
-    }
+    };
+    finished.contract_changes = deploy.contract_changes.take().unwrap_or_default();
+    finished
 }
 
 impl StackDeploy<'_> {
@@ -201,16 +214,29 @@ impl StackDeploy<'_> {
         Ok(self.follow(step, planned, findings).await)
     }
 
-    /// Phase 2: the topics the stack subscribes to, and API Gateway's logging role.
+    /// Phase 2: the topics the stack subscribes to, each locked one against `fanout.lock`,
+    /// the contracts of the topics it publishes against SSM's (all read in one batch), and API
+    /// Gateway's logging role. A breaking contract change stops a deploy here, before anything
+    /// is created, unless `--allow-breaking`.
     async fn preflight(&self, info: Option<&StackInfo>) -> Result<Vec<Resolved>, Halt> {
         let aws = self.aws();
-        let resolved = match preflight::resolve(aws, &self.request.stage, &self.request.lookups).await {
+        let request = self.request;
+        let mut names: BTreeSet<&str> = request.lookups.iter().map(|lookup| lookup.ssm_name.as_str()).collect();
+        let contracts = request.locked.iter().map(|(parameters, _)| parameters);
+        for parameters in contracts.chain(request.published.iter().map(|topic| &topic.parameters)) {
+            names.extend([parameters.contract.as_str(), parameters.schema.as_str()]);
+        }
+        let found = if names.is_empty() { BTreeMap::new() } else { preflight::parameters(aws, &names).await? };
+        // A new stack's diff is planned from the template; a producer deployed in the same
+        // run will have published its topic (and contract) by then.
+        let planning_new = self.options().mode == Mode::Diff && info.is_none();
+        let resolved = match preflight::resolve(&request.stage, &request.lookups, &found) {
             Ok(resolved) => resolved,
-            // A new stack's diff is planned from the template; a producer deployed in the same
-            // run will have published its topic by then.
-            Err(Error::MissingTopic { .. }) if self.options().mode == Mode::Diff && info.is_none() => Vec::new(),
+            Err(Error::MissingTopic { .. }) if planning_new => Vec::new(),
             Err(err) => return Err(err.into()),
         };
+        self.check_lock(&found, planning_new)?;
+        let changes = self.contract_changes(&found).await?;
         preflight::check_api_log_role(aws, self.name(), &self.template, &self.shared.api_log_role).await?;
         for found in &resolved {
             self.report(EventKind::LookupResolved {
@@ -219,7 +245,54 @@ impl StackDeploy<'_> {
                 arn: found.arn.clone(),
             });
         }
+        if !changes.is_empty() {
+            let allow_breaking = self.options().allow_breaking;
+            self.report(EventKind::ContractChanged { changes: changes.clone(), allow_breaking });
+            let refuse = self.options().mode == Mode::Deploy && !allow_breaking && changes.iter().any(|c| c.breaking);
+            let _ = self.contract_changes.set(changes.clone());
+            if refuse {
+                return Err(halt(StackOutcome::BreakingRefused { changes }));
+            }
+        }
         Ok(resolved)
+    }
+
+    /// Each topic of another repo that `fanout.lock` holds must have the locked contract in
+    /// SSM: a difference stops the stack, saying what changed.
+    fn check_lock(&self, found: &BTreeMap<String, String>, planning_new: bool) -> Result<(), Error> {
+        let stage = &self.request.stage;
+        for (parameters, locked) in &self.request.locked {
+            let current = match lock::read_published(parameters, found)? {
+                Some(current) => current,
+                None if planning_new => continue,
+                None => return lock::lock_topic(parameters, stage, found).map(|_| ()),
+            };
+            let drift = lock::drift(locked, &current);
+            if !drift.is_empty() {
+                return Err(Error::LockStale {
+                    topic: parameters.topic.to_string(),
+                    stage: stage.to_string(),
+                    changes: drift.iter().map(lock::describe).collect(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// How the contracts the template publishes differ from SSM's, with the consumers each
+    /// change affects: registered in SSM (read only for a topic that changes) or in the repo.
+    async fn contract_changes(&self, found: &BTreeMap<String, String>) -> Result<Vec<ContractChange>, Error> {
+        let mut all = Vec::new();
+        for topic in &self.request.published {
+            let current = lock::read_published(&topic.parameters, found)?;
+            let changes = breaking::changes(topic, current.as_ref());
+            if changes.is_empty() {
+                continue;
+            }
+            let registered = contracts::registrations(self.aws(), &topic.subscribers_path).await?;
+            all.extend(breaking::with_consumers(topic, changes, &registered));
+        }
+        Ok(all)
     }
 
     /// Phase 3: a stack another operation holds is waited for, a failed first create is
@@ -601,7 +674,7 @@ fn lost_track(stack: &str, err: Error, status: &str) -> Finished {
     } else {
         err
     };
-    Finished { result: Err(err), in_progress: Some(status.to_string()) }
+    Finished { result: Err(err), in_progress: Some(status.to_string()), contract_changes: Vec::new() }
 }
 
 impl StackRequest {

@@ -86,11 +86,13 @@ pub(crate) async fn parameters(aws: &Aws, names: &BTreeSet<&str>) -> Result<BTre
     Ok(found)
 }
 
-/// Looks up every topic in `lookups`. Missing topics are errors, and so are topics of the
-/// wrong kind.
-pub(crate) async fn resolve(aws: &Aws, stage: &Name, lookups: &[TopicLookup]) -> Result<Vec<Resolved>, Error> {
-    let names: BTreeSet<&str> = lookups.iter().map(|lookup| lookup.ssm_name.as_str()).collect();
-    let found = if names.is_empty() { BTreeMap::new() } else { parameters(aws, &names).await? };
+/// Every topic in `lookups`, from the parameter values `found` by name. Missing topics are
+/// errors, and so are topics of the wrong kind.
+pub(crate) fn resolve(
+    stage: &Name,
+    lookups: &[TopicLookup],
+    found: &BTreeMap<String, String>,
+) -> Result<Vec<Resolved>, Error> {
     let mut resolved = Vec::new();
     for lookup in lookups {
         let arn = found.get(&lookup.ssm_name).cloned().ok_or_else(|| missing(lookup, stage))?;

@@ -26,7 +26,7 @@ mod workspace;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use commands::{deploy::DeployArgs, destroy::DestroyArgs, diff::DiffArgs, event::EventArgs, lookup::LookupArgs};
-use commands::{graph::GraphArgs, schema::SchemaArgs, synth::SynthArgs, validate::ValidateArgs};
+use commands::{graph::GraphArgs, lock::LockArgs, schema::SchemaArgs, synth::SynthArgs, validate::ValidateArgs};
 use commands::{peek::PeekArgs, publish::PublishArgs, redrive::RedriveArgs, status::StatusArgs};
 
 /// Turn event fan-out between domain teams into reviewed, deployable AWS infrastructure.
@@ -87,10 +87,13 @@ enum Command {
     Deploy(DeployArgs),
     /// Show what `deploy` would change, without changing anything
     Diff(DiffArgs),
-    /// Delete one domain's stack; queues, topics and keys are retained
+    /// Delete domains' stacks, refused while others consume their topics; queues, topics and keys are retained
     Destroy(DestroyArgs),
     /// Print a topic's ARN from SSM Parameter Store
     Lookup(LookupArgs),
+    /// Lock the contracts of other repos' topics this repo subscribes to in `fanout.lock`
+    #[command(after_help = commands::lock::EXAMPLES)]
+    Lock(LockArgs),
     /// Work with events: check one against its topic's JSON Schema
     Event(EventArgs),
     /// Show the health of a stage: stacks, queues, dead letters, alarms, drift; exit 1 if anything needs you
@@ -140,6 +143,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(&cli.global, &args),
         Command::Destroy(args) => commands::destroy::run(&cli.global, &args),
         Command::Lookup(args) => commands::lookup::run(&cli.global, &args),
+        Command::Lock(args) => commands::lock::run(&cli.global, &args),
         Command::Event(args) => commands::event::run(&cli.global, &args),
         Command::Status(args) => commands::status::run(&cli.global, &args),
         Command::Peek(args) => commands::peek::run(&cli.global, &args),

@@ -32,7 +32,7 @@ fn refuse_link(path: &Path, folder: bool) -> anyhow::Result<bool> {
     let right = if folder { metadata.is_dir() } else { metadata.is_file() };
     if !right {
         bail!(
-            "`{}` is not a {}\n  hint: move it away; fanout writes templates there",
+            "`{}` is not a {}\n  hint: move it away; fanout writes there",
             path.display(),
             if folder { "folder" } else { "file" }
         );
@@ -70,6 +70,20 @@ pub fn write_template(out: &Path, path: &Path, contents: &str) -> anyhow::Result
             refuse_link(folder, true)?;
         }
     }
+    replace(dir, path, contents)
+}
+
+/// Writes `contents` to the file `path` in the existing folder `dir` (`fanout.lock` at the
+/// repo root) through a temporary file renamed into place; refuses, naming it, a `path` that
+/// is a link or not a file.
+pub fn write_file(dir: &Path, path: &Path, contents: &str) -> anyhow::Result<()> {
+    refuse_link(path, false)?;
+    replace(dir, path, contents)
+}
+
+/// Writes `contents` to a temporary file in `dir` and renames it to `path`, so a reader
+/// never sees half a file and nothing is written through a link.
+fn replace(dir: &Path, path: &Path, contents: &str) -> anyhow::Result<()> {
     let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("template.json");
     let temporary = dir.join(format!(".{name}.fanout-tmp"));
     // A left-over temporary file (or a link planted under its name) goes first: the new one

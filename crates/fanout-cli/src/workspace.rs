@@ -3,6 +3,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, bail};
+use fanout::contract::published::Lock;
 use fanout::load::{self, MANIFEST_DIR, SETTINGS_FILE};
 use fanout::{Diagnostics, Project};
 
@@ -53,11 +54,45 @@ impl Workspace {
         })
     }
 
+    /// `fanout.lock` at the repo root.
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join(LOCK_FILE)
+    }
+
+    /// The repo root as a folder to open: `.` when it is the working directory.
+    pub fn root_dir(&self) -> &Path {
+        if self.root.as_os_str().is_empty() { Path::new(".") } else { &self.root }
+    }
+
+    /// The lock at the repo root; `None` when there is none. A lock that is a link out of the
+    /// repo, not a regular file, too large or not a lock is an error naming the file.
+    pub fn read_lock(&self) -> anyhow::Result<Option<Lock>> {
+        let path = self.lock_path();
+        let text = match load::read_inside(self.root_dir(), &path, MAX_LOCK_BYTES) {
+            Ok(text) => text,
+            Err(load::ReadError::Missing { .. }) => return Ok(None),
+            Err(err) => bail!("Cannot read `{}`: {}\n  hint: {LOCK_HINT}", path.display(), err.reason()),
+        };
+        match fanout_aws::parse_lock(&text) {
+            Ok(lock) => Ok(Some(lock)),
+            Err(reason) => bail!("`{}` is not a lock fanout can read: {reason}\n  hint: {LOCK_HINT}", path.display()),
+        }
+    }
+
     /// Loads and checks every manifest.
     pub fn load(&self) -> anyhow::Result<(Option<Project>, Diagnostics)> {
         Ok(load::load_project(self.settings.as_deref(), &self.manifests)?)
     }
 }
+
+/// The lock file of a repo, at its root: the contracts of other repos' topics it subscribes to.
+pub const LOCK_FILE: &str = "fanout.lock";
+
+/// The largest `fanout.lock` read: every locked schema fits a standard SSM parameter (4 KB),
+/// so even an organization's worth of topics and stages stays far below.
+const MAX_LOCK_BYTES: u64 = 16 * 1024 * 1024;
+
+const LOCK_HINT: &str = "write it again with `fanout lock` (it is generated: never edit it by hand)";
 
 /// `path` relative to `base` when one is inside the other's tree, else `path` unchanged.
 pub fn relative(base: &Path, path: &Path) -> PathBuf {

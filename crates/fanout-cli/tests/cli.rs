@@ -22,6 +22,17 @@ fn synth_help_explains_check() {
 }
 
 #[test]
+fn lock_help_explains_stage_and_check() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["lock", "--help"]));
+}
+
+#[test]
+fn deploy_and_destroy_help_name_what_they_refuse() {
+    insta::assert_snapshot!(fanout(&repo_root(), &["deploy", "--help"]));
+    insta::assert_snapshot!(fanout(&repo_root(), &["destroy", "--help"]));
+}
+
+#[test]
 fn unknown_flag_is_a_usage_error() {
     insta::assert_snapshot!(fanout(&repo_root(), &["synth", "--chek"]));
 }
@@ -141,6 +152,7 @@ fn every_command_refuses_an_unconfigured_stage_alike() {
         &["diff", "--stage", "prod"],
         &["destroy", "--stage", "prod", "ingestion"],
         &["lookup", "--stage", "prod", "ingestion/raw-events"],
+        &["lock", "--stage", "prod"],
         &["status", "--stage", "prod"],
         &["peek", "--stage", "prod", "ingestion/raw-events"],
         &["redrive", "--stage", "prod", "ingestion/raw-events"],

@@ -88,13 +88,13 @@ async fn deploy_after_destroy_imports_the_retained_queues_topic_and_key_with_the
     publish_inputs_ready(&sns, &account, &["before-1", "before-2", "before-3"]).await;
     wait_until_waiting(&sqs, &runs, 3).await;
     let before = physical_ids(&cfn, "dev-scoring").await;
-    assert_exit(&account.fanout(repo.path(), &["destroy", "--stage", "dev", "scoring", "--yes"]), 0);
+    assert_exit(&account.fanout(repo.path(), &["destroy", "--stage", "dev", "scoring", "--yes", "--force"]), 0);
 
     // `diff` shows what a deploy would import, and imports nothing.
     let diff = account.fanout(repo.path(), &["diff", "--stage", "dev", "scoring"]);
     assert_exit(&diff, 0);
     assert!(
-        diff.stdout.starts_with("dev-scoring (new stack): plan: 4 to import, 5 to add, 0 to change, 0 to remove\n"),
+        diff.stdout.starts_with("dev-scoring (new stack): plan: 4 to import, 7 to add, 0 to change, 0 to remove\n"),
         "{diff}"
     );
     for id in RETAINED {

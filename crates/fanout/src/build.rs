@@ -41,8 +41,9 @@ use std::marker::PhantomData;
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath};
 use crate::duration::Duration;
 use crate::manifest::{
-    AlertsManifest, DeadLetterManifest, DeadLetterSettings, DomainManifest, EncryptionManifest, EncryptionMode,
-    ExistingKey, FilterManifest, HttpManifest, QueueAlertsManifest, QueueManifest, SubscriptionManifest, TopicManifest,
+    AlertsManifest, AttributeManifest, AttributeType, DeadLetterManifest, DeadLetterSettings, DomainManifest,
+    EncryptionManifest, EncryptionMode, ExistingKey, FilterManifest, HttpManifest, QueueAlertsManifest, QueueManifest,
+    SubscriptionManifest, TopicManifest,
 };
 use crate::model::lower::{Lowered, lower_partially};
 use crate::model::{DeadLetter, Domain, Encryption};
@@ -381,9 +382,71 @@ impl<K> TopicBuilder<K> {
         self
     }
 
+    /// A message attribute every message of the topic carries (the manifest's
+    /// `attributes`), replacing one of the same name.
+    ///
+    /// ```
+    /// use fanout::build::{AttributeBuilder, DomainBuilder, TopicBuilder};
+    ///
+    /// let domain = DomainBuilder::new("scoring")
+    ///     .topic(
+    ///         TopicBuilder::fifo("scores-published")
+    ///             .attribute("segment", AttributeBuilder::string().values(["premium", "standard"]))
+    ///             .attribute("score", AttributeBuilder::number()),
+    ///     )
+    ///     .build()?;
+    /// assert_eq!(domain.topics.values().next().map(|topic| topic.attributes.len()), Some(2));
+    /// # Ok::<(), fanout::Diagnostics>(())
+    /// ```
+    #[must_use]
+    pub fn attribute(mut self, name: impl Into<String>, attribute: AttributeBuilder) -> Self {
+        self.manifest.attributes.insert(name.into(), attribute.manifest);
+        self
+    }
+
     /// The topic's name, as given.
     pub fn name(&self) -> &str {
         &self.name
+    }
+}
+
+/// A message attribute of a topic ([`TopicBuilder::attribute`]): made by its SNS data type.
+#[derive(Clone, Debug)]
+pub struct AttributeBuilder {
+    manifest: AttributeManifest,
+}
+
+impl AttributeBuilder {
+    fn of(data_type: AttributeType) -> Self {
+        Self { manifest: AttributeManifest { data_type, values: None } }
+    }
+
+    /// A `String` attribute, any value unless [`AttributeBuilder::values`] says otherwise.
+    pub fn string() -> Self {
+        Self::of(AttributeType::String)
+    }
+
+    /// A `String.Array` attribute.
+    pub fn string_array() -> Self {
+        Self::of(AttributeType::StringArray)
+    }
+
+    /// A `Number` attribute.
+    pub fn number() -> Self {
+        Self::of(AttributeType::Number)
+    }
+
+    /// A `Binary` attribute, which no filter policy matches.
+    pub fn binary() -> Self {
+        Self::of(AttributeType::Binary)
+    }
+
+    /// Every value a `String` or `String.Array` attribute takes, in the order written (the
+    /// manifest's `values`); on another type, building the domain reports it.
+    #[must_use]
+    pub fn values<S: Into<String>>(mut self, values: impl IntoIterator<Item = S>) -> Self {
+        self.manifest.values = Some(values.into_iter().map(Into::into).collect());
+        self
     }
 }
 

@@ -66,7 +66,7 @@ pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, Locatio
 pub use duration::{Duration, DurationError};
 pub use model::{Domain, Encryption, Queue, QueueKind, Subscription, Topic, TopicKind};
 pub use name::{MAX_NAME_LEN, Name, NameError, TopicRef, TopicRefError};
-pub use project::{LookupError, Project, Settings, Source};
+pub use project::{LOCK_FILE, LockFile, LookupError, Project, Settings, Source};
 pub use read::{parse_manifest, parse_settings};
 pub use synth::{TopicLookup, synth, topic_lookups};
 pub use template::Template;

@@ -36,6 +36,11 @@ pub const TAG_VALUE: usize = 256;
 pub const QUEUE_POLICY_STATEMENTS: usize = 20;
 /// Size of one SNS message, in bytes: the largest event `fanout event check` reads.
 pub const SNS_MESSAGE_BYTES: usize = 256 * 1024;
+/// Message attributes SNS delivers with one message to an SQS queue with raw message
+/// delivery (more are discarded as a client-side error).
+pub const MESSAGE_ATTRIBUTES: usize = 10;
+/// Characters in an SNS message attribute name.
+pub const ATTRIBUTE_NAME: usize = 256;
 /// Keys in one SNS filter policy.
 pub const FILTER_KEYS: usize = 5;
 /// Value combinations (product of the values per key) in one SNS filter policy.

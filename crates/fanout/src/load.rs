@@ -15,7 +15,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, Location, lowercase_first};
-use crate::project::{Project, Source};
+use crate::project::{LOCK_FILE, Project, Source};
 
 /// The repo settings file, whose folder is the repo root.
 pub const SETTINGS_FILE: &str = "fanout.yaml";
@@ -294,7 +294,8 @@ pub fn load_project(settings: Option<&Path>, manifests: &Path) -> Result<(Option
     }
     // Schemas are read only inside the repo: a manifest may name any path.
     let root = repo_root(settings_path, manifests);
-    let (project, found) = Project::check_sources(settings.as_ref(), &sources, &schema_reader(&root));
+    let lock = read_lock(&root, &mut diagnostics);
+    let (project, found) = Project::check_sources(settings.as_ref(), &sources, &schema_reader(&root), lock.as_ref());
     diagnostics.extend(found);
     for other in &listing.others {
         let named =
@@ -315,6 +316,35 @@ pub fn load_project(settings: Option<&Path>, manifests: &Path) -> Result<(Option
     diagnostics.sort();
     let ok = !diagnostics.has_errors();
     Ok((ok.then_some(project), diagnostics))
+}
+
+/// The largest `fanout.lock` fanout reads: a few contracts and schemas (each at most 4 KiB)
+/// per stage and subscribed topic.
+pub const MAX_LOCK_BYTES: u64 = 4 * 1024 * 1024;
+
+/// `fanout.lock` at the repo root, if it is there: read as every file is, confined to the
+/// repo (a link out of it, a pipe, a device or a file over [`MAX_LOCK_BYTES`] is an error
+/// naming the file).
+fn read_lock(root: &Path, diagnostics: &mut Diagnostics) -> Option<Source> {
+    let path = root.join(LOCK_FILE);
+    // A broken link is there too, and an error.
+    std::fs::symlink_metadata(&path).ok()?;
+    match read_inside(root, &path, MAX_LOCK_BYTES) {
+        Ok(text) => Some(Source { path, text }),
+        Err(err) => {
+            let mut diagnostic = Diagnostic::error(
+                DiagnosticKind::UnreadableFile,
+                FieldPath::root(),
+                format!("cannot read the lock file `{}`: {}", path.display(), err.reason()),
+            )
+            .with_hint(format!(
+                "`{LOCK_FILE}` must be a regular file inside the repo, of at most {MAX_LOCK_BYTES} bytes; remove it and run `fanout lock` again"
+            ));
+            diagnostic.location = Some(Location { file: path, line: 1, column: 1 });
+            diagnostics.push(diagnostic);
+            None
+        }
+    }
 }
 
 /// Why a file a manifest names was not read.

@@ -158,6 +158,61 @@ pub struct TopicManifest {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     #[schemars(extend("default" = false))]
     pub http: bool,
+    /// The message attributes every message of the topic carries, by attribute name: the
+    /// promise consumers filter on. Published in the topic's contract
+    /// (`{ssm_prefix}/{stage}/{domain}/topics/{topic}/contract`). When a topic declares
+    /// attributes, `fanout validate` checks every attribute filter on it, in this repo or in
+    /// a repo that locked the contract (`fanout.lock`): a key not declared here, a value
+    /// outside `values`, a numeric condition on a `String` attribute or a string one on a
+    /// `Number` attribute, and any filter on a `Binary` attribute are errors. A topic without
+    /// `attributes` promises nothing, and filters on it are not checked. A name is 1 to 256
+    /// letters, digits, `_`, `-` and `.` (not first or last, never two in a row), not
+    /// starting with `AWS.` or `Amazon.`; at most 10 attributes, as SNS delivers at most 10
+    /// to a queue with raw message delivery.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, AttributeManifest>,
+}
+
+/// A message attribute a topic's messages carry: `{ type: String, values: [premium, standard] }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeManifest {
+    /// The attribute's SNS data type: `String`, `String.Array`, `Number` or `Binary`.
+    #[serde(rename = "type")]
+    pub data_type: AttributeType,
+    /// `String` and `String.Array` only: every value the attribute takes (for a
+    /// `String.Array`, every value its elements take), at least one, each once. A filter on
+    /// another value is an error. Default: any value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+}
+
+/// The SNS data type of a message attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum AttributeType {
+    /// `String`: matched by string conditions (exact values, `prefix`, `suffix`,
+    /// `equals-ignore-case`, `anything-but`, `cidr`) and `exists`.
+    String,
+    /// `String.Array`: a JSON array of strings, numbers, booleans or nulls, as a string; a
+    /// filter matches when any element matches.
+    #[serde(rename = "String.Array")]
+    StringArray,
+    /// `Number`: matched by numbers and `numeric` conditions (and `exists`).
+    Number,
+    /// `Binary`: carried, but never matched by a filter policy.
+    Binary,
+}
+
+impl AttributeType {
+    /// The name SNS and the manifest give it: `String.Array`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "String",
+            Self::StringArray => "String.Array",
+            Self::Number => "Number",
+            Self::Binary => "Binary",
+        }
+    }
 }
 
 /// A queue the domain consumes from.

@@ -4,11 +4,11 @@
 //! the AWS ranges, FIFO-only settings sit on FIFO variants. Checks that need the other
 //! domains (does the subscribed topic exist, is it FIFO) live in [`crate::project`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostics;
 use crate::duration::Duration;
-use crate::manifest::DomainManifest;
+use crate::manifest::{AttributeType, DomainManifest};
 use crate::name::{Name, TopicRef};
 
 pub mod filter_policy;
@@ -119,6 +119,18 @@ pub struct Topic {
     pub schema: Option<EventSchema>,
     /// Whether it has a publish endpoint: `POST /topics/{topic}` on the domain's REST API.
     pub http: bool,
+    /// The message attributes every message carries, by name; empty when the topic promises
+    /// none (filters on it are then not checked).
+    pub attributes: BTreeMap<String, MessageAttribute>,
+}
+
+/// A message attribute every message of a topic carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageAttribute {
+    /// Its SNS data type.
+    pub data_type: AttributeType,
+    /// Every value it takes (`String` and `String.Array` only); `None` for any value.
+    pub values: Option<BTreeSet<String>>,
 }
 
 /// A topic's event schema: where the manifest points, and the document once read.

@@ -51,6 +51,10 @@ pub fn topic_schema_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) 
     format!("{ssm_prefix}/{stage}/{}/topics/{}/schema", topic.domain, topic.topic)
 }
 
+/// The most levels a parameter name of fanout has below the SSM prefix: a consumer's
+/// registration, `{stage}/{producer}/topics/{topic}/subscribers/{consumer}`.
+pub const SSM_LEVELS_BELOW_PREFIX: usize = 6;
+
 /// `{ssm_prefix}/{stage}/{domain}/topics/{topic}/contract`: where a topic's stack publishes
 /// what its consumers depend on (`fanout::contract::published::TopicContract`, as JSON).
 pub fn topic_contract_parameter(ssm_prefix: &str, stage: &Name, topic: &TopicRef) -> String {
@@ -224,6 +228,17 @@ pub mod logical_id {
     /// The SSM parameter that publishes a topic's event schema.
     pub fn topic_schema_parameter(topic: &Name) -> String {
         format!("{}TopicSchemaParameter", topic.pascal_case())
+    }
+
+    /// The SSM parameter that publishes a topic's contract.
+    pub fn topic_contract_parameter(topic: &Name) -> String {
+        format!("{}TopicContractParameter", topic.pascal_case())
+    }
+
+    /// The SSM parameter that registers the domain's queues subscribed to `topic`, of any
+    /// domain, with its producer.
+    pub fn topic_subscriber_parameter(topic: &TopicRef) -> String {
+        format!("{}{}TopicSubscriberParameter", topic.domain.pascal_case(), topic.topic.pascal_case())
     }
 
     /// The domain's REST API of publish and poll endpoints.

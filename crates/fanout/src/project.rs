@@ -16,9 +16,11 @@ use crate::read::{Document, read_manifest, read_settings};
 use crate::synth::{outline, synth};
 use crate::template::Template;
 
+mod contracts;
 mod cycles;
 mod names;
 
+pub use contracts::{LOCK_FILE, LockFile};
 pub use names::physical_names;
 
 /// Repo-wide settings, from `fanout.yaml`.
@@ -106,10 +108,22 @@ impl Settings {
                 )
                 .with_hint("choose another prefix, such as `/fanout`"),
             );
-        } else if prefix.split('/').count() - 1 + 5 > limits::SSM_PARAMETER_LEVELS {
+        } else if prefix.split('/').count() - 1 + naming::SSM_LEVELS_BELOW_PREFIX > limits::SSM_PARAMETER_LEVELS {
             diagnostics.push(
-                Diagnostic::error(DiagnosticKind::SsmPrefixTooDeep, path.clone(), "the SSM prefix has too many levels")
-                    .with_hint(format!("fanout adds 5 levels; SSM allows {}", limits::SSM_PARAMETER_LEVELS)),
+                Diagnostic::error(
+                    DiagnosticKind::SsmPrefixTooDeep,
+                    path.clone(),
+                    format!(
+                        "the SSM prefix has {} levels; fanout adds {} (`/{{stage}}/{{domain}}/topics/{{topic}}/subscribers/{{consumer}}`) and SSM allows {}",
+                        prefix.split('/').count() - 1,
+                        naming::SSM_LEVELS_BELOW_PREFIX,
+                        limits::SSM_PARAMETER_LEVELS
+                    ),
+                )
+                .with_hint(format!(
+                    "use at most {} levels: `/fanout`",
+                    limits::SSM_PARAMETER_LEVELS - naming::SSM_LEVELS_BELOW_PREFIX
+                )),
             );
         }
         let mut stages = Vec::new();
@@ -183,6 +197,8 @@ pub struct Project {
     pub domains: BTreeMap<Name, Domain>,
     /// For domains read from a manifest or a builder, where their subscriptions come from.
     origins: BTreeMap<Name, SubscriptionOrigins>,
+    /// The contracts of other repos' topics this repo locked (`fanout.lock`), if it has any.
+    lock: Option<LockFile>,
 }
 
 impl crate::synth::Context for Project {
@@ -238,7 +254,7 @@ impl LookupError {
 impl Project {
     /// A project without domains.
     pub fn new(settings: Settings) -> Self {
-        Self { settings, domains: BTreeMap::new(), origins: BTreeMap::new() }
+        Self { settings, domains: BTreeMap::new(), origins: BTreeMap::new(), lock: None }
     }
 
     /// Adds a domain, replacing one of the same name.
@@ -272,10 +288,25 @@ impl Project {
         Ok(synth(self, found, self.settings.stage(stage)?))
     }
 
-    /// The kind of a topic in this project, or `None` when its domain is not in the project
-    /// (it is then found through SSM at deploy time) or has no such topic.
+    /// The kind of a topic: of a domain in this project, or of another repo as `fanout.lock`
+    /// holds it for every configured stage; `None` when the project has no such topic and the
+    /// lock does not decide (its kind is then checked at deploy time).
     pub fn topic_kind(&self, topic: &TopicRef) -> Option<TopicKind> {
-        Some(self.domains.get(&topic.domain)?.topics.get(&topic.topic)?.kind)
+        match self.domains.get(&topic.domain) {
+            Some(domain) => Some(domain.topics.get(&topic.topic)?.kind),
+            None => self.locked_kind(topic),
+        }
+    }
+
+    /// Gives the project the contracts it locked (`fanout.lock`), or takes them away; run
+    /// [`Project::validate`] again to check the subscriptions against them.
+    pub fn set_lock(&mut self, lock: Option<LockFile>) {
+        self.lock = lock;
+    }
+
+    /// The contracts the project locked, if any.
+    pub fn lock(&self) -> Option<&LockFile> {
+        self.lock.as_ref()
     }
 
     /// Parses, checks and assembles a project from manifest texts: `settings` is
@@ -295,7 +326,19 @@ impl Project {
         manifests: &[Source],
         read_schema: crate::contract::ReadSchema<'_>,
     ) -> (Option<Project>, Diagnostics) {
-        let (project, diagnostics) = Self::check_sources(settings, manifests, read_schema);
+        Self::from_sources_with_lock(settings, manifests, read_schema, None)
+    }
+
+    /// Like [`Project::from_sources_with_schemas`], with `lock` the text of `fanout.lock` if
+    /// the repo has one: read strictly ([`LockFile::parse`]), and every subscription to a topic
+    /// of another repo checked against the contracts it locks.
+    pub fn from_sources_with_lock(
+        settings: Option<&Source>,
+        manifests: &[Source],
+        read_schema: crate::contract::ReadSchema<'_>,
+        lock: Option<&Source>,
+    ) -> (Option<Project>, Diagnostics) {
+        let (project, diagnostics) = Self::check_sources(settings, manifests, read_schema, lock);
         let ok = !diagnostics.has_errors();
         (ok.then_some(project), diagnostics)
     }
@@ -306,6 +349,7 @@ impl Project {
         settings: Option<&Source>,
         manifests: &[Source],
         read_schema: crate::contract::ReadSchema<'_>,
+        lock: Option<&Source>,
     ) -> (Project, Diagnostics) {
         let mut diagnostics = Diagnostics::default();
         let settings = match settings {
@@ -322,6 +366,11 @@ impl Project {
         };
 
         let mut project = Project::new(settings.clone().unwrap_or_default());
+        if let Some(source) = lock {
+            let (lock, found) = LockFile::parse(&source.path, &source.text);
+            diagnostics.extend(found);
+            project.lock = lock;
+        }
         // Reading and the per-domain checks are independent per file: spread them over the
         // cores, then combine in file order so the result does not depend on the threads.
         let read = crate::parallel::map(manifests, |source| {
@@ -485,6 +534,7 @@ impl Project {
         let found = crate::parallel::map(&domains, |domain| {
             let mut found = Diagnostics::default();
             self.check_subscriptions(domain, &mut found);
+            self.check_parameter_values(domain, &mut found);
             self.check_physical_names(domain, &mut found);
             self.check_template_limits(domain, &mut found);
             for diagnostic in found.iter_mut() {
@@ -495,16 +545,20 @@ impl Project {
         let mut found: Diagnostics = found.into_iter().flatten().collect();
         found.extend(names::collisions(self));
         found.extend(cycles::cycles(self));
+        found.extend(self.unused_lock_entries());
         found
     }
 
     fn check_subscriptions(&self, domain: &Domain, diagnostics: &mut Diagnostics) {
         for (queue_name, queue) in &domain.queues {
             for (index, subscription) in queue.subscriptions.iter().enumerate() {
-                let path = self.subscription_path(&domain.name, queue_name, index).key("topic");
+                let subscription_path = self.subscription_path(&domain.name, queue_name, index);
+                let path = subscription_path.key("topic");
                 let topic = &subscription.topic;
                 let Some(owner) = self.domains.get(&topic.domain) else {
-                    // A domain of another repo: its topic is found through SSM at deploy.
+                    // A domain of another repo: its topic is found through SSM at deploy, and
+                    // checked here against the contract the repo locked.
+                    self.check_external_subscription(queue_name, queue, subscription, &subscription_path, diagnostics);
                     if crate::synth::subscription_redrive(self, queue, subscription) == crate::synth::Redrive::None {
                         diagnostics.push(
                             Diagnostic::warning(
@@ -540,20 +594,8 @@ impl Project {
                     diagnostics.push(diagnostic);
                     continue;
                 };
-                match (queue.kind.is_fifo(), found.kind.is_fifo()) {
-                    (true, false) => diagnostics.push(
-                        Diagnostic::error(DiagnosticKind::FifoQueueOnStandardTopic, path, format!("queue `{queue_name}` is FIFO but subscribes to standard topic `{topic}`"))
-                            .with_hint(format!(
-                                "make the topic FIFO (`fifo: true` in domain `{}`) or make this queue standard; AWS rejects this subscription",
-                                topic.domain
-                            )),
-                    ),
-                    (false, true) => diagnostics.push(
-                        Diagnostic::warning(DiagnosticKind::StandardQueueOnFifoTopic, path, format!("standard queue `{queue_name}` subscribes to FIFO topic `{topic}`: ordering and deduplication are lost"))
-                            .with_hint("make this queue FIFO (`fifo: true`) to keep the order"),
-                    ),
-                    _ => {}
-                }
+                contracts::check_kind(queue_name, queue, topic, found.kind, false, &path, diagnostics);
+                self.check_internal_filter(queue_name, subscription, found, &subscription_path, diagnostics);
             }
         }
     }
@@ -640,20 +682,20 @@ impl Project {
                 );
             }
             let topic_ref = TopicRef::new(domain.name.clone(), name.clone());
-            let ssm = naming::topic_arn_parameter(&self.settings.ssm_prefix, stage, &topic_ref);
-            if ssm.len() > limits::SSM_PARAMETER_NAME {
-                diagnostics.push(
-                    Diagnostic::error(
-                        DiagnosticKind::SsmNameTooLong,
-                        path,
-                        format!(
-                            "SSM parameter name `{ssm}` is {} characters; SSM allows {}",
-                            ssm.len(),
-                            limits::SSM_PARAMETER_NAME
-                        ),
-                    )
-                    .with_hint("shorten the SSM prefix or the topic name"),
+            // The contract's is the longest of the topic's parameter names.
+            let ssm = naming::topic_contract_parameter(&self.settings.ssm_prefix, stage, &topic_ref);
+            check_ssm_name(&ssm, path, "shorten the SSM prefix or the topic name", diagnostics);
+        }
+        for (queue_name, queue) in &domain.queues {
+            for (index, subscription) in queue.subscriptions.iter().enumerate() {
+                let ssm = naming::topic_subscriber_parameter(
+                    &self.settings.ssm_prefix,
+                    stage,
+                    &subscription.topic,
+                    &domain.name,
                 );
+                let path = self.subscription_path(&domain.name, queue_name, index).key("topic");
+                check_ssm_name(&ssm, path, "shorten the SSM prefix, the domain name or the topic's names", diagnostics);
             }
         }
     }
@@ -732,5 +774,23 @@ impl Project {
                 .with_hint("`fanout deploy` uploads it to S3 first: give it a bucket with `--template-bucket` or `FANOUT_TEMPLATE_BUCKET`"),
             );
         }
+    }
+}
+
+/// An error when the SSM parameter name `ssm` is longer than SSM allows.
+fn check_ssm_name(ssm: &str, path: FieldPath, hint: &str, diagnostics: &mut Diagnostics) {
+    if ssm.len() > limits::SSM_PARAMETER_NAME {
+        diagnostics.push(
+            Diagnostic::error(
+                DiagnosticKind::SsmNameTooLong,
+                path,
+                format!(
+                    "SSM parameter name `{ssm}` is {} characters; SSM allows {}",
+                    ssm.len(),
+                    limits::SSM_PARAMETER_NAME
+                ),
+            )
+            .with_hint(hint),
+        );
     }
 }

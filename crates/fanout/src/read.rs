@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, Location};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, FieldPath, Location, Segment};
 use crate::manifest::{DomainManifest, SettingsManifest};
 use crate::yaml::{self, Positions, Tree, de};
 
@@ -150,9 +150,22 @@ fn manifest_hint(path: &FieldPath) -> Option<&'static str> {
             "write `{ rate_limit: 100, burst_limit: 200 }`, with `web_acl_arn: arn:aws:wafv2:...` for a web ACL",
         );
     }
+    // `attributes` is a topic's declared message attributes, or a filter's policy.
+    if let [Segment::Key(topics), _, Segment::Key(attributes), rest @ ..] = path.segments()
+        && topics == "topics"
+        && attributes == "attributes"
+    {
+        return Some(match rest {
+            [] | [_] => {
+                "write a mapping from attribute names to their type: `{ segment: { type: String, values: [premium] } }`"
+            }
+            [_, Segment::Key(field)] if field == "values" => "write a list of strings: `[premium, standard]`",
+            _ => "write `String`, `String.Array`, `Number` or `Binary`",
+        });
+    }
     field_hint(path.field()?).or_else(|| match path.segments().first() {
         // A map entry (`tags.cost-center`) is explained by its map's hint.
-        Some(crate::diagnostic::Segment::Key(top)) => field_hint(top),
+        Some(Segment::Key(top)) => field_hint(top),
         _ => None,
     })
 }

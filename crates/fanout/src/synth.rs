@@ -196,11 +196,14 @@ impl<'a> Synth<'a> {
             self.owner = format!("topic `{name}`");
             self.topic(name, topic.kind, topic.description.as_deref());
             self.schema_parameter(name, topic);
+            self.contract_parameter(name, topic);
         }
         for (name, queue) in &self.domain.queues {
             self.owner = format!("queue `{name}`");
             self.queue(name, queue);
         }
+        self.owner = "the registrations on subscribed topics".to_string();
+        self.subscriber_parameters();
         self.owner = "the alerts".to_string();
         self.alerts();
         self.owner = "the REST API".to_string();

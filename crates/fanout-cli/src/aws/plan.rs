@@ -1,7 +1,7 @@
 //! A change set's plan in words: text for the terminal and `diff`, Markdown for a
 //! pull-request comment.
 
-use fanout_aws::{Action, Finding, Plan, Replacement};
+use fanout_aws::{Action, ContractChange, Finding, Plan, Replacement};
 
 use crate::style::{ERROR, HINT, WARNING};
 
@@ -130,6 +130,65 @@ pub fn markdown(stack: &str, plan: &Plan, findings: &[Finding], new_stack: bool)
     text
 }
 
+/// The changes of a stack's topics' contracts in words, each with the consumers it affects;
+/// a breaking one is an error unless `--allow-breaking` lets it through (`allow_breaking`),
+/// and only `deploy` refuses (`refuses`).
+pub fn contract_text(changes: &[ContractChange], refuses: bool, allow_breaking: bool) -> String {
+    let mut text = String::new();
+    for change in changes {
+        let (label, style) = match (change.breaking, refuses && !allow_breaking) {
+            (true, true) => ("error", ERROR),
+            (true, false) => ("breaking", WARNING),
+            (false, _) => ("compatible", HINT),
+        };
+        text.push_str(&format!(
+            "  {style}{label}{style:#}: contract of topic `{}`: {} ({})
+    affects: {}
+",
+            change.topic,
+            change.what,
+            change.reason,
+            change.affected_list()
+        ));
+    }
+    if changes.iter().any(|c| c.breaking) {
+        let hint = if !refuses {
+            "`deploy` refuses a breaking change unless `--allow-breaking` is given; tell the affected teams first"
+        } else if allow_breaking {
+            "let through by `--allow-breaking`: the affected consumers' next deploys stop in pre-flight until they run `fanout lock` and review the change"
+        } else {
+            "nothing was created; tell the affected teams, make the change compatible, or pass `--allow-breaking` to deploy it anyway"
+        };
+        text.push_str(&format!(
+            "    {HINT}hint{HINT:#}: {hint}
+"
+        ));
+    }
+    text
+}
+
+/// The changes of a stack's topics' contracts as Markdown for a pull-request comment.
+pub fn contract_markdown(changes: &[ContractChange]) -> String {
+    let mut text = String::new();
+    for change in changes {
+        let label = if change.breaking { "**Breaking contract change**" } else { "Compatible contract change" };
+        text.push_str(&format!(
+            "- {label} of topic `{}`: {} ({}); affects: {}\n",
+            change.topic,
+            change.what,
+            change.reason,
+            change.affected_list()
+        ));
+    }
+    if changes.iter().any(|c| c.breaking) {
+        text.push_str("- `deploy` refuses it without `--allow-breaking`\n");
+    }
+    if !changes.is_empty() {
+        text.push('\n');
+    }
+    text
+}
+
 /// The longest comment GitHub accepts is 65,536 characters; the CI examples put a marker line
 /// in front of the plan, so the plan keeps well below.
 pub const COMMENT_LIMIT: usize = 65_000;
@@ -167,7 +226,36 @@ pub fn comment(stage: &str, mut sections: Vec<(Weight, String)>, limit: usize) -
 
 #[cfg(test)]
 mod tests {
-    use fanout_aws::{Action, Plan, ResourceChange};
+    use fanout_aws::{Action, AffectedConsumer, ContractChange, Plan, ResourceChange};
+
+    fn schema_changed() -> ContractChange {
+        ContractChange {
+            topic: "ingestion/scoring-inputs-ready".into(),
+            breaking: true,
+            what: "schema changed".into(),
+            reason: "it accepts events the old one rejected".into(),
+            attribute: None,
+            affected: vec![AffectedConsumer { domain: "scoring".into(), queues: vec!["scoring-runs".into()] }],
+        }
+    }
+
+    #[test]
+    fn contract_changes_name_the_affected_consumers() {
+        let plain = |text: String| anstream::adapter::strip_str(&text).to_string();
+        let text = plain(super::contract_text(&[schema_changed()], true, false));
+        assert!(
+            text.starts_with("  error: contract of topic `ingestion/scoring-inputs-ready`: schema changed (it accepts events the old one rejected)\n    affects: `scoring` (queues `scoring-runs`)\n"),
+            "{text}"
+        );
+        assert!(text.contains("--allow-breaking"), "{text}");
+        assert!(plain(super::contract_text(&[schema_changed()], false, false)).starts_with("  breaking: "));
+        let markdown = super::contract_markdown(&[schema_changed()]);
+        assert!(
+            markdown.starts_with("- **Breaking contract change** of topic `ingestion/scoring-inputs-ready`"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("affects: `scoring` (queues `scoring-runs`)"), "{markdown}");
+    }
 
     fn change(logical_id: &str, action: Action, physical_id: Option<&str>) -> ResourceChange {
         ResourceChange {

@@ -206,6 +206,9 @@ fn describe(kind: &EventKind, allow_replacement: bool) -> String {
             format!("{time} {} ({}) {style}{}{style:#}{reason}", e.logical_id, e.resource_type, e.status)
         }
         EventKind::Deleting => "deleting the stack".to_string(),
+        EventKind::ContractChanged { changes, allow_breaking } => {
+            format!("contract changes:\n{}", super::plan::contract_text(changes, true, *allow_breaking).trim_end())
+        }
     }
 }
 

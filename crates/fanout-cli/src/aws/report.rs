@@ -35,6 +35,15 @@ pub fn problem(report: &StackReport, allow_replacement: bool) {
                 "  {HINT}hint{HINT:#}: the change set was deleted and nothing changed; pass `--allow-replacement` to replace them (queues and topics are retained, their messages are not moved)"
             );
         }
+        Ok(StackOutcome::BreakingRefused { changes }) => {
+            let breaking = changes.iter().filter(|c| c.breaking).count();
+            let _ = writeln!(
+                err,
+                "{ERROR}error{ERROR:#}: refused to deploy stack `{stack}`: {} of a topic's contract would break its consumers",
+                render::plural(breaking, "change")
+            );
+            let _ = write!(err, "{}", crate::aws::plan::contract_text(changes, true, false));
+        }
         Ok(StackOutcome::Failed { status, failure }) => {
             let _ = writeln!(err, "{ERROR}error{ERROR:#}: stack `{stack}` failed and was rolled back ({status})");
             if let Some(f) = failure {
@@ -117,6 +126,9 @@ pub fn json(report: &StackReport) -> serde_json::Value {
     let mut value = serde_json::json!({ "type": "result", "domain": report.domain, "stack": report.stack });
     if let Some(status) = &report.in_progress {
         value["in_progress"] = status.clone().into();
+    }
+    if !report.contract_changes.is_empty() {
+        value["contract_changes"] = to_json(&report.contract_changes);
     }
     match &report.result {
         Ok(outcome) => {

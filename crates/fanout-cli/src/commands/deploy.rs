@@ -11,6 +11,7 @@ use crate::aws::progress::{Display, Printer};
 use crate::aws::report;
 use crate::commands::TextOrJson as Format;
 use crate::style::GOOD;
+use crate::workspace::Workspace;
 use crate::{GlobalArgs, Outcome, selection};
 
 #[derive(Debug, clap::Args)]
@@ -26,6 +27,11 @@ pub struct DeployArgs {
     /// Deploy even when queues, topics, keys or topic SSM parameters would be replaced or removed
     #[arg(long)]
     pub allow_replacement: bool,
+
+    /// Deploy even when a topic's contract would change in a way that breaks its consumers
+    /// (their next deploys stop in pre-flight until they run `fanout lock`)
+    #[arg(long)]
+    pub allow_breaking: bool,
 
     /// The most stacks deployed at once; each starts as soon as the domains it subscribes to
     /// are deployed, and fewer run while AWS throttles
@@ -48,9 +54,12 @@ pub fn run(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<Outcome> {
     let Some((project, stage, domains)) = selection::load(global, &args.stage, &args.domains)? else {
         return Ok(Outcome::ActionNeeded);
     };
+    let lock = Workspace::discover(global, None)?.read_lock()?.unwrap_or_default();
     let options = DeployOptions {
         mode: Mode::Deploy,
         allow_replacement: args.allow_replacement,
+        allow_breaking: args.allow_breaking,
+        lock,
         force: args.force,
         template_bucket: args.template_bucket.template_bucket.clone(),
         concurrency: usize::from(args.concurrency),

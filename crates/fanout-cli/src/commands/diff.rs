@@ -8,6 +8,7 @@ use fanout_aws::{DeployOptions, Mode, StackOutcome, Stop};
 use crate::aws::args::TemplateBucketArgs;
 use crate::aws::progress::{Display, Printer};
 use crate::aws::{connect, plan, report};
+use crate::workspace::Workspace;
 use crate::{GlobalArgs, Outcome, selection};
 
 #[derive(Debug, clap::Args)]
@@ -43,8 +44,10 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
     let Some((project, stage, domains)) = selection::load(global, &args.stage, &args.domains)? else {
         return Ok(Outcome::ActionNeeded);
     };
+    let lock = Workspace::discover(global, None)?.read_lock()?.unwrap_or_default();
     let options = DeployOptions {
         mode: Mode::Diff,
+        lock,
         template_bucket: args.template_bucket.template_bucket.clone(),
         stop: Stop::new(),
         ..DeployOptions::default()
@@ -80,7 +83,13 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
                 .iter()
                 .filter_map(|report| match &report.result {
                     Ok(StackOutcome::Planned { plan, findings, new_stack }) => {
-                        Some((plan::weight(plan, findings), plan::markdown(&report.stack, plan, findings, *new_stack)))
+                        let weight = if report.contract_changes.iter().any(|c| c.breaking) {
+                            plan::Weight::Refused
+                        } else {
+                            plan::weight(plan, findings)
+                        };
+                        let section = plan::markdown(&report.stack, plan, findings, *new_stack);
+                        Some((weight, format!("{section}{}", plan::contract_markdown(&report.contract_changes))))
                     }
                     Ok(StackOutcome::NoChanges { .. }) => {
                         Some((plan::Weight::Unchanged, format!("- `{}`: no changes\n", report.stack)))
@@ -97,6 +106,8 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
                     Ok(StackOutcome::Planned { plan, findings, new_stack }) => {
                         let new = if *new_stack { " (new stack)" } else { "" };
                         let _ = write!(out, "{}{new}: {}", report.stack, plan::text(plan, findings, false));
+                        let changes = plan::contract_text(&report.contract_changes, false, false);
+                        let _ = write!(out, "{}", anstream::adapter::strip_str(&changes));
                     }
                     Ok(StackOutcome::NoChanges { .. }) => {
                         let _ = writeln!(out, "{}: no changes", report.stack);

@@ -5,6 +5,7 @@ pub mod destroy;
 pub mod diff;
 pub mod event;
 pub mod graph;
+pub mod lock;
 pub mod lookup;
 pub mod peek;
 pub mod publish;

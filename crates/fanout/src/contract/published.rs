@@ -50,19 +50,8 @@ pub struct AttributeContract {
     pub values: Option<Vec<String>>,
 }
 
-/// The SNS data type of a message attribute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum AttributeType {
-    /// `String`.
-    String,
-    /// `String.Array`: a JSON array of strings, numbers, booleans or nulls, as a string.
-    #[serde(rename = "String.Array")]
-    StringArray,
-    /// `Number`.
-    Number,
-    /// `Binary`: never matched by a filter policy.
-    Binary,
-}
+/// The SNS data type of a message attribute: the manifest's type, with the same JSON form.
+pub use crate::manifest::AttributeType;
 
 /// A consumer domain's registration on a topic, published by the consumer's stack at
 /// `{ssm_prefix}/{stage}/{producer}/topics/{topic}/subscribers/{consumer}`.
@@ -138,7 +127,14 @@ impl TopicContract {
             version: FORMAT_VERSION,
             fifo,
             content_based_deduplication,
-            attributes: BTreeMap::new(),
+            attributes: topic
+                .attributes
+                .iter()
+                .map(|(name, attribute)| {
+                    let values = attribute.values.as_ref().map(|values| values.iter().cloned().collect());
+                    (name.clone(), AttributeContract { data_type: attribute.data_type, values })
+                })
+                .collect(),
             schema_digest: topic.schema.as_ref().and_then(|schema| schema.to_compact_json()).map(|json| digest(&json)),
         }
     }
@@ -146,5 +142,45 @@ impl TopicContract {
     /// The one JSON form, as the SSM parameter holds it: compact, fields in order.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| unreachable!("a contract is plain data"))
+    }
+}
+
+impl SubscriberRecord {
+    /// The registration of `consumer` on `topic`: each of its queues subscribed to the topic,
+    /// with the keys its filter reads; `None` when no queue of `consumer` subscribes to it.
+    pub fn of(consumer: &crate::model::Domain, topic: &crate::name::TopicRef) -> Option<SubscriberRecord> {
+        let mut queues = BTreeMap::new();
+        for (name, queue) in &consumer.queues {
+            let Some(subscription) = queue.subscriptions.iter().find(|s| &s.topic == topic) else { continue };
+            let mut attribute_keys = Vec::new();
+            let mut body_keys = Vec::new();
+            if let Some(filter) = &subscription.filter {
+                let keys = crate::model::filter_policy::keys(&filter.policy, &crate::diagnostic::FieldPath::root());
+                match filter.scope {
+                    crate::model::FilterScope::MessageAttributes => {
+                        attribute_keys =
+                            keys.iter().filter_map(|key| key.keys.first()).map(|k| k.to_string()).collect();
+                    }
+                    crate::model::FilterScope::MessageBody => {
+                        body_keys = keys.iter().map(|key| key.pointer()).collect();
+                    }
+                }
+            }
+            for keys in [&mut attribute_keys, &mut body_keys] {
+                keys.sort();
+                keys.dedup();
+            }
+            queues.insert(name.to_string(), SubscribedQueue { fifo: queue.kind.is_fifo(), attribute_keys, body_keys });
+        }
+        (!queues.is_empty()).then(|| SubscriberRecord {
+            version: FORMAT_VERSION,
+            domain: consumer.name.to_string(),
+            queues,
+        })
+    }
+
+    /// The one JSON form, as the SSM parameter holds it: compact, fields in order.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| unreachable!("a registration is plain data"))
     }
 }

@@ -138,6 +138,17 @@ kinds! {
     DuplicateSubscription = "duplicate-subscription",
     /// A subscription's `topic` is not `<domain>/<topic>` or a bare topic name.
     InvalidTopicReference = "invalid-topic-reference",
+    /// A message attribute name SNS refuses: 1 to 256 letters, digits, `_`, `-` and `.`, no
+    /// period first, last or twice in a row, no `AWS.` or `Amazon.` prefix.
+    InvalidAttributeName = "invalid-attribute-name",
+    /// More message attributes on a topic than SNS delivers to a queue with raw message delivery (10).
+    TooManyAttributes = "too-many-attributes",
+    /// `values` on a `Number` or `Binary` attribute: only string attributes list their values.
+    AttributeValuesNotAllowed = "attribute-values-not-allowed",
+    /// An attribute's `values` that is empty, so no message could carry the attribute.
+    EmptyAttributeValues = "empty-attribute-values",
+    /// An attribute's `values` that lists a value twice.
+    DuplicateAttributeValue = "duplicate-attribute-value",
     /// A standard queue with `dead_letter: false` subscribed to a topic of another repo: what
     /// SNS cannot deliver is dropped, as the topic's kind, which a dead-letter queue must
     /// match, is known only at deploy.
@@ -262,6 +273,29 @@ kinds! {
     /// Two resources, of one domain or of two, in one stage or two, that get the same physical
     /// name (joined with `-`), so one would replace or break the other.
     PhysicalNameCollision = "physical-name-collision",
+    /// A subscription's attribute filter reads a message attribute its topic does not declare,
+    /// so no message matches it as written.
+    UnknownFilterAttribute = "unknown-filter-attribute",
+    /// A subscription's attribute filter accepts a string value its topic declares the
+    /// attribute never takes.
+    FilterValueNotDeclared = "filter-value-not-declared",
+    /// A number condition on a `String` attribute, or a string condition on a `Number` one:
+    /// SNS never matches it.
+    FilterTypeMismatch = "filter-type-mismatch",
+    /// A filter on a `Binary` message attribute, which SNS never matches.
+    FilterOnBinaryAttribute = "filter-on-binary-attribute",
+    /// A body filter key no event of the topic can have, by the topic's schema.
+    FilterKeyNotInSchema = "filter-key-not-in-schema",
+    /// A topic's contract or a consumer's registration larger than a standard SSM parameter holds.
+    SsmValueTooLarge = "ssm-value-too-large",
+    /// `fanout.lock` that is not a lock fanout can read: not its JSON, another version, or a
+    /// schema that is not the one its contract names. Run `fanout lock` again.
+    InvalidLock = "invalid-lock",
+    /// A subscription to a topic of another repo with no contract in `fanout.lock` for some
+    /// stage: its kind, attributes and schema are not checked until `fanout lock` locks it.
+    UnlockedTopic = "unlocked-topic",
+    /// A contract in `fanout.lock` no subscription of the repo uses, or of a stage not configured.
+    UnusedLockEntry = "unused-lock-entry",
     /// Domains whose queues subscribe to each other's topics in a circle, which no deploy order
     /// satisfies.
     SubscriptionCycle = "subscription-cycle",

@@ -21,6 +21,9 @@ topics:
     description: A customer's new score is available
     fifo: true
     content_based_deduplication: true
+    attributes:
+      segment: { type: String, values: [premium, enterprise, standard] }
+      score: { type: Number }
   score-audits: {}
 queues:
   scoring-runs:

@@ -408,6 +408,64 @@ impl Checker {
     }
 }
 
+/// One key a checked filter policy reads: its keys from the top of the policy (more than one
+/// only in a nested body policy), where it is written, and its list of conditions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilterKey<'a> {
+    /// The keys from the top of the message attributes or body: `["customer", "tier"]`.
+    pub keys: Vec<&'a str>,
+    /// The field the key is written at, below the policy's own path (`$or` branches included).
+    pub path: FieldPath,
+    /// Its conditions.
+    pub conditions: &'a [Value],
+}
+
+impl FilterKey<'_> {
+    /// The key as a JSON Pointer into the message body: `/customer/tier`.
+    pub fn pointer(&self) -> String {
+        self.keys.iter().map(|key| format!("/{}", key.replace('~', "~0").replace('/', "~1"))).collect()
+    }
+}
+
+/// Every key `policy` reads, in the order written, the keys of every `$or` branch included;
+/// `path` is the policy's field. The policy is one [`check`] found no problem with.
+pub fn keys<'a>(policy: &'a Map<String, Value>, path: &FieldPath) -> Vec<FilterKey<'a>> {
+    let mut found = Vec::new();
+    collect_keys(policy, path, &[], &mut found);
+    found
+}
+
+fn collect_keys<'a>(
+    policy: &'a Map<String, Value>,
+    path: &FieldPath,
+    above: &[&'a str],
+    found: &mut Vec<FilterKey<'a>>,
+) {
+    for (key, value) in policy {
+        let key_path = path.key(key.clone());
+        match value {
+            Value::Array(branches) if key == "$or" => {
+                for (index, branch) in branches.iter().enumerate() {
+                    if let Value::Object(branch) = branch {
+                        collect_keys(branch, &key_path.index(index), above, found);
+                    }
+                }
+            }
+            Value::Array(conditions) => {
+                let mut keys = above.to_vec();
+                keys.push(key);
+                found.push(FilterKey { keys, path: key_path, conditions });
+            }
+            Value::Object(nested) => {
+                let mut keys = above.to_vec();
+                keys.push(key);
+                collect_keys(nested, &key_path, &keys, found);
+            }
+            _ => {}
+        }
+    }
+}
+
 fn plural(count: usize, word: &'static str) -> &'static str {
     match (count, word) {
         (1, word) => word,
@@ -482,6 +540,28 @@ mod tests {
         assert_eq!(
             problems(FilterScope::MessageAttributes, single),
             ["body.$or: `$or` holds 1 policy; it needs at least 2"]
+        );
+    }
+
+    #[test]
+    fn keys_are_found_in_or_branches_and_nested_objects() {
+        let policy = serde_json::json!({
+            "customer": {"tier": ["gold"], "a/b": {"c~d": [1]}},
+            "$or": [{"kind": ["x"]}, {"customer": {"region": ["eu"]}}],
+        });
+        let Value::Object(policy) = policy else { unreachable!() };
+        let found: Vec<(String, String)> = keys(&policy, &FieldPath::root().key("body"))
+            .iter()
+            .map(|key| (key.pointer(), key.path.to_string()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("/kind".to_string(), "body.$or[0].kind".to_string()),
+                ("/customer/region".to_string(), "body.$or[1].customer.region".to_string()),
+                ("/customer/a~1b/c~0d".to_string(), "body.customer.a/b.c~d".to_string()),
+                ("/customer/tier".to_string(), "body.customer.tier".to_string()),
+            ]
         );
     }
 

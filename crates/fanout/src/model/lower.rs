@@ -20,6 +20,7 @@ use crate::model::{
 use crate::name::{Name, TopicRef};
 
 mod alerts;
+mod attributes;
 mod http;
 
 /// A domain checked on its own, as far as it could be built.
@@ -239,6 +240,7 @@ impl Lower {
             kind,
             schema: spec.schema.as_ref().map(|path| crate::model::EventSchema { path: path.clone(), document: None }),
             http: spec.http,
+            attributes: self.attributes(&spec.attributes, path),
         })
     }
 
