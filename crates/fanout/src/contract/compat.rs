@@ -147,8 +147,8 @@ fn attribute_change(name: &str, before: &AttributeContract, after: &AttributeCon
             Change::breaking(
                 format!(
                     "attribute `{name}` type changed from `{}` to `{}`",
-                    type_name(before.data_type),
-                    type_name(after.data_type)
+                    before.data_type.as_str(),
+                    after.data_type.as_str()
                 ),
                 "a filter written for the old type stops matching, and code that parses the value gets another kind of value",
             )
@@ -189,16 +189,6 @@ fn attribute_change(name: &str, before: &AttributeContract, after: &AttributeCon
             }
             changes
         }
-    }
-}
-
-fn type_name(data_type: super::published::AttributeType) -> &'static str {
-    use super::published::AttributeType;
-    match data_type {
-        AttributeType::String => "String",
-        AttributeType::StringArray => "String.Array",
-        AttributeType::Number => "Number",
-        AttributeType::Binary => "Binary",
     }
 }
 
