@@ -135,7 +135,8 @@ async fn lock_writes_the_contracts_of_other_repos_and_preflight_holds_the_stack_
     assert_exit(&account.fanout(repo.path(), &["lock", "--check"]), 0);
     assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev"]), 0);
 
-    // The producer tightens its schema: the lock no longer holds, and nothing is created.
+    // The producer tightens its schema: a compatible change, but not what the lock holds, so
+    // the stack stops before anything is created.
     producer.put("/fanout/dev/ingestion/topics/ready/schema", STRICTER).await;
     producer.put("/fanout/dev/ingestion/topics/ready/contract", &contract(STRICTER)).await;
     let check = account.fanout(repo.path(), &["lock", "--check"]);
@@ -148,7 +149,7 @@ async fn lock_writes_the_contracts_of_other_repos_and_preflight_holds_the_stack_
         assert_exit(&stopped, 1);
         assert!(
             stopped.stderr.contains(
-                "error: stack `dev-scoring`: Topic `ingestion/ready` changed in stage `dev` since `fanout.lock` was written: schema changed"
+                "error: stack `dev-scoring`: Topic `ingestion/ready` changed in stage `dev` since `fanout.lock` was written: schema narrowed (compatible: "
             ),
             "{command}: {stopped}"
         );
