@@ -71,7 +71,8 @@ fn contract(schema: &str) -> String {
 }
 
 const SCHEMA: &str = r#"{"type":"object"}"#;
-const STRICTER: &str = r#"{"type":"object","required":["id"]}"#;
+// Compact, keys sorted: the form fanout publishes schemas in.
+const STRICTER: &str = r#"{"required":["id"],"type":"object"}"#;
 
 /// The lock's entry of `ingestion/ready` in one stage, for [`SCHEMA`].
 fn locked(stage: &str) -> String {
