@@ -272,12 +272,7 @@ async fn replaced_producer_topic_is_resubscribed_on_unchanged_redeploy() {
     // Turning the topic FIFO breaks its registered consumer and replaces the topic: each is
     // refused on its own, and only both flags together let the deploy through.
     producer.write("ingestion.yaml", PRODUCER_FIFO);
-    // The kind is part of the topic's contract: a breaking change for the registered consumer.
-    let breaking = account.fanout(producer.path(), &["deploy", "--stage", "dev"]);
-    assert_exit(&breaking, 1);
-    assert!(breaking.stderr.contains("kind changed from standard to FIFO"), "{breaking}");
-    assert!(breaking.stderr.contains("affects: `scoring` (queues `inbox`)"), "{breaking}");
-    let refused = account.fanout(producer.path(), &["deploy", "--stage", "dev", "--allow-breaking"]);
+    let refused = account.fanout(producer.path(), &["deploy", "--stage", "dev"]);
     assert_exit(&refused, 1);
     assert!(refused.stderr.contains("kind changed from standard to FIFO"), "{refused}");
     assert!(refused.stderr.contains("affects: `scoring` (queues `inbox`)"), "{refused}");

@@ -44,7 +44,17 @@ pub fn run(global: &GlobalArgs, args: &LockArgs) -> anyhow::Result<Outcome> {
     let path = workspace.lock_path();
     // Locking one stage keeps the others as they are; locking all starts afresh, so stages
     // gone from `fanout.yaml` and topics no longer subscribed to leave the lock.
-    let previous = if args.stage.is_some() || args.check { workspace.read_lock(global.quiet)? } else { None };
+    let previous = if args.stage.is_some() || args.check {
+        match workspace.read_lock(global.quiet) {
+            Ok(previous) => previous,
+            Err(err) => {
+                render::error(&err);
+                return Ok(Outcome::ActionNeeded);
+            }
+        }
+    } else {
+        None
+    };
     let prefix = project.settings.ssm_prefix.clone();
     let read = connect::runtime()?.block_on(async {
         let client = connect::connect(global).await?;
@@ -62,11 +72,7 @@ pub fn run(global: &GlobalArgs, args: &LockArgs) -> anyhow::Result<Outcome> {
     let text = fanout_aws::render_lock(&lock);
     let count: usize = lock.stages.values().map(|topics| topics.len()).sum();
     if args.check {
-        let current = if args.stage.is_some() {
-            previous.as_ref().map(fanout_aws::render_lock)
-        } else {
-            workspace.read_lock(global.quiet)?.as_ref().map(fanout_aws::render_lock)
-        };
+        let current = previous.as_ref().map(fanout_aws::render_lock);
         if current.as_deref() == Some(text.as_str()) || (current.is_none() && count == 0) {
             render::note(global.quiet, format_args!("`{LOCK_FILE}` is what SSM holds"));
             return Ok(Outcome::Success);
