@@ -5,14 +5,12 @@
 //!
 //! SDK-free, so it is tested without AWS; the phases read SSM and decide with it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use fanout::contract::compat::Change;
-use fanout::contract::published::{FORMAT_VERSION, LockedTopic, SubscribedQueue, SubscriberRecord, TopicContract};
-use fanout::model::FilterScope;
+use fanout::contract::published::{LockedTopic, SubscribedQueue, SubscriberRecord, TopicContract};
 use fanout::{Domain, Name, Project, TopicRef, naming};
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::lock::{self, ContractParameters};
 
@@ -93,76 +91,11 @@ pub(crate) fn published_topics(project: &Project, domain: &Domain, stage: &Name)
                     .domains
                     .values()
                     .filter(|consumer| consumer.name != domain.name)
-                    .filter_map(|consumer| subscriber_record(consumer, &topic_ref))
+                    .filter_map(|consumer| SubscriberRecord::of(consumer, &topic_ref))
                     .collect(),
             }
         })
         .collect()
-}
-
-/// `consumer`'s queues subscribed to `topic`, with the filter keys they read, as a
-/// registration; `None` when it does not subscribe.
-pub(crate) fn subscriber_record(consumer: &Domain, topic: &TopicRef) -> Option<SubscriberRecord> {
-    let mut queues = BTreeMap::new();
-    for (name, queue) in &consumer.queues {
-        for subscription in queue.subscriptions.iter().filter(|s| s.topic == *topic) {
-            let entry: &mut SubscribedQueue = queues.entry(name.to_string()).or_insert_with(|| SubscribedQueue {
-                fifo: queue.kind.is_fifo(),
-                attribute_keys: Vec::new(),
-                body_keys: Vec::new(),
-            });
-            let Some(filter) = &subscription.filter else { continue };
-            let mut keys = BTreeSet::new();
-            match filter.scope {
-                FilterScope::MessageAttributes => attribute_keys(&filter.policy, &mut keys),
-                FilterScope::MessageBody => body_keys(&filter.policy, "", &mut keys),
-            }
-            let list = match filter.scope {
-                FilterScope::MessageAttributes => &mut entry.attribute_keys,
-                FilterScope::MessageBody => &mut entry.body_keys,
-            };
-            list.extend(keys);
-            list.sort();
-            list.dedup();
-        }
-    }
-    (!queues.is_empty()).then(|| SubscriberRecord {
-        version: FORMAT_VERSION,
-        domain: consumer.name.to_string(),
-        queues,
-    })
-}
-
-/// The attribute names an attribute-scope policy reads, through `$or`.
-fn attribute_keys(policy: &Map<String, Value>, keys: &mut BTreeSet<String>) {
-    for (key, value) in policy {
-        if key == "$or" {
-            for alternative in value.as_array().into_iter().flatten().filter_map(Value::as_object) {
-                attribute_keys(alternative, keys);
-            }
-        } else {
-            keys.insert(key.clone());
-        }
-    }
-}
-
-/// The body keys a body-scope policy reads, as JSON Pointers, through nesting and `$or`.
-fn body_keys(policy: &Map<String, Value>, prefix: &str, keys: &mut BTreeSet<String>) {
-    for (key, value) in policy {
-        if key == "$or" {
-            for alternative in value.as_array().into_iter().flatten().filter_map(Value::as_object) {
-                body_keys(alternative, prefix, keys);
-            }
-            continue;
-        }
-        let pointer = format!("{prefix}/{}", key.replace('~', "~0").replace('/', "~1"));
-        match value.as_object() {
-            Some(nested) => body_keys(nested, &pointer, keys),
-            None => {
-                keys.insert(pointer);
-            }
-        }
-    }
 }
 
 /// How the contract the template publishes differs from SSM's `current` one; nothing for a
@@ -271,7 +204,7 @@ pub(crate) fn registrations(found: &BTreeMap<String, String>) -> Result<Vec<Subs
 mod tests {
     use super::*;
     use fanout::build::{DomainBuilder, QueueBuilder, SubscriptionBuilder, TopicBuilder};
-    use fanout::contract::published::{AttributeContract, AttributeType};
+    use fanout::contract::published::{AttributeContract, AttributeType, FORMAT_VERSION};
 
     fn name(text: &str) -> Name {
         Name::new(text).unwrap()
@@ -336,15 +269,6 @@ mod tests {
     }
 
     #[test]
-    fn body_keys_are_json_pointers_through_nesting_and_or() {
-        let policy =
-            serde_json::json!({ "customer": { "tier": ["gold"] }, "$or": [{ "a/b": [1] }, { "c": { "d": [2] } }] });
-        let mut keys = BTreeSet::new();
-        body_keys(policy.as_object().unwrap(), "", &mut keys);
-        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["/a~1b", "/c/d", "/customer/tier"]);
-    }
-
-    #[test]
     fn an_attribute_change_affects_only_consumers_filtering_on_it() {
         let project = seed();
         let topic = published_topics(&project, &project.domains[&name("scoring")], &name("dev")).remove(0);
@@ -392,7 +316,7 @@ mod tests {
         let project = seed();
         let topic = TopicRef::new(name("scoring"), name("scores"));
         let repo: Vec<SubscriberRecord> =
-            project.domains.values().filter_map(|domain| subscriber_record(domain, &topic)).collect();
+            project.domains.values().filter_map(|domain| SubscriberRecord::of(domain, &topic)).collect();
         let elsewhere = [registered("billing", "invoices", &[]), registered("audit", "all", &[])];
         let left = remaining(&topic, &repo, &elsewhere, &["scoring"]);
         let domains: Vec<&str> = left.iter().map(|c| c.domain.as_str()).collect();

@@ -10,10 +10,9 @@ use fanout::{Name, Project, TopicRef, naming};
 
 use crate::breaking::{self, RemainingConsumer};
 use crate::client::Aws;
-use crate::error::{Error, from_sdk};
+use crate::error::Error;
 use crate::lock::{self, ContractParameters};
 use crate::preflight;
-use crate::retry::retrying;
 
 /// The locked topics of `fanout.lock` for each of `stages`: the contract and schema SSM
 /// holds for each of `topics`, read ten parameters a request. A topic with no contract is an
@@ -54,30 +53,7 @@ pub async fn registered_consumers(
 
 /// The registrations under `path`, every page.
 pub(crate) async fn registrations(aws: &Aws, path: &str) -> Result<Vec<SubscriberRecord>, Error> {
-    let mut found = BTreeMap::new();
-    let mut token: Option<String> = None;
-    loop {
-        let output = retrying(|| async {
-            aws.ssm
-                .get_parameters_by_path()
-                .path(path)
-                .recursive(false)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|err| from_sdk("GetParametersByPath", &aws.endpoint(), err))
-        })
-        .await?;
-        for parameter in output.parameters() {
-            if let (Some(name), Some(value)) = (parameter.name(), parameter.value()) {
-                found.insert(name.to_string(), value.to_string());
-            }
-        }
-        token = output.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let found: BTreeMap<String, String> = preflight::parameters_under(aws, path, false).await?.into_iter().collect();
     breaking::registrations(&found)
 }
 
@@ -97,7 +73,7 @@ pub async fn remaining_consumers(
     for name in producer.topics.keys() {
         let topic = TopicRef::new(domain.clone(), name.clone());
         let repo: Vec<SubscriberRecord> =
-            project.domains.values().filter_map(|consumer| breaking::subscriber_record(consumer, &topic)).collect();
+            project.domains.values().filter_map(|consumer| SubscriberRecord::of(consumer, &topic)).collect();
         let registered = registered_consumers(aws, &project.settings.ssm_prefix, stage, &topic).await?;
         left.extend(breaking::remaining(&topic, &repo, &registered, &excluded));
     }

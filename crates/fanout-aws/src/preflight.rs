@@ -86,6 +86,40 @@ pub(crate) async fn parameters(aws: &Aws, names: &BTreeSet<&str>) -> Result<BTre
     Ok(found)
 }
 
+/// The most parameters `GetParametersByPath` returns per page.
+const PARAMETERS_PER_PAGE: i32 = 10;
+
+/// The name and value of every parameter under `path` (at any depth when `recursive`, else
+/// its direct children), page by page.
+pub(crate) async fn parameters_under(aws: &Aws, path: &str, recursive: bool) -> Result<Vec<(String, String)>, Error> {
+    let mut found = Vec::new();
+    let mut next_token: Option<String> = None;
+    loop {
+        let token = next_token.clone();
+        let page = retrying(|| async {
+            aws.ssm
+                .get_parameters_by_path()
+                .path(path)
+                .recursive(recursive)
+                .max_results(PARAMETERS_PER_PAGE)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|err| from_sdk("GetParametersByPath", &aws.endpoint(), err))
+        })
+        .await?;
+        for parameter in page.parameters() {
+            if let (Some(name), Some(value)) = (parameter.name(), parameter.value()) {
+                found.push((name.to_string(), value.to_string()));
+            }
+        }
+        match page.next_token() {
+            Some(token) if !token.is_empty() => next_token = Some(token.to_string()),
+            _ => return Ok(found),
+        }
+    }
+}
+
 /// Every topic in `lookups`, from the parameter values `found` by name. Missing topics are
 /// errors, and so are topics of the wrong kind.
 pub(crate) fn resolve(

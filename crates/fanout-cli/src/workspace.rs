@@ -5,6 +5,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, bail};
 use fanout::contract::published::Lock;
 use fanout::load::{self, MANIFEST_DIR, SETTINGS_FILE};
+use fanout::project::{LOCK_FILE, LockFile};
 use fanout::{Diagnostics, Project};
 
 use crate::GlobalArgs;
@@ -64,19 +65,29 @@ impl Workspace {
         if self.root.as_os_str().is_empty() { Path::new(".") } else { &self.root }
     }
 
-    /// The lock at the repo root; `None` when there is none. A lock that is a link out of the
-    /// repo, not a regular file, too large or not a lock is an error naming the file.
-    pub fn read_lock(&self) -> anyhow::Result<Option<Lock>> {
+    /// The lock at the repo root, read as `validate` reads it; `None` when there is none. A
+    /// lock that cannot be read is an error naming the file, its diagnostics printed.
+    pub fn read_lock(&self, quiet: bool) -> anyhow::Result<Option<Lock>> {
         let path = self.lock_path();
-        let text = match load::read_inside(self.root_dir(), &path, MAX_LOCK_BYTES) {
-            Ok(text) => text,
-            Err(load::ReadError::Missing { .. }) => return Ok(None),
-            Err(err) => bail!("Cannot read `{}`: {}\n  hint: {LOCK_HINT}", path.display(), err.reason()),
-        };
-        match fanout_aws::parse_lock(&text) {
-            Ok(lock) => Ok(Some(lock)),
-            Err(reason) => bail!("`{}` is not a lock fanout can read: {reason}\n  hint: {LOCK_HINT}", path.display()),
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Ok(None);
         }
+        let text = load::read_inside(self.root_dir(), &path, MAX_LOCK_BYTES).map_err(|err| {
+            anyhow::anyhow!("Cannot read `{}`: {}\n  hint: {LOCK_HINT}", path.display(), err.reason())
+        })?;
+        let (lock, diagnostics) = LockFile::parse(&path, &text);
+        match lock {
+            Some(lock) => Ok(Some(lock.lock)),
+            None => {
+                crate::render::diagnostics(&diagnostics, quiet);
+                bail!("`{}` is not a lock fanout can read\n  hint: {LOCK_HINT}", path.display())
+            }
+        }
+    }
+
+    /// Loads and checks every manifest without `fanout.lock` (for `fanout lock`).
+    pub fn load_unlocked(&self) -> anyhow::Result<(Option<Project>, Diagnostics)> {
+        Ok(load::load_project_unlocked(self.settings.as_deref(), &self.manifests)?)
     }
 
     /// Loads and checks every manifest.
@@ -85,14 +96,10 @@ impl Workspace {
     }
 }
 
-/// The lock file of a repo, at its root: the contracts of other repos' topics it subscribes to.
-pub const LOCK_FILE: &str = "fanout.lock";
+/// The largest `fanout.lock` read, as `validate` reads it.
+const MAX_LOCK_BYTES: u64 = load::MAX_LOCK_BYTES;
 
-/// The largest `fanout.lock` read: every locked schema fits a standard SSM parameter (4 KB),
-/// so even an organization's worth of topics and stages stays far below.
-const MAX_LOCK_BYTES: u64 = 16 * 1024 * 1024;
-
-const LOCK_HINT: &str = "write it again with `fanout lock` (it is generated: never edit it by hand)";
+const LOCK_HINT: &str = "remove it and write it again with `fanout lock` (it is generated: never edit it by hand)";
 
 /// `path` relative to `base` when one is inside the other's tree, else `path` unchanged.
 pub fn relative(base: &Path, path: &Path) -> PathBuf {

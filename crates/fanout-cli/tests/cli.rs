@@ -334,3 +334,11 @@ fn a_manifest_that_is_not_utf8_is_a_user_error_beside_the_others() {
     assert!(out.contains("domains/latin.yaml:2:17"), "{out}");
     assert!(out.contains("domains/typo.yaml:4:5"), "{out}");
 }
+
+#[test]
+fn lock_check_of_a_lock_it_cannot_read_needs_action_before_connecting() {
+    let repo =
+        Repo::new(&[("billing.yaml", "domain: billing\nencryption: service-managed\ntopics:\n  invoices: {}\n")]);
+    std::fs::write(repo.path().join("fanout.lock"), "{\"version\": 9, \"stages\": {}}\n").unwrap();
+    insta::assert_snapshot!(fanout(repo.path(), &["lock", "--check"]));
+}

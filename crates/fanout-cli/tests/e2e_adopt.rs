@@ -8,13 +8,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod emulator;
+mod endpoints;
 mod messages;
 mod scratch;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use emulator::{Account, Emulator, set_api_log_role};
+use emulator::{Account, Emulator};
+use endpoints::set_api_log_role;
 use messages::{attribute, queue_url, receive};
 use scratch::{Repo, Run};
 

@@ -8,13 +8,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod emulator;
+mod endpoints;
 mod scratch;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use emulator::{Account, Emulator, set_api_log_role};
+use emulator::{Account, Emulator};
+use endpoints::set_api_log_role;
 use scratch::{Repo, Run, repo_root};
 
 /// A `run:` step of a workflow job, with its `env:`.

@@ -71,7 +71,8 @@ fn contract(schema: &str) -> String {
 }
 
 const SCHEMA: &str = r#"{"type":"object"}"#;
-const STRICTER: &str = r#"{"type":"object","required":["id"]}"#;
+// Compact, keys sorted: the form fanout publishes schemas in.
+const STRICTER: &str = r#"{"required":["id"],"type":"object"}"#;
 
 /// The lock's entry of `ingestion/ready` in one stage, for [`SCHEMA`].
 fn locked(stage: &str) -> String {
@@ -135,8 +136,8 @@ async fn lock_writes_the_contracts_of_other_repos_and_preflight_holds_the_stack_
     assert_exit(&account.fanout(repo.path(), &["lock", "--check"]), 0);
     assert_exit(&account.fanout(repo.path(), &["deploy", "--stage", "dev"]), 0);
 
-    // The producer tightens its schema (compatible, but not what was reviewed): the lock no
-    // longer holds, and nothing is created.
+    // The producer tightens its schema: a compatible change, but not what the lock holds, so
+    // the stack stops before anything is created.
     producer.put("/fanout/dev/ingestion/topics/ready/schema", STRICTER).await;
     producer.put("/fanout/dev/ingestion/topics/ready/contract", &contract(STRICTER)).await;
     let check = account.fanout(repo.path(), &["lock", "--check"]);
@@ -149,7 +150,7 @@ async fn lock_writes_the_contracts_of_other_repos_and_preflight_holds_the_stack_
         assert_exit(&stopped, 1);
         assert!(
             stopped.stderr.contains(
-                "error: stack `dev-scoring`: Topic `ingestion/ready` changed in stage `dev` since `fanout.lock` was written: schema narrowed"
+                "error: stack `dev-scoring`: Topic `ingestion/ready` changed in stage `dev` since `fanout.lock` was written: schema narrowed (compatible: "
             ),
             "{command}: {stopped}"
         );
@@ -169,7 +170,7 @@ async fn lock_writes_the_contracts_of_other_repos_and_preflight_holds_the_stack_
 }
 
 #[tokio::test]
-async fn lock_without_subscriptions_to_other_repos_writes_nothing() {
+async fn lock_without_subscriptions_to_other_repos_writes_nothing_and_never_through_a_link() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "130000000002");
     let repo =
@@ -178,6 +179,17 @@ async fn lock_without_subscriptions_to_other_repos_writes_nothing() {
     assert_exit(&run, 0);
     assert!(run.stderr.contains("nothing to lock"), "{run}");
     assert!(!repo.path().join("fanout.lock").exists());
+
+    // A `fanout.lock` that is a link is never written through, nor replaced.
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("secret");
+    std::fs::write(&target, "keep").unwrap();
+    std::os::unix::fs::symlink(&target, repo.path().join("fanout.lock")).unwrap();
+    let refused = account.fanout(repo.path(), &["lock"]);
+    assert_exit(&refused, 2);
+    assert!(refused.stderr.contains("fanout.lock` is a link; fanout does not write through links"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    assert!(std::fs::symlink_metadata(repo.path().join("fanout.lock")).unwrap().file_type().is_symlink());
 }
 
 const INGESTION: &str = "domain: ingestion\nencryption: service-managed\ntopics:\n  ready: {}\n";

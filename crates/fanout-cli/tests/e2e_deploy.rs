@@ -5,13 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod emulator;
+mod endpoints;
 mod messages;
 mod scratch;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use emulator::{Account, Emulator, boto3, set_api_log_role};
+use emulator::{Account, Emulator};
+use endpoints::{boto3, call_endpoint, set_api_log_role, stack_output, xml_text};
 use messages::{attribute, number_attribute, queue_url, receive};
 use scratch::{Repo, Run};
 
@@ -693,68 +695,6 @@ method.pop("ResponseMetadata", None)
 print(json.dumps(method, default=str))
 "#;
     boto3(emulator, account, SCRIPT, &[api, path, method])
-}
-
-/// An HTTPS call to an API Gateway endpoint URL as a stack output gives it
-/// (`https://{api}.execute-api.{region}.{suffix}/{stage}/{path}`), sent to the emulator's
-/// route for that API, with `query` and a SigV4 signature for `execute-api` as the
-/// account's root. Returns the status and the body.
-fn call_endpoint(
-    emulator: &Emulator,
-    account: &Account,
-    method: &str,
-    url: &str,
-    query: &[(&str, &str)],
-) -> (u16, String) {
-    const SCRIPT: &str = r#"
-import ssl, urllib.parse, urllib.request, urllib.error
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-method, url, query = ARGS
-parts = urllib.parse.urlsplit(url)
-api = parts.hostname.split(".execute-api.")[0]
-url = f"{ENDPOINT}/_aws/execute-api/{api}{parts.path}?{urllib.parse.urlencode(json.loads(query))}"
-request = AWSRequest(method=method, url=url, data=b"")
-SigV4Auth(Credentials(ACCOUNT, "test"), "execute-api", "us-east-1").add_auth(request)
-prepared = request.prepare()
-sent = urllib.request.Request(prepared.url, method=method, headers=dict(prepared.headers))
-try:
-    with urllib.request.urlopen(sent, context=ssl.create_default_context(cafile=CA), timeout=30) as response:
-        print(json.dumps({"status": response.status, "body": response.read().decode()}))
-except urllib.error.HTTPError as err:
-    print(json.dumps({"status": err.code, "body": err.read().decode()}))
-"#;
-    let query: serde_json::Map<String, serde_json::Value> =
-        query.iter().map(|(k, v)| ((*k).to_string(), serde_json::json!(v))).collect();
-    let answer = boto3(emulator, account, SCRIPT, &[method, url, &serde_json::Value::Object(query).to_string()]);
-    (answer["status"].as_u64().unwrap_or_default() as u16, answer["body"].as_str().unwrap_or_default().to_string())
-}
-
-/// The value of output `key` of stack `stack`.
-async fn stack_output(config: &aws_config::SdkConfig, stack: &str, key: &str) -> String {
-    let stacks = aws_sdk_cloudformation::Client::new(config).describe_stacks().stack_name(stack).send().await.unwrap();
-    let outputs = stacks.stacks()[0].outputs();
-    outputs
-        .iter()
-        .find(|output| output.output_key() == Some(key))
-        .and_then(|output| output.output_value())
-        .unwrap_or_else(|| panic!("stack `{stack}` has no output `{key}`: {outputs:?}"))
-        .to_string()
-}
-
-/// The text of the first `<tag>` element of an XML document, entities decoded.
-fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<String> {
-    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
-    let end = start + xml[start..].find(&format!("</{tag}>"))?;
-    let text: &'a str = &xml[start..end];
-    Some(
-        text.replace("&quot;", "\"")
-            .replace("&apos;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&"),
-    )
 }
 
 #[tokio::test]

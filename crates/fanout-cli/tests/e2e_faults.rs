@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod emulator;
+mod endpoints;
 mod proxy;
 mod scratch;
 
@@ -17,7 +18,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use emulator::{Account, Emulator, set_api_log_role};
+use emulator::{Account, Emulator};
+use endpoints::set_api_log_role;
 use proxy::{FaultProxy, send_signal};
 use scratch::{Repo, Run};
 use serde_json::json;

@@ -1,6 +1,6 @@
-//! End-to-end: `fanout graph --from-aws` against the AWS emulator draws what two repos' stacks
-//! publish in SSM: the producer's topics, the consumer registered on one of them, and a
-//! consumer whose producer is gone.
+//! End-to-end: `fanout graph --from-aws` against the AWS emulator draws what three repos'
+//! stacks publish in SSM: the producer's topics with their contracts, the consumer registered
+//! on one of them, and the consumer's registration on a topic whose producer is gone.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -10,11 +10,16 @@ mod scratch;
 use emulator::{Account, Emulator};
 use scratch::{Repo, Run};
 
-/// The producer's repo: a FIFO topic its consumer subscribes to, and a standard one no one does.
-const INGESTION: &str = "domain: ingestion\ntopics:\n  ready: { fifo: true }\n  raw: {}\n";
+/// The producer's repo: a FIFO topic with a declared attribute its consumer filters on, and a
+/// standard topic no one subscribes to.
+const INGESTION: &str = "domain: ingestion\ntopics:\n  ready:\n    fifo: true\n    attributes:\n      segment: { type: String, values: [enterprise, premium] }\n  raw: {}\n";
 
-/// The consumer's repo: one FIFO queue on the producer's FIFO topic, filtering on an attribute.
-const SCORING: &str = "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    subscriptions:\n      - topic: ingestion/ready\n        filter:\n          attributes:\n            segment: [premium]\n";
+/// A producer whose stack is destroyed while its consumer is still registered.
+const LEGACY: &str = "domain: legacy\ntopics:\n  feed: {}\n";
+
+/// The consumer's repo: a FIFO queue on the producer's FIFO topic, filtering on its attribute,
+/// and a standard queue on the legacy feed.
+const SCORING: &str = "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    subscriptions:\n      - topic: ingestion/ready\n        filter:\n          attributes:\n            segment: [premium]\n  archive:\n    subscriptions:\n      - topic: legacy/feed\n";
 
 fn assert_exit(run: &Run, code: i32) {
     assert_eq!(run.code, code, "{run}");
@@ -36,6 +41,7 @@ async fn graph_from_aws_draws_every_repos_topics_and_consumers() {
     let emulator = Emulator::start();
     let account = Account::new(&emulator, "300000000013");
     let ingestion = Repo::new(&[("ingestion.yaml", INGESTION)]);
+    let legacy = Repo::new(&[("legacy.yaml", LEGACY)]);
     let scoring = Repo::new(&[("scoring.yaml", SCORING)]);
 
     let empty = account.fanout(scoring.path(), &["graph", "--stage", "dev", "--from-aws"]);
@@ -43,34 +49,15 @@ async fn graph_from_aws_draws_every_repos_topics_and_consumers() {
     assert_eq!(empty.stdout, "flowchart LR\n", "{empty}");
 
     assert_exit(&account.fanout(ingestion.path(), &["deploy", "--stage", "dev"]), 0);
+    assert_exit(&account.fanout(legacy.path(), &["deploy", "--stage", "dev"]), 0);
     assert_exit(&account.fanout(scoring.path(), &["deploy", "--stage", "dev"]), 0);
+    assert_exit(&account.fanout(legacy.path(), &["destroy", "--stage", "dev", "legacy", "--yes", "--force"]), 0);
 
-    // The producer's contracts and the consumer's registration, with the names and values
-    // their stacks publish (`fanout::contract::published`), put here until the stacks write
-    // them. Beside them: a registration on a topic whose producer's stack is gone, a contract
-    // no fanout wrote, and parameters of another tool under the same prefix.
+    // Beside what the stacks publish: a contract no fanout wrote, and more than a page of
+    // `GetParametersByPath` (10) of another tool under the same prefix, sorted before fanout's
+    // own, so those are found on later pages only.
     let ssm = aws_sdk_ssm::Client::new(&account.config().await);
-    put(
-        &ssm,
-        "/fanout/dev/ingestion/topics/ready/contract",
-        r#"{"version":1,"fifo":true,"content_based_deduplication":false,"attributes":{"segment":{"type":"String","values":["enterprise","premium"]}}}"#,
-    )
-    .await;
-    put(
-        &ssm,
-        "/fanout/dev/ingestion/topics/ready/subscribers/scoring",
-        r#"{"version":1,"domain":"scoring","queues":{"inbox":{"fifo":true,"attribute_keys":["segment"]}}}"#,
-    )
-    .await;
-    put(
-        &ssm,
-        "/fanout/dev/legacy/topics/feed/subscribers/scoring",
-        r#"{"version":1,"domain":"scoring","queues":{"inbox":{"fifo":true}}}"#,
-    )
-    .await;
-    put(&ssm, "/fanout/dev/ingestion/topics/raw/contract", "{\"fifo\":").await;
-    // Sorted before fanout's own, and more than a page of `GetParametersByPath` (10): fanout's
-    // parameters are found on later pages only.
+    put(&ssm, "/fanout/dev/broken/topics/feed/contract", "{\"fifo\":").await;
     for index in 0..12 {
         put(&ssm, &format!("/fanout/dev/another-tool/setting-{index:02}"), "{}").await;
     }
@@ -81,6 +68,9 @@ async fn graph_from_aws_draws_every_repos_topics_and_consumers() {
     assert_eq!(
         mermaid.stdout,
         "flowchart LR
+  subgraph broken[\"broken\"]
+    t__broken__feed{{\"topic feed<br/>no producer: no ARN parameter\"}}
+  end
   subgraph ingestion[\"ingestion\"]
     t__ingestion__raw{{\"topic raw\"}}
     t__ingestion__ready{{\"topic ready (FIFO)<br/>attributes: segment\"}}
@@ -89,17 +79,19 @@ async fn graph_from_aws_draws_every_repos_topics_and_consumers() {
     t__legacy__feed{{\"topic feed<br/>no producer: no ARN parameter\"}}
   end
   subgraph scoring[\"scoring\"]
+    q__scoring__archive[(\"queue archive\")]
     q__scoring__inbox[(\"queue inbox (FIFO)\")]
   end
+  style t__broken__feed stroke-dasharray: 5 5
   style t__legacy__feed stroke-dasharray: 5 5
   t__ingestion__ready -->|\"filter attributes: segment\"| q__scoring__inbox
-  t__legacy__feed --> q__scoring__inbox
+  t__legacy__feed --> q__scoring__archive
 ",
         "{mermaid}"
     );
     assert!(
         mermaid.stderr.contains(
-            "warning: SSM parameter `/fanout/dev/ingestion/topics/raw/contract` is not a topic contract: not JSON"
+            "warning: SSM parameter `/fanout/dev/broken/topics/feed/contract` is not a topic contract: not JSON"
         ),
         "{mermaid}"
     );

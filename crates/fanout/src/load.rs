@@ -275,6 +275,19 @@ pub fn manifest_paths(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load_project(settings: Option<&Path>, manifests: &Path) -> Result<(Option<Project>, Diagnostics), LoadError> {
+    load(settings, manifests, true)
+}
+
+/// Like [`load_project`], without `fanout.lock`: what `fanout lock` loads, so a lock that no
+/// longer fits the manifests, or cannot be read, never keeps it from being written afresh.
+pub fn load_project_unlocked(
+    settings: Option<&Path>,
+    manifests: &Path,
+) -> Result<(Option<Project>, Diagnostics), LoadError> {
+    load(settings, manifests, false)
+}
+
+fn load(settings: Option<&Path>, manifests: &Path, locked: bool) -> Result<(Option<Project>, Diagnostics), LoadError> {
     let listing = list_manifests(manifests)?;
     let mut diagnostics = Diagnostics::default();
     let settings_path = settings;
@@ -294,7 +307,7 @@ pub fn load_project(settings: Option<&Path>, manifests: &Path) -> Result<(Option
     }
     // Schemas are read only inside the repo: a manifest may name any path.
     let root = repo_root(settings_path, manifests);
-    let lock = read_lock(&root, &mut diagnostics);
+    let lock = if locked { read_lock(&root, &mut diagnostics) } else { None };
     let (project, found) = Project::check_sources(settings.as_ref(), &sources, &schema_reader(&root), lock.as_ref());
     diagnostics.extend(found);
     for other in &listing.others {

@@ -206,6 +206,11 @@ fn describe(kind: &EventKind, allow_replacement: bool) -> String {
             format!("{time} {} ({}) {style}{}{style:#}{reason}", e.logical_id, e.resource_type, e.status)
         }
         EventKind::Deleting => "deleting the stack".to_string(),
+        // A refused change is told once, with the stack's result.
+        EventKind::ContractChanged { changes, allow_breaking: false } if changes.iter().any(|c| c.breaking) => {
+            "a topic's contract would change in a way that breaks its consumers: refused before anything is created"
+                .to_string()
+        }
         EventKind::ContractChanged { changes, allow_breaking } => {
             format!("contract changes:\n{}", super::plan::contract_text(changes, true, *allow_breaking).trim_end())
         }

@@ -11,7 +11,6 @@ use crate::aws::progress::{Display, Printer};
 use crate::aws::report;
 use crate::commands::TextOrJson as Format;
 use crate::style::GOOD;
-use crate::workspace::Workspace;
 use crate::{GlobalArgs, Outcome, selection};
 
 #[derive(Debug, clap::Args)]
@@ -54,7 +53,8 @@ pub fn run(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<Outcome> {
     let Some((project, stage, domains)) = selection::load(global, &args.stage, &args.domains)? else {
         return Ok(Outcome::ActionNeeded);
     };
-    let lock = Workspace::discover(global, None)?.read_lock()?.unwrap_or_default();
+    // `fanout.lock` as `validate` read it with the manifests.
+    let lock = project.lock().map(|file| file.lock.clone()).unwrap_or_default();
     let options = DeployOptions {
         mode: Mode::Deploy,
         allow_replacement: args.allow_replacement,

@@ -8,7 +8,6 @@ use fanout_aws::{DeployOptions, Mode, StackOutcome, Stop};
 use crate::aws::args::TemplateBucketArgs;
 use crate::aws::progress::{Display, Printer};
 use crate::aws::{connect, plan, report};
-use crate::workspace::Workspace;
 use crate::{GlobalArgs, Outcome, selection};
 
 #[derive(Debug, clap::Args)]
@@ -44,7 +43,8 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<Outcome> {
     let Some((project, stage, domains)) = selection::load(global, &args.stage, &args.domains)? else {
         return Ok(Outcome::ActionNeeded);
     };
-    let lock = Workspace::discover(global, None)?.read_lock()?.unwrap_or_default();
+    // `fanout.lock` as `validate` read it with the manifests.
+    let lock = project.lock().map(|file| file.lock.clone()).unwrap_or_default();
     let options = DeployOptions {
         mode: Mode::Diff,
         lock,

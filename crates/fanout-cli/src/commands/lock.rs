@@ -6,8 +6,9 @@ use std::io::Write;
 use fanout::Name;
 
 use crate::aws::connect;
-use crate::commands::load_checked;
-use crate::workspace::{LOCK_FILE, Workspace};
+use fanout::project::LOCK_FILE;
+
+use crate::workspace::Workspace;
 use crate::{GlobalArgs, Outcome, output, render, selection};
 
 #[derive(Debug, clap::Args)]
@@ -29,7 +30,10 @@ pub const EXAMPLES: &str = "Examples:
 
 pub fn run(global: &GlobalArgs, args: &LockArgs) -> anyhow::Result<Outcome> {
     let workspace = Workspace::discover(global, None)?;
-    let Some(project) = load_checked(global, &workspace)? else {
+    // Without the lock: one that no longer fits the manifests is what this command replaces.
+    let (project, diagnostics) = workspace.load_unlocked()?;
+    render::diagnostics(&diagnostics, global.quiet);
+    let Some(project) = project else {
         return Ok(Outcome::ActionNeeded);
     };
     let stages: Vec<Name> = match &args.stage {
@@ -40,7 +44,17 @@ pub fn run(global: &GlobalArgs, args: &LockArgs) -> anyhow::Result<Outcome> {
     let path = workspace.lock_path();
     // Locking one stage keeps the others as they are; locking all starts afresh, so stages
     // gone from `fanout.yaml` and topics no longer subscribed to leave the lock.
-    let previous = if args.stage.is_some() || args.check { workspace.read_lock()? } else { None };
+    let previous = if args.stage.is_some() || args.check {
+        match workspace.read_lock(global.quiet) {
+            Ok(previous) => previous,
+            Err(err) => {
+                render::error(&err);
+                return Ok(Outcome::ActionNeeded);
+            }
+        }
+    } else {
+        None
+    };
     let prefix = project.settings.ssm_prefix.clone();
     let read = connect::runtime()?.block_on(async {
         let client = connect::connect(global).await?;
@@ -58,11 +72,7 @@ pub fn run(global: &GlobalArgs, args: &LockArgs) -> anyhow::Result<Outcome> {
     let text = fanout_aws::render_lock(&lock);
     let count: usize = lock.stages.values().map(|topics| topics.len()).sum();
     if args.check {
-        let current = if args.stage.is_some() {
-            previous.as_ref().map(fanout_aws::render_lock)
-        } else {
-            workspace.read_lock()?.as_ref().map(fanout_aws::render_lock)
-        };
+        let current = previous.as_ref().map(fanout_aws::render_lock);
         if current.as_deref() == Some(text.as_str()) || (current.is_none() && count == 0) {
             render::note(global.quiet, format_args!("`{LOCK_FILE}` is what SSM holds"));
             return Ok(Outcome::Success);

@@ -1,6 +1,8 @@
 //! Messages in the end-to-end tests: publishing with attributes, finding a queue by name and
 //! receiving what arrived.
 
+// Each test target uses its own part of this module.
+#![allow(dead_code)]
 #![allow(clippy::panic, reason = "a failed call stops the test at the step that failed")]
 // Each test target uses its own part of this module.
 #![allow(dead_code)]
