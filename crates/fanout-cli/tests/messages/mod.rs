@@ -4,8 +4,6 @@
 // Each test target uses its own part of this module.
 #![allow(dead_code)]
 #![allow(clippy::panic, reason = "a failed call stops the test at the step that failed")]
-// Each test target uses its own part of this module.
-#![allow(dead_code)]
 
 use std::time::{Duration, Instant};
 
