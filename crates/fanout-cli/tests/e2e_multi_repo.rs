@@ -74,7 +74,29 @@ fn publish(account: &Account, dir: &Path, topic: &str, event: &str, args: &[&str
     assert_exit(&account.fanout(dir, &command), 0);
 }
 
-const SCHEMA: &str = "schemas/scoring-inputs-ready.json";
+/// The example repos hold the seed's domains and schemas, so the organization tested here is
+/// the one `domains/` shows; only the editor's schema comment, whose path is the fanout
+/// repo's, is left out of the copies.
+#[test]
+fn example_repos_hold_the_seed_domains() {
+    let seed = repo_root().join("domains");
+    for domain in ["ingestion", "scoring", "reporting"] {
+        let manifest = read(&seed.join(format!("{domain}.yaml")));
+        let expected: String = manifest
+            .lines()
+            .filter(|line| !line.starts_with("# yaml-language-server"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let copy = repo_root().join("examples/multi-repo").join(domain).join("domains").join(format!("{domain}.yaml"));
+        assert_eq!(read(&copy), expected, "{}", copy.display());
+    }
+    for (repo, schema) in [("ingestion", "scoring-inputs-ready.json"), ("scoring", "scores-published.json")] {
+        let copy = repo_root().join("examples/multi-repo").join(repo).join("domains/schemas").join(schema);
+        assert_eq!(read(&copy), read(&seed.join("schemas").join(schema)), "{}", copy.display());
+    }
+}
+
+const SCHEMA: &str = "domains/schemas/scoring-inputs-ready.json";
 
 #[tokio::test]
 async fn three_repos_lock_deliver_across_repos_and_hold_each_other_to_their_contracts() {
@@ -95,8 +117,8 @@ async fn three_repos_lock_deliver_across_repos_and_hold_each_other_to_their_cont
     assert_exit(&account.fanout(reporting, &["deploy", "--stage", "dev"]), 0);
 
     // An event of ingestion's reaches scoring's workflow through the poll endpoint.
-    let event = r#"{"customer_id":"c-42","inputs":7}"#;
-    publish(&account, ingestion, "ingestion/scoring-inputs-ready", event, &[]);
+    let event = r#"{"customer_id":"c-42","inputs_version":7}"#;
+    publish(&account, ingestion, "ingestion/scoring-inputs-ready", event, &["--attribute", "event_type=InputsReady"]);
     let config = account.config().await;
     let url = stack_output(&config, "dev-scoring", "ScoringRunsQueueMessagesUrl").await;
     let receive_query = [("max_messages", "10"), ("wait_seconds", "5"), ("visibility_timeout", "60")];
@@ -108,9 +130,10 @@ async fn three_repos_lock_deliver_across_repos_and_hold_each_other_to_their_cont
     assert_eq!(status, 200, "{body}");
 
     // Scoring publishes scores with their attributes; reporting gets exactly what its filter
-    // admits: the premium and enterprise segments.
-    for (segment, score) in [("premium", "0.91"), ("standard", "0.42"), ("enterprise", "0.77")] {
-        let event = format!(r#"{{"customer_id":"c-{segment}","score":{score}}}"#);
+    // admits: the premium and enterprise segments, scored 700 or more.
+    let scores = [("premium", "910"), ("standard", "820"), ("enterprise", "770"), ("premium", "650")];
+    for (segment, score) in scores {
+        let event = format!(r#"{{"customer_id":"c-{segment}-{score}","score":{score},"segment":"{segment}"}}"#);
         let attributes = [format!("segment={segment}"), format!("score:Number={score}")];
         let args: Vec<&str> = attributes.iter().flat_map(|a| ["--attribute", a.as_str()]).collect();
         publish(&account, scoring, "scoring/scores-published", &event, &args);
@@ -120,18 +143,23 @@ async fn three_repos_lock_deliver_across_repos_and_hold_each_other_to_their_cont
     let received = receive(&sqs, &updates, 2, Duration::from_secs(20)).await;
     assert_eq!(
         received,
-        [r#"{"customer_id":"c-premium","score":0.91}"#, r#"{"customer_id":"c-enterprise","score":0.77}"#]
+        [
+            r#"{"customer_id":"c-premium-910","score":910,"segment":"premium"}"#,
+            r#"{"customer_id":"c-enterprise-770","score":770,"segment":"enterprise"}"#
+        ]
     );
     assert!(
         receive(&sqs, &updates, 1, Duration::from_secs(2)).await.is_empty(),
-        "the standard segment is filtered out"
+        "the standard segment and the low score are filtered out"
     );
 
-    // A compatible change (customer IDs get a maximum length: the schema accepts no more
-    // than before) deploys without `--allow-breaking`.
+    // A compatible change (input versions get a maximum: the schema accepts no more than
+    // before) deploys without `--allow-breaking`.
     let schema = read(&ingestion.join(SCHEMA));
-    let bounded = schema
-        .replace(r#""customer_id": { "type": "string" }"#, r#""customer_id": { "type": "string", "maxLength": 64 }"#);
+    let bounded = schema.replace(
+        r#""inputs_version": { "type": "integer", "minimum": 1 }"#,
+        r#""inputs_version": { "type": "integer", "minimum": 1, "maximum": 1000000 }"#,
+    );
     assert_ne!(bounded, schema);
     std::fs::write(ingestion.join(SCHEMA), &bounded).unwrap();
     let diff = account.fanout(ingestion, &["diff", "--stage", "dev"]);
@@ -146,10 +174,11 @@ async fn three_repos_lock_deliver_across_repos_and_hold_each_other_to_their_cont
     assert_exit(&account.fanout(scoring, &["lock"]), 0);
     assert_exit(&account.fanout(scoring, &["deploy", "--stage", "dev"]), 0);
 
-    // A breaking change: `inputs` is no longer required, so the schema accepts events the old
-    // one rejected. The producer's diff names scoring (registered in SSM by scoring's stack:
+    // A breaking change: `inputs_version` is no longer required, so the schema accepts events
+    // the old one rejected. The producer's diff names scoring (registered in SSM by scoring's stack:
     // the ingestion repo knows nothing of it) and its deploy refuses.
-    let loosened = bounded.replace(r#""required": ["customer_id", "inputs"]"#, r#""required": ["customer_id"]"#);
+    let loosened =
+        bounded.replace(r#""required": ["customer_id", "inputs_version"]"#, r#""required": ["customer_id"]"#);
     assert_ne!(loosened, bounded);
     std::fs::write(ingestion.join(SCHEMA), &loosened).unwrap();
     let diff = account.fanout(ingestion, &["diff", "--stage", "dev"]);
@@ -184,7 +213,7 @@ async fn three_repos_lock_deliver_across_repos_and_hold_each_other_to_their_cont
             .unwrap()
             .to_string()
     };
-    assert!(published().await.contains(r#""required":["customer_id","inputs"]"#), "nothing changed");
+    assert!(published().await.contains(r#""required":["customer_id","inputs_version"]"#), "nothing changed");
 
     let allowed = account.fanout(ingestion, &["deploy", "--stage", "dev", "--allow-breaking"]);
     assert_exit(&allowed, 0);
