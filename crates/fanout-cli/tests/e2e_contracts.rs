@@ -42,15 +42,7 @@ impl Producer {
     }
 
     async fn put(&self, name: &str, value: &str) {
-        self.ssm
-            .put_parameter()
-            .name(name)
-            .value(value)
-            .r#type(aws_sdk_ssm::types::ParameterType::String)
-            .overwrite(true)
-            .send()
-            .await
-            .unwrap();
+        emulator::put_parameter(&self.ssm, name, value).await;
     }
 
     /// Deploys the topic to `stage` and publishes `schema` (compact JSON) with its contract.

@@ -7,7 +7,7 @@
 mod emulator;
 mod scratch;
 
-use emulator::{Account, Emulator};
+use emulator::{Account, Emulator, put_parameter};
 use scratch::{Repo, Run};
 
 /// The producer's repo: a FIFO topic with a declared attribute its consumer filters on, and a
@@ -23,17 +23,6 @@ const SCORING: &str = "domain: scoring\nqueues:\n  inbox:\n    fifo: true\n    s
 
 fn assert_exit(run: &Run, code: i32) {
     assert_eq!(run.code, code, "{run}");
-}
-
-async fn put(ssm: &aws_sdk_ssm::Client, name: &str, value: &str) {
-    ssm.put_parameter()
-        .name(name)
-        .value(value)
-        .r#type(aws_sdk_ssm::types::ParameterType::String)
-        .overwrite(true)
-        .send()
-        .await
-        .unwrap_or_else(|err| panic!("{name}: {err:?}"));
 }
 
 #[tokio::test]
@@ -57,9 +46,9 @@ async fn graph_from_aws_draws_every_repos_topics_and_consumers() {
     // `GetParametersByPath` (10) of another tool under the same prefix, sorted before fanout's
     // own, so those are found on later pages only.
     let ssm = aws_sdk_ssm::Client::new(&account.config().await);
-    put(&ssm, "/fanout/dev/broken/topics/feed/contract", "{\"fifo\":").await;
+    put_parameter(&ssm, "/fanout/dev/broken/topics/feed/contract", "{\"fifo\":").await;
     for index in 0..12 {
-        put(&ssm, &format!("/fanout/dev/another-tool/setting-{index:02}"), "{}").await;
+        put_parameter(&ssm, &format!("/fanout/dev/another-tool/setting-{index:02}"), "{}").await;
     }
 
     // Run from the producer's repo: what it shows comes from SSM, not from its manifests.

@@ -271,3 +271,15 @@ impl Account {
         command
     }
 }
+
+/// Writes the String parameter `name`, as a stack of another repo or another tool would.
+pub async fn put_parameter(ssm: &aws_sdk_ssm::Client, name: &str, value: &str) {
+    ssm.put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .overwrite(true)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("{name}: {err:?}"));
+}
