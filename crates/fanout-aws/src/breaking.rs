@@ -43,8 +43,8 @@ pub struct AffectedConsumer {
 }
 
 impl ContractChange {
-    /// The affected consumer domains as `` `a` (queues `q`), `b` `` words, or `none` when
-    /// no consumer is known.
+    /// The affected consumer domains as `` `a` (queues `q`), `b` `` words, or `no known
+    /// consumer`.
     pub fn affected_list(&self) -> String {
         if self.affected.is_empty() {
             return "no known consumer".to_string();
@@ -87,14 +87,19 @@ pub(crate) fn published_topics(project: &Project, domain: &Domain, stage: &Name)
                 parameters: ContractParameters::new(prefix, stage, &topic_ref),
                 published: LockedTopic { contract: TopicContract::of(topic), schema },
                 subscribers_path: naming::topic_subscribers_path(prefix, stage, &topic_ref),
-                repo_consumers: project
-                    .domains
-                    .values()
-                    .filter(|consumer| consumer.name != domain.name)
-                    .filter_map(|consumer| SubscriberRecord::of(consumer, &topic_ref))
-                    .collect(),
+                repo_consumers: repo_consumers(project, &topic_ref),
             }
         })
+        .collect()
+}
+
+/// The registrations the repo's domains other than the producer make on `topic`.
+pub(crate) fn repo_consumers(project: &Project, topic: &TopicRef) -> Vec<SubscriberRecord> {
+    project
+        .domains
+        .values()
+        .filter(|consumer| consumer.name != topic.domain)
+        .filter_map(|consumer| SubscriberRecord::of(consumer, topic))
         .collect()
 }
 

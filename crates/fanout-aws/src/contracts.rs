@@ -72,8 +72,7 @@ pub async fn remaining_consumers(
     let mut left = Vec::new();
     for name in producer.topics.keys() {
         let topic = TopicRef::new(domain.clone(), name.clone());
-        let repo: Vec<SubscriberRecord> =
-            project.domains.values().filter_map(|consumer| SubscriberRecord::of(consumer, &topic)).collect();
+        let repo = breaking::repo_consumers(project, &topic);
         let registered = registered_consumers(aws, &project.settings.ssm_prefix, stage, &topic).await?;
         left.extend(breaking::remaining(&topic, &repo, &registered, &excluded));
     }

@@ -69,7 +69,7 @@ pub use health::{
     Alarm, DeadLetterQueueHealth, DeadLetterRole, Drift, DriftedResource, Problem, PropertyDifference, QueueHealth,
     StackHealth, StatusReport,
 };
-pub use lock::{external_topics, merge as merge_lock, render as render_lock};
+pub use lock::{merge as merge_lock, render as render_lock};
 pub use message::{Attribute, AttributeValue, Counts, Received};
 pub use messages::{Peeked, Redriven, peek, redrive};
 pub use order::CycleError;

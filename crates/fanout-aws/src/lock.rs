@@ -6,11 +6,11 @@
 //! contract of an unknown version, a schema that does not match the digest) is an error, never
 //! a lock that would mislead a review.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use fanout::contract::compat::{self, Change};
 use fanout::contract::published::{FORMAT_VERSION, Lock, LockedTopic, TopicContract, digest};
-use fanout::{Name, Project, TopicRef, naming};
+use fanout::{Name, TopicRef, naming};
 use serde_json::Value;
 
 use crate::error::Error;
@@ -34,19 +34,6 @@ impl ContractParameters {
             schema: naming::topic_schema_parameter(ssm_prefix, stage, topic),
         }
     }
-}
-
-/// The topics of domains outside the repo that the repo's queues subscribe to: the topics
-/// `fanout lock` locks.
-pub fn external_topics(project: &Project) -> BTreeSet<TopicRef> {
-    project
-        .domains
-        .values()
-        .flat_map(|domain| domain.queues.values())
-        .flat_map(|queue| queue.subscriptions.iter())
-        .map(|subscription| subscription.topic.clone())
-        .filter(|topic| !project.domains.contains_key(&topic.domain))
-        .collect()
 }
 
 /// The contract (and schema) SSM holds for `parameters.topic`, from the parameter values

@@ -40,7 +40,7 @@ pub fn run(global: &GlobalArgs, args: &LockArgs) -> anyhow::Result<Outcome> {
         Some(name) => vec![selection::stage(&project, name)?],
         None => project.settings.stages.clone(),
     };
-    let topics = fanout_aws::external_topics(&project);
+    let topics = project.external_topics();
     let path = workspace.lock_path();
     // Locking one stage keeps the others as they are; locking all starts afresh, so stages
     // gone from `fanout.yaml` and topics no longer subscribed to leave the lock.

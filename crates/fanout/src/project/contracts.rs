@@ -323,17 +323,22 @@ impl Project {
         }
     }
 
-    /// A warning for each lock entry no subscription of the repo uses, at the entry.
-    pub(super) fn unused_lock_entries(&self) -> Diagnostics {
-        let Some(lock) = &self.lock else { return Diagnostics::default() };
-        let subscribed: BTreeSet<String> = self
-            .domains
+    /// The topics of domains outside the repo that the repo's queues subscribe to: the topics
+    /// `fanout lock` locks.
+    pub fn external_topics(&self) -> BTreeSet<TopicRef> {
+        self.domains
             .values()
             .flat_map(|domain| domain.queues.values())
             .flat_map(|queue| queue.subscriptions.iter())
-            .filter(|subscription| !self.domains.contains_key(&subscription.topic.domain))
-            .map(|subscription| subscription.topic.to_string())
-            .collect();
+            .map(|subscription| subscription.topic.clone())
+            .filter(|topic| !self.domains.contains_key(&topic.domain))
+            .collect()
+    }
+
+    /// A warning for each lock entry no subscription of the repo uses, at the entry.
+    pub(super) fn unused_lock_entries(&self) -> Diagnostics {
+        let Some(lock) = &self.lock else { return Diagnostics::default() };
+        let subscribed: BTreeSet<String> = self.external_topics().iter().map(TopicRef::to_string).collect();
         let stages: BTreeSet<&str> = self.settings.stages.iter().map(Name::as_str).collect();
         let mut found = Diagnostics::default();
         for (stage, topics) in &lock.lock.stages {
